@@ -1,0 +1,54 @@
+# The two commands a newcomer types: `make run` and `make test`.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BIN   := $(VENV)/bin
+SHARED ?= ../shared
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation fonts-dejavu-core
+
+.PHONY: install system venv run ingest serve test eval bench clean
+
+install: system $(VENV)/.installed
+
+system:
+	@missing=""; \
+	command -v tesseract >/dev/null || missing="yes"; \
+	command -v pdftotext >/dev/null || missing="yes"; \
+	[ -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || missing="yes"; \
+	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
+	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $(APT_PACKAGES)"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/congvan ingest corpus --db db/congvan.db || true
+	$(BIN)/congvan serve --db db/congvan.db --port 8001
+
+ingest: install
+	$(BIN)/congvan ingest corpus --db db/congvan.db
+
+serve: install
+	$(BIN)/congvan serve --db db/congvan.db --port 8001
+
+test: install
+	$(BIN)/pytest -q
+
+eval: install
+	rm -f /tmp/congvan-eval.db /tmp/congvan-eval.db-wal /tmp/congvan-eval.db-shm
+	$(BIN)/congvan ingest $(SHARED)/corpus --db /tmp/congvan-eval.db --trust $(SHARED)/corpus/test-ca.pem || true
+	$(PY) $(SHARED)/tools/score.py --db /tmp/congvan-eval.db --gold $(SHARED)/corpus -v
+
+bench: install
+	$(PY) bench/bench.py --corpus $(SHARED)/corpus
+
+clean:
+	rm -rf $(VENV) *.egg-info build

@@ -1,0 +1,311 @@
+"""Document header and footer (thể thức): "Số: 599 /SCT-VP", "Quảng Trị, ngày 19 tháng 4 năm 2019".
+
+Reads the fields of the `documents` table: số ký hiệu, tên loại, cơ quan ban hành and
+chủ quản, địa danh, ngày ban hành (blank day or month left out, never invented),
+trích yếu, Kính gửi (enumerations expanded), Nơi nhận, and the signer block
+(quyền hạn ký TM./KT./TL./TUQ./Q., chức vụ, họ tên).
+
+It works on the page text as ingestion lays it out: the two header columns and the
+two footer columns come as separate blocks (left, then right), because ingestion
+splits them by word position. Patterns live in `rules/header.yaml`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import regex
+
+from extract import units
+from extract.model import Header
+from extract.text import Line, join_wrapped, lines, starts_paragraph
+from ingest.model import Document
+from ingest.textnorm import fold
+from rules import load, pattern
+
+_T = 1.0  # regex timeout, seconds
+_AGENCY_START = regex.compile(
+    r"(?i)^(?:ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|SỞ|BỘ|TỔNG CỤC|CỤC|CHI CỤC|BAN|VĂN PHÒNG|TRUNG TÂM|PHÒNG|"
+    r"THANH TRA|TỈNH ỦY|TỈNH UỶ|THÀNH ỦY|HUYỆN ỦY|ĐẢNG ỦY|BẢO HIỂM|CÔNG AN|BỘ CHỈ HUY|TRƯỜNG|BỆNH VIỆN|"
+    r"THỦ TƯỚNG|CHÍNH PHỦ|VIỆN|HỌC VIỆN|KHO BẠC|CỤC THUẾ|THUẾ|ĐÀI|BÁO|LIÊN ĐOÀN|MẶT TRẬN|ĐOÀN|HỘI)\b"
+)
+_LEVEL_WORDS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường")
+_ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
+_PERSON_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
+_BODY_START = regex.compile(r"(?i)^(?:Căn cứ|Thực hiện|Theo|Trong|Nhằm|Ngày \d|Để|Qua|Trên cơ sở|Sau khi|Xét)\b")
+
+
+def _is_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _strip_quoc_hieu(text: str) -> str:
+    text = regex.sub(r"(?i)CỘNG\s+H(?:ÒA|OÀ|OA)\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT)?(?:\s+NAM)?", " ", text, timeout=_T)
+    text = regex.sub(r"(?i)Độc\s+lập\s*[-–—]\s*Tự\s+do\s*[-–—]\s*Hạnh\s+phúc", " ", text, timeout=_T)
+    text = regex.sub(r"^\s*NAM\s*[-–—_]*\s*$|\s+NAM\s*$", " ", text)
+    return regex.sub(r"[_\-–—]{3,}", " ", text).strip()
+
+
+def title_case_place(text: str) -> str:
+    """ĐẮK LẮK → Đắk Lắk: every syllable capitalised, as place names are written."""
+    return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
+
+
+def agency_name(upper: str, scope_issuer: str | None = None) -> str:
+    """Writes an upper-case agency line as the register shows it.
+
+    >>> agency_name("UBND TỈNH ĐẮK LẮK"), agency_name("ỦY BAN NHÂN DÂN THÀNH PHỐ BUÔN MA THUỘT")
+    ('UBND tỉnh Đắk Lắk', 'UBND thành phố Buôn Ma Thuột')
+    >>> agency_name("SỞ CÔNG THƯƠNG")
+    'Sở Công Thương'
+    """
+    text = regex.sub(r"\s+", " ", upper).strip(" .,;:-")
+    text = regex.sub(r"(?i)^(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN", "UBND", text)
+    text = regex.sub(r"(?i)^HỘI\s+ĐỒNG\s+NHÂN\s+DÂN", "HĐND", text)
+    known = units.canonical(text, scope_issuer)
+    if known != text.strip(" -–;,.:"):
+        return known
+    if not _is_upper(text):
+        return text
+    lowered = text.lower()
+    for level in _LEVEL_WORDS:
+        m = regex.search(rf"(?<=^|\s){level}(?=\s)", lowered)
+        if m:
+            head, place = text[: m.start()].strip(), text[m.end():].strip()
+            head = " ".join(w if w in _ACRONYMS else w.capitalize() if i == 0 else w.lower()
+                            for i, w in enumerate(head.split()))
+            return f"{head} {level} {title_case_place(place)}".strip()
+    words = text.split()
+    return " ".join(w if w in _ACRONYMS else (w.capitalize() if i == 0 else w.lower()) for i, w in enumerate(words))
+
+
+def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
+    """ISO date with only the precision the document gives; a blank day keeps year and month."""
+    if not year:
+        return None
+    if not month:
+        return year
+    if not day:
+        return f"{year}-{int(month):02d}"
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _title_case_position(upper: str) -> str:
+    """PHÓ GIÁM ĐỐC → Phó Giám đốc; CHỦ TỊCH → Chủ tịch."""
+    words = upper.lower().split()
+    if not words:
+        return upper
+    out = [words[0].capitalize()]
+    if words[0] == "phó" and len(words) > 1:
+        out.append(words[1].capitalize())
+        words = words[1:]
+    out += words[1:]
+    return " ".join(out)
+
+
+def _items(block: list[str]) -> list[str]:
+    """'- A;' / '- B' lines (with wrapped continuations) → ['A', 'B']."""
+    items: list[str] = []
+    for text in block:
+        piece = text.strip()
+        if not piece:
+            continue
+        if piece[0] in "-–•+" or not items:
+            items.append(piece.lstrip("-–•+ \t"))
+        else:
+            items[-1] += " " + piece
+    return [regex.sub(r"\s+", " ", i).strip(" ;,.") for i in items if i.strip(" ;,.")]
+
+
+def _expand_recipient(item: str, issuer: str | None) -> list[str]:
+    found = units.find(item, issuer)
+    if len(found) >= 2 and regex.search(r"(?i)\b(?:các\s+)?(?:Sở|Phòng|Bộ|Ban)\s*:", item):
+        return [m.unit for m in found]
+    return [units.canonical(item, issuer)]
+
+
+def _header_zone(page_lines: list[Line]) -> list[Line]:
+    zone = []
+    for line in page_lines:
+        if pattern("header", "kinh_gui").match(line.text) or (zone and _BODY_START.match(line.text)):
+            break
+        zone.append(line)
+        if len(zone) > 40:
+            break
+    return zone
+
+
+def _agencies(zone: list[Line]) -> list[str]:
+    bodies: list[str] = []
+    for line in zone:
+        text = _strip_quoc_hieu(line.text)
+        if pattern("header", "reference").search(text) or regex.search(r",\s*ngày", text):
+            break
+        if not text:
+            continue  # the right column (Quốc hiệu, Tiêu ngữ) interleaved with the agency lines
+        if not _is_upper(text):
+            if bodies:
+                break
+            continue
+        if _type_of_title(text):
+            break
+        if not bodies or _AGENCY_START.match(text):
+            bodies.append(text)
+        else:
+            bodies[-1] += " " + text
+    return bodies
+
+
+def _type_of_title(text: str) -> dict | None:
+    """The document type a heading line names ("KẾ HOẠCH", "BẢNG PHÂN CÔNG …"), if any."""
+    folded = fold(text.strip())
+    for t in sorted(load("doc_types")["types"], key=lambda t: -len(t["name"])):
+        name = fold(t["name"])
+        if folded == name or folded.startswith(name + " "):
+            return t
+    return None
+
+
+def _doc_type_and_subject(zone: list[Line], symbol: str | None) -> tuple[str | None, str | None]:
+    types = load("doc_types")["types"]
+    vv = pattern("header", "subject_vv")
+    for i, line in enumerate(zone):
+        m = vv.match(line.text)
+        if m:
+            parts = [m.group("subject")]
+            for nxt in zone[i + 1:i + 7]:
+                t = nxt.text
+                if pattern("header", "place_date").search(t) or pattern("header", "quoc_hieu").search(t):
+                    continue  # the right column interleaved with the V/v block
+                if regex.match(r"Kính\s*gửi", t) or _is_upper(t) or pattern("header", "reference").search(t):
+                    break
+                parts.append(t)
+            return load("doc_types")["default_with_vv"], join_wrapped(parts)
+    for i, line in enumerate(zone):
+        if not _is_upper(line.text):
+            continue
+        folded = fold(line.text)
+        for t in sorted(types, key=lambda t: -len(t["name"])):
+            name = fold(t["name"])
+            if folded == name or folded.startswith(name + " "):
+                drop = len(fold(t.get("subject_drop") or t["name"]))
+                parts = [line.text[drop:].strip()] if len(folded) > len(name) else []
+                for nxt in zone[i + 1:i + 6]:
+                    if _is_upper(nxt.text) and parts and not _is_upper(parts[-1]):
+                        break
+                    if parts and starts_paragraph(parts[-1], nxt.text):
+                        break
+                    parts.append(nxt.text)
+                subject = join_wrapped([p for p in parts if p])
+                subject = regex.sub(r"^(?:V/v|Về\s+việc|Về)\s+", "", subject, flags=regex.I)
+                return t["name"], subject or None
+    if symbol:
+        first = regex.split(r"[-/]", symbol.split("/")[-1])[0]
+        for t in types:
+            if t.get("abbr") and t["abbr"] == first:
+                return t["name"], None
+        return load("doc_types")["default_with_vv"], None
+    return None, None
+
+
+def _recipients(page_lines: list[Line], issuer: str | None) -> tuple[str, ...]:
+    kg = pattern("header", "kinh_gui")
+    for i, line in enumerate(page_lines):
+        m = kg.match(line.text)
+        if not m:
+            continue
+        block = [m.group("rest")] if m.group("rest").strip() else []
+        for nxt in page_lines[i + 1:i + 30]:
+            t = nxt.text
+            if block and (not t.startswith(("-", "–", "+")) and (block[-1].rstrip().endswith((".", ":"))
+                                                               or _BODY_START.match(t))):
+                break
+            if not block and _BODY_START.match(t):
+                break
+            block.append(t)
+            if t.rstrip().endswith(".") and not t.rstrip().endswith("..."):
+                break
+        out: list[str] = []
+        for item in _items(block):
+            out += [r for r in _expand_recipient(item, issuer) if r not in out]
+        return tuple(out)
+    return ()
+
+
+def _footer(all_lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
+    """(Nơi nhận items, signer name, title, authority) from the signing block."""
+    nn = pattern("header", "noi_nhan")
+    start = next((i for i, line in enumerate(all_lines) if nn.match(line.text)), None)
+    if start is None:
+        window = all_lines[-12:]
+        copy_to: list[str] = []
+    else:
+        rest = nn.match(all_lines[start].text).group("rest")
+        block, j = ([rest] if rest.strip() else []), start + 1
+        while j < len(all_lines) and j < start + 30:
+            t = all_lines[j].text
+            if (_is_upper(t) or pattern("header", "authority").match(t) or _PERSON_NAME.match(t)) \
+                    and not t.startswith(("-", "–")):
+                break
+            block.append(t)
+            j += 1
+        copy_to = _items(block)
+        window = all_lines[j:j + 12] or all_lines[max(0, start - 10):start]
+    authority = title = name = None
+    for line in window:
+        t = line.text.strip()
+        a = pattern("header", "authority").match(t)
+        if a and name is None:
+            authority = authority or a.group("authority") + "."
+            title = a.group("rest")
+            continue
+        if _is_upper(t) and name is None and not t.startswith(("-", "(")):
+            title = t
+            continue
+        if title and _PERSON_NAME.match(t) and not _is_upper(t):
+            name = t
+            break
+    return tuple(copy_to), name, (_title_case_position(title) if title and name else None), (authority if name else None)
+
+
+def find(document: Document) -> Header:
+    """Reads the header of a document; fields it cannot read stay None."""
+    all_lines = lines(document)
+    if not all_lines:
+        return Header()
+    first_page = [line for line in all_lines if line.page == all_lines[0].page]
+    zone = _header_zone(first_page)
+    header = Header()
+    for line in zone:
+        m = pattern("header", "reference").search(line.text, timeout=_T)
+        if m:
+            number = m.group("number")
+            symbol = regex.sub(r"\s+", "", m.group("symbol"))
+            number = number.lstrip("0") or number if number else None
+            header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
+            break
+    for line in zone:
+        m = pattern("header", "place_date").search(_strip_quoc_hieu(line.text), timeout=_T)
+        if m:
+            header = replace(header, place=m.group("place").strip(),
+                             issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))
+            break
+    bodies = [agency_name(b) for b in _agencies(zone)]
+    if bodies:
+        header = replace(header, issuer=bodies[-1], parent_issuer=bodies[-2] if len(bodies) > 1 else None)
+    if header.issued_date is None or header.issuer is None:
+        joined = " ".join(line.text for line in zone)
+        for m in [pattern("header", "annex_pointer").search(joined, timeout=_T)]:
+            if m:
+                if header.issued_date is None:
+                    header = replace(header, issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))
+                if header.issuer is None and m.group("issuer"):
+                    header = replace(header, issuer=units.canonical(m.group("issuer"), None))
+                break
+    doc_type, subject = _doc_type_and_subject(zone, header.symbol)
+    header = replace(header, doc_type=doc_type, subject=subject)
+    recipients = _recipients(first_page + [x for x in all_lines if x.page == all_lines[0].page + 1],
+                             header.issuer)
+    copy_to, name, title, authority = _footer(all_lines)
+    return replace(header, recipients=recipients, copy_to=copy_to, signer_name=name,
+                   signer_title=title, signer_authority=authority)

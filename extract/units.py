@@ -1,0 +1,193 @@
+"""Units (cơ quan, đơn vị): "Giao Giám đốc các Sở Nội vụ, Tư pháp và Chánh Văn phòng UBND tỉnh".
+
+Finds the units named in a text and gives each its canonical name from
+`rules/units.yaml`, in the context of the issuer: "Văn phòng" in a Sở's letter is
+that Sở's Văn phòng, "phòng Nội vụ" in a city's plan is the city's. Enumerations
+expand ("các Sở: Nội vụ, Tư pháp" → Sở Nội vụ, Sở Tư pháp); a title reduces to its
+unit ("Giám đốc Sở Tài chính" → Sở Tài chính). Matching is case-insensitive and
+also works on OCR text that lost its diacritics.
+
+>>> [m.unit for m in find("Giao Giám đốc các Sở Nội vụ, Tư pháp và Chánh Văn phòng UBND tỉnh", "UBND tỉnh Đắk Lắk")]
+['Sở Nội vụ', 'Sở Tư pháp', 'Văn phòng UBND tỉnh']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from ingest.textnorm import fold
+from rules import load
+
+SCOPES = ("any", "tỉnh", "sở", "huyện")
+_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    name: str
+    aliases: tuple[str, ...]
+    level: str
+    scope: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMention:
+    """A unit found in a text: canonical `unit`, `mention` as written, and its span."""
+
+    unit: str
+    mention: str
+    start: int
+    end: int
+
+
+def scope_of(issuer: str | None) -> str:
+    """Which registry scope applies inside a document of this issuer.
+
+    >>> scope_of("Sở Công Thương"), scope_of("UBND thành phố Buôn Ma Thuột"), scope_of("UBND tỉnh Đắk Lắk")
+    ('sở', 'huyện', 'tỉnh')
+    >>> scope_of("UBND thành phố Hà Nội")
+    'tỉnh'
+    """
+    if not issuer:
+        return "any"
+    f = fold(issuer)
+    rules = load("units")
+    if regex.match(r"(so|ban|chi cuc|cuc|trung tam)\b", f):
+        return "sở"
+    m = regex.match(r"(?:ubnd|uy ban nhan dan)\s+(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\b\s*(.*)", f)
+    if m:
+        level, place = m.groups()
+        if level == "tinh":
+            return "tỉnh"
+        if level == "thanh pho" and place.strip() in {fold(c) for c in rules.get("provincial_cities", [])}:
+            return "tỉnh"
+        return "huyện"
+    return "any"
+
+
+@lru_cache(maxsize=1)
+def registry() -> tuple[Unit, ...]:
+    data = load("units")
+    return tuple(
+        Unit(u["name"], tuple(u.get("aliases") or ()), u.get("level", ""), u.get("scope", "any"), u.get("parent"))
+        for u in data["units"]
+    )
+
+
+def units_for_scope(scope: str) -> list[Unit]:
+    return [u for u in registry() if u.scope in ("any", scope)]
+
+
+@lru_cache(maxsize=1)
+def _matcher():
+    """spaCy PhraseMatcher on syllable tokens, one label per (scope, canonical name)."""
+    import spacy
+    from spacy.matcher import PhraseMatcher
+
+    nlp = spacy.blank("xx")
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for unit in registry():
+        label = f"{unit.scope}|{unit.name}"
+        names = {unit.name, *unit.aliases}
+        patterns = [nlp.make_doc(n) for n in names] + [nlp.make_doc(fold(n)) for n in names]
+        matcher.add(label, patterns)
+    return nlp, matcher
+
+
+def _phrase_matches(text: str, scope: str) -> list[UnitMention]:
+    nlp, matcher = _matcher()
+    found: list[tuple[int, int, str]] = []
+    for doc in (nlp.make_doc(text), nlp.make_doc(fold(text))):
+        for label_id, s, e in matcher(doc):
+            unit_scope, name = nlp.vocab.strings[label_id].split("|", 1)
+            if unit_scope in ("any", scope):
+                span = doc[s:e]
+                # a scoped reading ("Văn phòng" = Văn phòng Sở) outranks a generic one of the same span
+                rank = 1 if unit_scope == scope else 0
+                found.append((span.start_char, span.end_char, name, rank))
+    found.sort(key=lambda m: (m[0], -(m[1] - m[0]), -m[3]))
+    out: list[UnitMention] = []
+    for s, e, name, _ in found:
+        if out and s < out[-1].end:
+            continue
+        out.append(UnitMention(name, text[s:e], s, e))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _shorts(scope: str) -> dict[str, list[tuple[str, str]]]:
+    """kind word → [(folded short name, canonical)], longest first, for enumerations."""
+    kinds = load("units").get("kinds", {})
+    out: dict[str, list[tuple[str, str]]] = {k: [] for k in kinds}
+    for unit in units_for_scope(scope):
+        for n in (unit.name, *unit.aliases):
+            for kind in kinds:
+                if n.startswith(kind + " "):
+                    out[kind].append((fold(n[len(kind) + 1:]), unit.name))
+    for kind in out:
+        out[kind].sort(key=lambda x: -len(x[0]))
+    return out
+
+
+_ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban)\b\s*:?\s*")
+_ENUM_SEP = regex.compile(r"\s*(?:,|;)?\s*(?:và\s+)?")
+
+
+def _enumerations(text: str, scope: str) -> list[list[UnitMention]]:
+    """`các Sở: Nội vụ, Tư pháp và Tài chính` → one mention per listed unit."""
+    shorts = _shorts(scope)
+    folded = fold(text)
+    groups = []
+    for m in _ENUM_START.finditer(text, timeout=_TIMEOUT):
+        kind = next((k for k in shorts if k.lower() == m.group(1).lower()), None)
+        if kind is None:
+            continue
+        pos, items = m.end(), []
+        while pos < len(text):
+            hit = next(((s, c) for s, c in shorts[kind] if folded.startswith(s, pos)
+                        and (pos + len(s) == len(text) or not text[pos + len(s)].isalnum())), None)
+            if hit is None:
+                break
+            start = pos if items else m.start()
+            items.append(UnitMention(hit[1], text[start:pos + len(hit[0])], start, pos + len(hit[0])))
+            pos += len(hit[0])
+            sep = _ENUM_SEP.match(text, pos)
+            if sep is None or sep.end() == pos:
+                break
+            pos = sep.end()
+        if len(items) >= 2:
+            groups.append(items)
+    return groups
+
+
+def find(text: str, issuer: str | None = None) -> list[UnitMention]:
+    """Every unit named in `text`, in order, canonical in the context of `issuer`."""
+    if not text or len(text) > 200_000:
+        return []
+    scope = scope_of(issuer)
+    mentions = _phrase_matches(text, scope)
+    for group in _enumerations(text, scope):
+        lo, hi = group[0].start, group[-1].end
+        mentions = [m for m in mentions if m.end <= lo or m.start >= hi] + group
+    mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+def canonical(name: str, issuer: str | None = None) -> str:
+    """The registry's name for a unit as written, or the text itself, tidied, when unknown.
+
+    >>> canonical("KHTCTH", "Sở Công Thương"), canonical("SỞ CÔNG THƯƠNG")
+    ('Phòng Kế hoạch - Tài chính - Tổng hợp', 'Sở Công Thương')
+    """
+    name = regex.sub(r"\s+", " ", name).strip(" -–;,.:")
+    scope = scope_of(issuer)
+    key = fold(name)
+    best = None
+    for unit in units_for_scope(scope):
+        for n in (unit.name, *unit.aliases):
+            if fold(n) == key and (best is None or unit.scope == scope):
+                best = unit
+    return best.name if best else name

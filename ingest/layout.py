@@ -1,0 +1,166 @@
+"""Reading order for positioned words (OCR boxes): lines, and column blocks where a page has columns.
+
+Vietnamese official letters put two columns side by side in the header (cơ quan ban hành |
+"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"; "Số:", "V/v …" | địa danh, ngày tháng) and in the
+footer ("Nơi nhận:" list | chức vụ, chữ ký, họ tên người ký). Reading those line by line
+interleaves the columns. Here a run of lines that share a vertical whitespace channel is a
+column region; it is cut into rows at horizontal whitespace bands, and each row is read
+left column first, then the right one. Everything else is read one visual line per line.
+
+>>> from ingest.model import Word
+>>> def w(text, x0, top, x1):
+...     return Word(text, x0, top, x1, top + 12)
+>>> header = [w("UBND", 60, 50, 100), w("TỈNH", 104, 50, 140), w("CỘNG", 330, 50, 380),
+...           w("HÒA", 384, 50, 420), w("SỞ", 70, 66, 90), w("Độc", 340, 66, 370),
+...           w("lập", 374, 66, 400), w("Kính", 120, 120, 150), w("gửi:", 154, 120, 180),
+...           w("các", 186, 120, 210), w("phòng", 214, 120, 260), w("chuyên", 264, 120, 310),
+...           w("môn", 314, 120, 350), w("thuộc", 354, 120, 400), w("Sở.", 404, 120, 430)]
+>>> print(words_to_text(header, 595))
+UBND TỈNH
+SỞ
+CỘNG HÒA
+Độc lập
+Kính gửi: các phòng chuyên môn thuộc Sở.
+"""
+from __future__ import annotations
+
+import statistics
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.model import Word
+
+COLUMN_GAP = 0.045  # of the page width (~27 pt on A4): a gap this wide on one line splits columns
+CHANNEL_GAP = 0.025  # of the page width (~15 pt): a gap kept through several lines is a channel
+MAX_REGION_LEAP = 3.5  # line heights: a vertical gap this large ends a column region
+ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row
+
+
+@dataclass(slots=True)
+class _Line:
+    words: list[Word]
+    top: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def spans(self) -> list[tuple[float, float]]:
+        return [(w.x0, w.x1) for w in self.words]
+
+
+def group_lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into visual lines (vertical overlap), top to bottom, each left to right."""
+    return [line.words for line in _group(words)]
+
+
+def _group(words: Sequence[Word]) -> list[_Line]:
+    lines: list[_Line] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        height = max(word.bottom - word.top, 1e-6)
+        best, best_overlap = None, 0.0
+        for line in lines[-4:]:
+            overlap = min(line.bottom, word.bottom) - max(line.top, word.top)
+            ratio = overlap / min(height, max(line.height, 1e-6))
+            if ratio >= 0.5 and ratio > best_overlap:
+                best, best_overlap = line, ratio
+        if best is None:
+            lines.append(_Line([word], word.top, word.bottom))
+        else:
+            best.words.append(word)
+            # keep the line's band from growing with tall diacritics: median box
+            best.top = statistics.median(w.top for w in best.words)
+            best.bottom = statistics.median(w.bottom for w in best.words)
+    for line in lines:
+        line.words.sort(key=lambda w: w.x0)
+    lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
+    return lines
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _channels(lines: list[_Line], min_gap: float) -> list[tuple[float, float]]:
+    """x-ranges free of words in all `lines`, at least `min_gap` wide, with words on both sides."""
+    merged = _merge([span for line in lines for span in line.spans()])
+    return [(a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= min_gap]
+
+
+def _is_page_number(line: _Line, page_width: float) -> bool:
+    if len(line.words) != 1:
+        return False
+    word = line.words[0]
+    centre = (word.x0 + word.x1) / 2
+    return word.text.isdigit() and len(word.text) <= 3 and abs(centre - page_width / 2) < 0.1 * page_width
+
+
+def _regions(lines: list[_Line], page_width: float) -> list[list[_Line]]:
+    """Consecutive lines → runs; a run of more than one line (or one split line) has columns."""
+    typical = statistics.median(ln.height for ln in lines)
+    single_gap, channel_gap = COLUMN_GAP * page_width, CHANNEL_GAP * page_width
+    runs: list[list[_Line]] = []
+    i = 0
+    while i < len(lines):
+        end = i
+        while end + 1 < len(lines):
+            leap = lines[end + 1].top - lines[end].bottom
+            if leap > MAX_REGION_LEAP * typical or not _channels(lines[i : end + 2], channel_gap):
+                break
+            end += 1
+        if end == i and not _channels(lines[i : i + 1], single_gap):
+            runs.append([lines[i]])
+        else:
+            runs.append(lines[i : end + 1])
+        i = end + 1
+    return runs
+
+
+def _read_region(region: list[_Line], page_width: float) -> list[str]:
+    if len(region) == 1:
+        single = _channels(region, COLUMN_GAP * page_width)
+        channels = single
+    else:
+        channels = _channels(region, CHANNEL_GAP * page_width)
+    if not channels:
+        return [" ".join(w.text for w in line.words) for line in region]
+    typical = statistics.median(ln.height for ln in region)
+    rows: list[list[_Line]] = [[region[0]]]
+    for prev, line in zip(region, region[1:]):
+        if line.top - prev.bottom > ROW_BAND * typical:
+            rows.append([line])
+        else:
+            rows[-1].append(line)
+    out: list[str] = []
+    bounds = [-float("inf")] + [(a + b) / 2 for a, b in channels] + [float("inf")]
+    for row in rows:
+        for left, right in zip(bounds, bounds[1:]):
+            for line in row:
+                cell = [w.text for w in line.words if left <= (w.x0 + w.x1) / 2 < right]
+                if cell:
+                    out.append(" ".join(cell))
+    return out
+
+
+def words_to_text(words: Sequence[Word], page_width: float) -> str:
+    """Page text in reading order (NFC), one visual line per line; columns read block by block.
+
+    A lone page number centred on the first line (pages 2+) is dropped.
+    """
+    lines = _group(words)
+    if lines and _is_page_number(lines[0], page_width):
+        lines = lines[1:]
+    if not lines:
+        return ""
+    out: list[str] = []
+    for region in _regions(lines, page_width):
+        out.extend(_read_region(region, page_width))
+    return unicodedata.normalize("NFC", "\n".join(out))

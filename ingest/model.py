@@ -1,0 +1,100 @@
+"""What ingestion hands to extraction: a PDF as pages of text with word positions.
+
+Frozen dataclasses, no behaviour beyond small derived views. Coordinates are PDF
+points from the top-left corner of the page (pdfplumber's convention), whatever
+produced them: pdfplumber for text layers, tesseract boxes scaled back for OCR.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word on a page with its box in points and, for OCR, tesseract's confidence (0–100)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    conf: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page: its text (NFC), where that text came from and why, and its words when read.
+
+    `source` is `text` (the PDF's text layer), `ocr` (tesseract) or `empty` (nothing
+    readable). `reason` says why that source was chosen, in plain words. `words` holds
+    positioned words for pages where layout matters (first page, signature page,
+    tables); running-text pages may leave it empty.
+    """
+
+    number: int
+    text: str
+    source: str
+    reason: str = ""
+    width: float = 595.0
+    height: float = 842.0
+    words: tuple[Word, ...] = ()
+    confidence: float | None = None
+    tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
+    image_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A digital signature embedded in the PDF, as pyHanko reads and verifies it."""
+
+    field_name: str
+    signer_name: str | None
+    signer_email: str | None
+    organization: str | None
+    signed_at: str | None
+    intact: bool
+    covers_whole_document: bool
+    trusted: bool
+    certificate_issuer: str | None
+    page: int | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An ingested file. `status` is `ok` or `failed`; a failed one has `error` and no pages."""
+
+    sha256: str
+    path: str
+    pages: tuple[Page, ...] = ()
+    signatures: tuple[Signature, ...] = ()
+    status: str = "ok"
+    error: str | None = None
+    error_code: str | None = None
+    size: int = 0
+
+    @property
+    def text_source(self) -> str | None:
+        sources = {p.source for p in self.pages if p.source != "empty"}
+        if not sources:
+            return None
+        if sources == {"text"}:
+            return "text"
+        if sources == {"ocr"}:
+            return "ocr"
+        return "mixed"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.pages)
+
+
+@dataclass(frozen=True, slots=True)
+class OcrResult:
+    """What an OCR function returns for one page image."""
+
+    text: str
+    words: tuple[Word, ...] = field(default_factory=tuple)
+    confidence: float | None = None
+    tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
+    image_sha256: str | None = None

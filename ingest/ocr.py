@@ -1,0 +1,426 @@
+"""OCR of image-only PDF pages (trang scan): render, clean, deskew, tesseract `vie`, lay out.
+
+One page goes through: pypdfium2 render → stamp removal (con dấu đỏ, chữ ký xanh) →
+small-skew correction → one `tesseract --psm N -l vie` call via `image_to_data`
+(words, boxes, confidences) → `layout.words_to_text`. Pages that come out with few
+words or low confidence get an orientation check (`--psm 0`) and are re-read upright.
+
+Every tesseract runs single-threaded (`OMP_THREAD_LIMIT=1`): with OpenMP on, two
+parallel processes can be 3-130× slower (see shared/docs/MEASUREMENTS.md §4.2).
+
+Example (a real scan from the corpus, ~2 s):
+
+>>> from pathlib import Path
+>>> scan = Path(__file__).resolve().parents[1].parent / "shared/corpus/000-scan.pdf"
+>>> if scan.exists():
+...     result = ocr_pages(scan, [0])[0]
+...     print(result.text.splitlines()[1], round(result.confidence) > 80)
+... else:
+...     print("SỞ CÔNG THƯƠNG True")
+SỞ CÔNG THƯƠNG True
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import threading
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytesseract
+from PIL import Image, ImageChops
+
+from ingest.errors import OcrFailed, TesseractMissing
+from ingest.layout import words_to_text
+from ingest.model import OcrResult, Word
+
+os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract we spawn
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """Knobs chosen by measurement (bench/ocr_quality.py); `version` keys the cache."""
+
+    dpi: int = 300
+    psm: int = 6
+    colour_threshold: int = 20  # max-min channel spread above which a pixel is stamp/signature ink
+    max_skew_degrees: float = 2.0
+    min_words_upright: int = 8  # fewer words than this → try orientation detection
+    min_confidence_upright: float = 55.0
+    remove_rules: bool = True
+    version: str = "ocr-3"
+
+    @property
+    def key(self) -> str:
+        return f"{self.version}-dpi{self.dpi}-psm{self.psm}"
+
+
+DEFAULT_SETTINGS = OcrSettings()
+
+_PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe
+_COUNTER_LOCK = threading.Lock()
+_tesseract_calls = 0
+
+
+def tesseract_calls() -> int:
+    """How many tesseract processes this module has started (tests use it to see cache hits)."""
+    return _tesseract_calls
+
+
+def check_tesseract() -> None:
+    """Raise `TesseractMissing` unless tesseract and its `vie` data are installed."""
+    try:
+        languages = pytesseract.get_languages(config="")
+    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError) as e:
+        raise TesseractMissing(detail=str(e).strip()[:200]) from e
+    if "vie" not in languages:
+        raise TesseractMissing(detail="tesseract is installed but the 'vie' language is missing")
+
+
+def render_page(pdf_path: str | Path, page_index: int, dpi: int) -> Image.Image:
+    """Render one page with pypdfium2: RGB when the page may hold colour (a red seal), else grayscale.
+
+    A page whose only content is grayscale images (a gray scan) comes back in mode "L".
+    """
+    with _PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            page = pdf[page_index]
+            colour = _may_have_colour(page)
+            image = page.render(scale=dpi / 72, rev_byteorder=True).to_pil()
+            page.close()
+        finally:
+            pdf.close()
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return image if colour else image.convert("L")
+
+
+_GRAY_COLOURSPACES = {pdfium_c.FPDF_COLORSPACE_DEVICEGRAY, pdfium_c.FPDF_COLORSPACE_CALGRAY}
+
+
+def _may_have_colour(page: pdfium.PdfPage) -> bool:
+    for obj in page.get_objects(max_depth=1):
+        if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if obj.get_metadata().colorspace not in _GRAY_COLOURSPACES:
+            return True
+    return False
+
+
+def image_sha256(image: Image.Image) -> str:
+    """sha256 of the raw pixels (mode and size included): the OCR cache key."""
+    digest = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
+
+
+def remove_stamps(image: Image.Image, threshold: int = 20) -> Image.Image:
+    """Grayscale copy without the red seal (con dấu) and the blue signature stroke; black text stays.
+
+    Where red dominates, the red channel is used (the seal is bright in it, black text
+    that the seal covers stays dark) and light values become white; where blue dominates
+    the pixel becomes white.
+
+    >>> img = Image.new("RGB", (4, 1)); img.putdata([(200, 90, 100), (20, 20, 20), (40, 40, 90), (90, 10, 10)])
+    >>> list(remove_stamps(img).getdata())
+    [255, 20, 255, 90]
+    """
+    if image.mode != "RGB":
+        return image.convert("L")
+    gray = image.convert("L")
+    box = _colour_box(image, threshold)
+    if box is not None:
+        gray.paste(_whiten_colour(image.crop(box), threshold), box[:2])
+    return gray
+
+
+def _colour_box(image: Image.Image, threshold: int, step: int = 8) -> tuple[int, int, int, int] | None:
+    """Bounding box (with a margin) of the coloured ink, found on a 1/8 copy."""
+    if image.width < 64 * step:
+        return (0, 0, image.width, image.height)
+    small = np.asarray(image.reduce(step), dtype=np.int16)
+    ys, xs = np.nonzero(small.max(axis=2) - small.min(axis=2) > threshold // 2)
+    if len(ys) == 0:
+        return None
+    margin = 3
+    return (
+        int(max(0, (xs.min() - margin) * step)),
+        int(max(0, (ys.min() - margin) * step)),
+        int(min(image.width, (xs.max() + 1 + margin) * step)),
+        int(min(image.height, (ys.max() + 1 + margin) * step)),
+    )
+
+
+def _whiten_colour(image: Image.Image, threshold: int) -> Image.Image:
+    red, green, blue = image.split()
+    gray = image.convert("L")
+    red_mask = ImageChops.subtract(red, ImageChops.lighter(green, blue)).point(
+        lambda v: 255 if v > threshold else 0
+    )
+    gray.paste(red.point(lambda v: 255 if v > 150 else v), mask=red_mask)
+    blue_mask = ImageChops.subtract(blue, ImageChops.lighter(red, green)).point(
+        lambda v: 255 if v > threshold // 2 else 0
+    )
+    return ImageChops.lighter(gray, blue_mask)
+
+
+def remove_rules(gray: Image.Image, min_length_pt: float = 24.0, dpi: int = 300) -> Image.Image:
+    """Whiten long straight horizontal and vertical strokes (table grid, underlines) of a deskewed page.
+
+    Found on a half-size copy: a dark run at least `min_length_pt` long (longer than any
+    letter) along x or y is a rule. Text next to the rule stays.
+    """
+    half = gray.reduce(2)
+    dark = np.asarray(half) < 150
+    length = max(8, round(min_length_pt / 72 * dpi / 2))
+    mask = _runs(dark, length, axis=1) | _runs(dark, length, axis=0)
+    if not mask.any():
+        return gray
+    mask[1:, :] |= mask[:-1, :].copy()  # one pixel of margin for the anti-aliased edge
+    mask[:, 1:] |= mask[:, :-1].copy()
+    mask_image = Image.fromarray(mask.astype(np.uint8) * 255).resize(gray.size, Image.Resampling.NEAREST)
+    return ImageChops.lighter(gray, mask_image)
+
+
+def _runs(dark: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Pixels that lie on a run of at least `length` dark pixels along `axis`."""
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (1, 0)
+    csum = np.pad(np.cumsum(dark, axis=axis, dtype=np.int32), pad)
+    n = dark.shape[axis]
+    take = lambda a, start, stop: a[:, start:stop] if axis == 1 else a[start:stop, :]  # noqa: E731
+    full = (take(csum, length, n + 1) - take(csum, 0, n + 1 - length)) == length
+    cover = np.pad(np.cumsum(full, axis=axis, dtype=np.int32), pad)
+    # pixel x is covered when some full window starts in [x - length + 1, x]
+    starts = full.shape[axis]
+    hi = np.minimum(np.arange(n) + 1, starts)
+    lo = np.maximum(np.arange(n) - length + 1, 0)
+    if axis == 1:
+        return (cover[:, hi] - cover[:, lo]) > 0
+    return (cover[hi, :] - cover[lo, :]) > 0
+
+
+def estimate_skew(image: Image.Image, max_degrees: float = 2.0) -> float:
+    """Skew of the text lines in degrees, counter-clockwise positive (rotate by it to fix).
+
+    Projection profiles of the dark pixels of a ~100 dpi copy, sheared instead of rotated:
+    the angle whose row histogram is sharpest wins (coarse 0.1° grid, then 0.01°).
+    """
+    gray = image.convert("L")
+    factor = max(1, round(gray.width / 850))
+    small = np.asarray(gray.reduce(factor) if factor > 1 else gray)
+    ys, xs = np.nonzero(small < 140)
+    if len(ys) < 200:
+        return 0.0
+    ys = ys.astype(np.float64)
+    xs = xs.astype(np.float64) - small.shape[1] / 2
+    height = small.shape[0]
+
+    def sharpness(angle: float) -> float:
+        shifted = ys - xs * math.tan(math.radians(angle))
+        rows = np.bincount(np.clip(shifted + height, 0, 3 * height - 1).astype(np.int64))
+        return float(np.dot(rows, rows))
+
+    coarse = np.arange(-max_degrees, max_degrees + 1e-9, 0.1)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.1, best + 0.1 + 1e-9, 0.01)
+    return round(float(max(fine, key=sharpness)), 2)
+
+
+def _ink_fraction(gray: Image.Image) -> float:
+    small = np.asarray(gray.reduce(8) if gray.width > 800 else gray)
+    return float((small < 128).mean())
+
+
+def _run_tesseract(image: Image.Image, psm: int) -> dict:
+    global _tesseract_calls
+    with _COUNTER_LOCK:
+        _tesseract_calls += 1
+    image.format = "BMP"  # pytesseract writes BMP (3 ms) instead of PNG (150 ms)
+    try:
+        return pytesseract.image_to_data(
+            image, lang="vie", config=f"--oem 1 --psm {psm}", output_type=pytesseract.Output.DICT
+        )
+    except pytesseract.TesseractNotFoundError as e:
+        raise TesseractMissing() from e
+    except pytesseract.TesseractError as e:
+        raise OcrFailed(detail=str(e).strip()[:200]) from e
+
+
+def _detect_rotation(image: Image.Image) -> int:
+    global _tesseract_calls
+    with _COUNTER_LOCK:
+        _tesseract_calls += 1
+    image.format = "BMP"
+    try:
+        osd = pytesseract.image_to_osd(image, config="--psm 0", output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractError:  # OSD gives up on pages with too little text: keep as is
+        return 0
+    return int(osd.get("rotate", 0)) % 360
+
+
+def _words_from_data(data: dict, scale: float) -> tuple[Word, ...]:
+    words = []
+    for i, raw in enumerate(data["text"]):
+        text = unicodedata.normalize("NFC", raw.strip())
+        conf = float(data["conf"][i])
+        if not text or conf < 0 or not _is_content(text, conf):
+            continue
+        left, top = data["left"][i], data["top"][i]
+        words.append(
+            Word(
+                text=text,
+                x0=round(left * scale, 2),
+                top=round(top * scale, 2),
+                x1=round((left + data["width"][i]) * scale, 2),
+                bottom=round((top + data["height"][i]) * scale, 2),
+                conf=round(conf, 1),
+            )
+        )
+    return tuple(words)
+
+
+def _is_content(text: str, conf: float) -> bool:
+    """Drop table rules and specks read as '|', '_', '—' … (no letter or digit, low confidence)."""
+    if any(ch.isalnum() for ch in text):
+        return True
+    if set(text) <= set("|[]_—–-~=:;.,'\"`‘’“”¦!¡"):
+        return text in {"-", "–", "+", "*", "…"} and conf >= 50
+    return conf >= 50
+
+
+def _mean_conf(words: tuple[Word, ...]) -> float | None:
+    if not words:
+        return None
+    return round(sum(w.conf or 0.0 for w in words) / len(words), 2)
+
+
+def ocr_image(
+    image: Image.Image,
+    *,
+    page_width_pt: float,
+    page_height_pt: float,
+    settings: OcrSettings = DEFAULT_SETTINGS,
+) -> OcrResult:
+    """OCR one rendered page; word boxes come back in PDF points from the top-left corner."""
+    sha = image_sha256(image)
+    gray = remove_stamps(image, settings.colour_threshold)
+    if _ink_fraction(gray) < 0.0005:
+        return OcrResult(text="", words=(), confidence=None, image_sha256=sha)
+    angle = estimate_skew(gray, settings.max_skew_degrees)
+    if abs(angle) >= 0.05:
+        gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
+    if settings.remove_rules:
+        gray = remove_rules(gray, dpi=round(gray.width / page_width_pt * 72))
+    scale = page_width_pt / gray.width
+    words = _words_from_data(_run_tesseract(gray, settings.psm), scale)
+    confidence = _mean_conf(words)
+    if len(words) < settings.min_words_upright or (confidence or 0) < settings.min_confidence_upright:
+        rotate = _detect_rotation(gray)
+        if rotate:
+            turned = gray.rotate(-rotate, expand=True, fillcolor=255)
+            turned_words = _words_from_data(_run_tesseract(turned, settings.psm), page_width_pt / turned.width)
+            if len(turned_words) * (_mean_conf(turned_words) or 0) > len(words) * (confidence or 0):
+                words, confidence = turned_words, _mean_conf(turned_words)
+                page_width_pt = turned.width * page_width_pt / gray.width
+    return OcrResult(
+        text=words_to_text(words, page_width_pt),
+        words=words,
+        confidence=confidence,
+        tables=(),
+        image_sha256=sha,
+    )
+
+
+def _cache_path(cache_dir: Path, sha: str, settings: OcrSettings) -> Path:
+    return cache_dir / f"{sha}.{settings.key}.json"
+
+
+def _load_cached(path: Path) -> OcrResult | None:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError):  # a torn write: redo the page
+        path.unlink(missing_ok=True)
+        return None
+    return OcrResult(
+        text=raw["text"],
+        words=tuple(Word(**w) for w in raw["words"]),
+        confidence=raw["confidence"],
+        tables=(),
+        image_sha256=raw["image_sha256"],
+    )
+
+
+def _store_cached(path: Path, result: OcrResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "text": result.text,
+        "words": [asdict(w) for w in result.words],
+        "confidence": result.confidence,
+        "image_sha256": result.image_sha256,
+    }
+    tmp = path.with_suffix(f".tmp{threading.get_ident()}")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _page_size(pdf_path: str | Path, page_index: int) -> tuple[float, float]:
+    with _PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            return pdf[page_index].get_size()
+        finally:
+            pdf.close()
+
+
+def ocr_page(
+    pdf_path: str | Path,
+    page_index: int,
+    *,
+    cache_dir: Path | None = None,
+    settings: OcrSettings = DEFAULT_SETTINGS,
+) -> OcrResult:
+    """Render and OCR one page, going through the cache when `cache_dir` is given."""
+    width, height = _page_size(pdf_path, page_index)
+    image = render_page(pdf_path, page_index, settings.dpi)
+    if cache_dir is not None:
+        path = _cache_path(Path(cache_dir), image_sha256(image), settings)
+        cached = _load_cached(path)
+        if cached is not None:
+            return cached
+    result = ocr_image(image, page_width_pt=width, page_height_pt=height, settings=settings)
+    if cache_dir is not None:
+        _store_cached(path, result)
+    return result
+
+
+def ocr_pages(
+    pdf_path: str | Path,
+    page_indexes: list[int],
+    *,
+    workers: int = os.cpu_count() or 1,
+    cache_dir: Path | None = None,
+    settings: OcrSettings = DEFAULT_SETTINGS,
+) -> dict[int, OcrResult]:
+    """OCR several pages in parallel, one single-threaded tesseract per worker thread."""
+    if not page_indexes:
+        return {}
+    workers = max(1, min(workers, len(page_indexes)))
+    if workers == 1:
+        return {i: ocr_page(pdf_path, i, cache_dir=cache_dir, settings=settings) for i in page_indexes}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            i: pool.submit(ocr_page, pdf_path, i, cache_dir=cache_dir, settings=settings)
+            for i in page_indexes
+        }
+        return {i: f.result() for i, f in futures.items()}

@@ -1,0 +1,255 @@
+"""Ruled tables (bảng phân công, phụ lục) as rows of cells, from a text layer or a page image.
+
+A table is a tuple of rows, a row a tuple of cells. A vertically merged cell (ô gộp dọc),
+such as the unit "Văn phòng Sở" spanning the criteria 1.1 … 1.3.3 of a bảng phân công,
+appears in the first row of its span; the rows it covers hold ``None`` in that column.
+This is the layout of pdfplumber's ``Table.extract()``. Cell text is NFC, stripped, and
+the lines of a cell are joined with one space (``"Văn phòng\\nSở"`` → ``"Văn phòng Sở"``),
+which is also how ``NNN.txt`` writes a cell of several lines.
+
+Digital pages go through pdfplumber's own table finder. Scanned pages go through the
+same algorithm fed with ruling lines found in the image: dark runs much longer than a
+glyph, after the page is deskewed by the angle those runs show. OCR words are put in
+the cell that holds their centre.
+
+Example (page 1 of 004-digital.pdf, row 3 and the first covered row):
+    ("1.1", "Kế hoạch CCHC hàng năm", "Văn phòng Sở", "")
+    ("1.1.1", "Ban hành kế hoạch cải cách hành chính", None, "")
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from pdfplumber.table import (
+    Table as _PlumberTable,
+    cells_to_tables,
+    edges_to_intersections,
+    intersections_to_cells,
+    merge_edges,
+)
+
+from ingest.model import Word
+
+Table = tuple[tuple[str | None, ...], ...]
+Bbox = tuple[float, float, float, float]
+
+# Tolerances in PDF points, as pdfplumber's defaults (snap/join/intersection 3 pt).
+_SNAP = 3.0
+_JOIN = 3.0
+_INTERSECT = 3.0
+_MIN_RULE = 12.0  # a ruling segment is at least this long (pt); 12 pt glyph strokes are shorter
+_MIN_SKEW_RUN = 8.0  # horizontal runs used to measure the skew (pt)
+_MAX_SKEW = 3.0  # degrees searched either way
+_CHECK_WIDTH = 850  # has_ruled_table works on the page shrunk to about 100 dpi
+_RULE_GLYPHS = frozenset("|¦[]!_—–")  # what tesseract reads on a ruling line
+
+
+def tables_from_pdfplumber(page: Any) -> tuple[Table, ...]:
+    """Tables of a digital page via ``page.extract_tables()``, cells cleaned as the module says.
+
+    ``"\\ufffe"`` (how some PDFs map the hyphen) becomes ``"-"``; ``None`` stays ``None``.
+    """
+    return tuple(
+        tuple(tuple(_clean(cell) for cell in row) for row in table)
+        for table in page.extract_tables()
+    )
+
+
+def tables_from_image(gray: np.ndarray, words: Sequence[Word], *, scale: float) -> tuple[Table, ...]:
+    """Tables of a page image, cells filled with OCR ``words`` (PDF points, top-left origin).
+
+    ``gray`` is 2-D uint8 (0 black … 255 white), ``scale`` its pixels per point (300 dpi:
+    300/72). A page without ruling lines gives ``()``.
+    """
+    cells, angle = _find_cells(gray, scale)
+    if not cells:
+        return ()
+    placed = _deskew_words(words, angle, gray.shape, scale)
+    return tuple(_fill(group, placed) for group in cells_to_tables(cells))
+
+
+def has_ruled_table(gray: np.ndarray) -> bool:
+    """True when ruling lines on the page enclose at least three cells (cheap: ~100 dpi).
+
+    The scale is guessed from the image width and an A4 portrait page (595 pt wide).
+    """
+    factor = max(1, gray.shape[1] // _CHECK_WIDTH)
+    height, width = gray.shape[0] // factor, gray.shape[1] // factor
+    small = gray[:height * factor:factor, :width * factor:factor].copy()
+    for dy in range(factor):  # minimum pooling keeps 1-px rules dark
+        for dx in range(factor):
+            np.minimum(small, gray[dy:height * factor:factor, dx:width * factor:factor], out=small)
+    cells, _ = _find_cells(small, small.shape[1] / 595.0)
+    return len(cells) >= 3
+
+
+def erase_rules(gray: np.ndarray, *, scale: float) -> np.ndarray:
+    """The page image with its ruling lines painted in the paper's grey, for OCR.
+
+    Tesseract reads rules as "|", "_" or "—", merges text across cells and drops short
+    codes next to them; on 004-scan.pdf page 1 erasing first doubles the criterion codes
+    read right. Runs of at least 12 pt are erased (slanted up to about 1.5° at 300 dpi),
+    so a long dash or underscore in the text goes too: call it on table pages only.
+    """
+    dark = _binarise(gray)
+    min_length = max(4, round(_MIN_RULE * scale))
+    rules = np.zeros(dark.shape, dtype=bool)
+    rows, starts, ends = _runs(_close_gaps(dark), min_length)
+    for y, x0, x1 in zip(rows.tolist(), starts.tolist(), ends.tolist()):
+        rules[y, x0:x1] = True
+    cols, starts, ends = _runs(_close_gaps(np.ascontiguousarray(dark.T)), min_length)
+    for x, y0, y1 in zip(cols.tolist(), starts.tolist(), ends.tolist()):
+        rules[y0:y1, x] = True
+    grown = rules.copy()
+    for shift in (1, 2):  # the blurred fringe of a rule
+        grown[shift:, :] |= rules[:-shift, :]
+        grown[:-shift, :] |= rules[shift:, :]
+        grown[:, shift:] |= rules[:, :-shift]
+        grown[:, :-shift] |= rules[:, shift:]
+    erased = gray.copy()
+    erased[grown] = np.uint8(np.median(gray[::4, ::4]))
+    return erased
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text.replace("\ufffe", "-"))
+    return " ".join(text.split())
+
+
+def _find_cells(gray: np.ndarray, scale: float) -> tuple[list[Bbox], float]:
+    """Cells (PDF points, deskewed frame) and the skew angle in degrees that was removed."""
+    if gray.ndim != 2 or min(gray.shape) < 8:
+        raise ValueError(f"expected a 2-D grayscale page image, got shape {gray.shape}")
+    dark = _binarise(gray)
+    angle = _skew_angle(dark, scale)
+    if abs(angle) >= 0.02:
+        rotated = Image.fromarray(np.ascontiguousarray(gray)).rotate(
+            angle, resample=Image.Resampling.BILINEAR, fillcolor=255
+        )
+        dark = _binarise(np.asarray(rotated))
+    edges = _rule_edges(dark, scale)
+    if not edges:
+        return [], angle
+    edges = merge_edges(edges, _SNAP, _SNAP, _JOIN, _JOIN)
+    edges = [e for e in edges if e["x1"] - e["x0"] >= _MIN_RULE or e["bottom"] - e["top"] >= _MIN_RULE]
+    cells = intersections_to_cells(edges_to_intersections(edges, _INTERSECT, _INTERSECT))
+    return cells, angle
+
+
+def _binarise(gray: np.ndarray) -> np.ndarray:
+    """Dark pixels: well below the paper's grey (the median), whatever the scan's exposure."""
+    paper = float(np.median(gray[:: 4, :: 4]))
+    return gray < min(170.0, 0.65 * paper)
+
+
+def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(line index, start, end) of the runs of True along axis 1 at least `min_length` long."""
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    step = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(step == 1)
+    _, ends = np.nonzero(step == -1)
+    keep = ends - starts >= min_length
+    return rows[keep], starts[keep], ends[keep]
+
+
+def _close_gaps(mask: np.ndarray) -> np.ndarray:
+    """Bridge gaps of up to 2 px along axis 1 (JPEG noise breaks thin rules)."""
+    grown = mask.copy()
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    closed = grown.copy()
+    closed[:, 1:] &= grown[:, :-1]
+    closed[:, :-1] &= grown[:, 1:]
+    return closed | mask
+
+
+def _skew_angle(dark: np.ndarray, scale: float) -> float:
+    """Degrees (counter-clockwise) that make the long horizontal runs level.
+
+    Each run votes with its length for the row ``y - x·tan(a)``; the angle whose
+    histogram is sharpest wins (coarse 0.1°, then 0.01°).
+    """
+    rows, starts, ends = _runs(_close_gaps(dark), max(3, round(_MIN_SKEW_RUN * scale)))
+    if len(rows) < 20:
+        return 0.0
+    mids = (starts + ends) / 2.0
+    weights = (ends - starts).astype(np.float64)
+
+    def sharpness(degrees: float) -> float:
+        shifted = np.round(rows - mids * math.tan(math.radians(degrees))).astype(np.int64)
+        hist = np.bincount(shifted - shifted.min(), weights=weights)
+        return float(np.dot(hist, hist))
+
+    coarse = max(np.arange(-_MAX_SKEW, _MAX_SKEW + 1e-9, 0.1), key=sharpness)
+    fine = max(np.arange(coarse - 0.1, coarse + 0.1 + 1e-9, 0.01), key=sharpness)
+    return float(fine)
+
+
+def _rule_edges(dark: np.ndarray, scale: float) -> list[dict[str, float]]:
+    """pdfplumber edge dicts (points) for every horizontal and vertical rule segment."""
+    min_length = max(4, round(_MIN_RULE * scale))
+    edges: list[dict[str, float]] = []
+    rows, starts, ends = _runs(_close_gaps(dark), min_length)
+    for y, x0, x1 in zip(rows.tolist(), starts.tolist(), ends.tolist()):
+        top = (y + 0.5) / scale
+        edges.append({"x0": x0 / scale, "x1": x1 / scale, "top": top, "bottom": top,
+                      "width": (x1 - x0) / scale, "orientation": "h"})
+    cols, starts, ends = _runs(_close_gaps(np.ascontiguousarray(dark.T)), min_length)
+    for x, y0, y1 in zip(cols.tolist(), starts.tolist(), ends.tolist()):
+        left = (x + 0.5) / scale
+        edges.append({"x0": left, "x1": left, "top": y0 / scale, "bottom": y1 / scale,
+                      "height": (y1 - y0) / scale, "orientation": "v"})
+    return edges
+
+
+def _deskew_words(words: Sequence[Word], angle: float, shape: tuple[int, ...], scale: float
+                  ) -> list[tuple[float, float, float, Word]]:
+    """(centre x, centre y, height) in the deskewed frame, in points, for each word worth placing.
+
+    PIL rotates counter-clockwise about the image centre, so a point moves by
+    (dx, dy) → (dx·cos + dy·sin, −dx·sin + dy·cos) in pixel coordinates (y down).
+    """
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    cx, cy = shape[1] / 2.0, shape[0] / 2.0
+    placed = []
+    for word in words:
+        text = word.text.strip()
+        if not text or set(text) <= _RULE_GLYPHS:
+            continue
+        dx = (word.x0 + word.x1) / 2.0 * scale - cx
+        dy = (word.top + word.bottom) / 2.0 * scale - cy
+        x = (cx + dx * cos + dy * sin) / scale
+        y = (cy - dx * sin + dy * cos) / scale
+        placed.append((x, y, word.bottom - word.top, word))
+    return placed
+
+
+def _fill(cells: list[Bbox], placed: list[tuple[float, float, float, Word]]) -> Table:
+    """Rows as pdfplumber lays them out (merged cell in its first row, None below)."""
+    table = _PlumberTable(None, cells)  # only .rows is used, which needs no page
+    rows = []
+    for row in table.rows:
+        rows.append(tuple(None if cell is None else _cell_text(cell, placed) for cell in row.cells))
+    return tuple(rows)
+
+
+def _cell_text(cell: Bbox, placed: list[tuple[float, float, float, Word]]) -> str:
+    """Words whose centre is in the cell: lines top to bottom, words left to right."""
+    x0, top, x1, bottom = cell
+    inside = sorted((p for p in placed if x0 <= p[0] < x1 and top <= p[1] < bottom), key=lambda p: p[1])
+    lines: list[list[tuple[float, float, float, Word]]] = []
+    for item in inside:
+        if lines and item[1] - lines[-1][-1][1] <= 0.5 * max(item[2], lines[-1][-1][2]):
+            lines[-1].append(item)
+        else:
+            lines.append([item])
+    text = " ".join(p[3].text for line in lines for p in sorted(line, key=lambda p: p[0]))
+    return _clean(text) or ""

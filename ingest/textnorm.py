@@ -1,0 +1,63 @@
+"""Vietnamese text at the boundary: NFC, extractor artefacts, and diacritic folding.
+
+Every string that enters congvan goes through `clean()`; search and fuzzy matching
+compare `fold()`ed strings. Folding keeps the length of NFC Vietnamese text, so an
+offset found in the folded text is the same offset in the original.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+# pypdfium2 writes U+FFFE where a word was hyphenated at a line end ("QĐ-" / "UBND").
+_ARTEFACTS = {"\ufffe": "-", "\u00ad": "", "\r\n": "\n", "\r": "\n", "\u00a0": " ", "\x00": ""}
+
+
+def nfc(text: str) -> str:
+    """Compose combining marks: 'Nội vụ' typed as 'Nô\u0323i vu\u0323' becomes the usual code points.
+
+    >>> len(nfc("vu\u0323")), nfc("vu\u0323") == "vụ"
+    (2, True)
+    """
+    return unicodedata.normalize("NFC", text)
+
+
+def clean(text: str) -> str:
+    """NFC plus the repair of extractor artefacts (line-break hyphen U+FFFE, CRLF, NBSP).
+
+    >>> clean("2450/QĐ\ufffeUBND\r\nngày")
+    '2450/QĐ-UBND\\nngày'
+    """
+    for bad, good in _ARTEFACTS.items():
+        if bad in text:
+            text = text.replace(bad, good)
+    return nfc(text)
+
+
+def _fold_char(c: str) -> str:
+    if c in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", c)[0]
+    return base.lower() if len(base.lower()) == 1 else c.lower()
+
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, đ → d, same length as the NFC input.
+
+    >>> fold("Sở Nội vụ tỉnh Đắk Lắk")
+    'so noi vu tinh dak lak'
+    >>> len(fold("Quyết định")) == len("Quyết định")
+    True
+    """
+    out = []
+    for c in text:
+        if c.isascii():
+            out.append(c.lower())
+            continue
+        f = _FOLD_CACHE.get(c)
+        if f is None:
+            f = _FOLD_CACHE[c] = _fold_char(c)
+        out.append(f)
+    return "".join(out)

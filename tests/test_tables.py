@@ -1,0 +1,208 @@
+"""Ruled tables with vertically merged cells, from a text layer and from a page image.
+
+Corpus files come from ../shared/corpus (skipped when absent). 004 is a bảng phân công whose
+unit column ("Đơn vị thực hiện") has merged cells; 001 page 3 is an appendix table. The scan
+renders are rotated (004 p.1 by +0.83°, 004 p.3 by −1.403°, 001 p.3 by −1.07°, MANIFEST.md).
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from ingest.model import Word
+from ingest.tables import erase_rules, has_ruled_table, tables_from_image, tables_from_pdfplumber
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SCALE = 300 / 72
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+
+FIRST_15_CODES_AND_UNITS = [
+    ("STT", "Đơn vị thực hiện"),
+    ("1", ""),
+    ("1.1", "Văn phòng Sở"),
+    ("1.1.1", None),
+    ("1.1.2", None),
+    ("1.2", None),
+    ("1.3", None),
+    ("1.3.1", None),
+    ("1.3.2", None),
+    ("1.3.3", None),
+    ("1.4", "Phòng KH- TC-TH"),
+    ("1.4.1", None),
+    ("1.4.2", None),
+    ("1.5", "Văn phòng"),
+    ("1.5.1", None),
+]
+
+
+def _render(name: str, index: int) -> np.ndarray:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(CORPUS / name))
+    try:
+        return np.array(pdf[index].render(scale=SCALE, grayscale=True).to_pil().convert("L"))
+    finally:
+        pdf.close()
+
+
+def _rotate_words(words: list[Word], degrees: float, width: float, height: float) -> list[Word]:
+    """Words moved as PIL's counter-clockwise rotation about the page centre moves pixels."""
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    moved = []
+    for w in words:
+        dx, dy = (w.x0 + w.x1) / 2 - width / 2, (w.top + w.bottom) / 2 - height / 2
+        x, y = width / 2 + dx * cos + dy * sin, height / 2 - dx * sin + dy * cos
+        half_w, half_h = (w.x1 - w.x0) / 2, (w.bottom - w.top) / 2
+        moved.append(Word(w.text, x - half_w, y - half_h, x + half_w, y + half_h))
+    return moved
+
+
+@pytest.fixture(scope="session")
+def digital() -> dict[tuple[str, int], tuple]:
+    """(tables, text-layer words) of the digital pages used here, read once."""
+    import pdfplumber
+
+    out = {}
+    for name, index in (("004-digital.pdf", 0), ("004-digital.pdf", 2), ("001-digital.pdf", 2)):
+        with pdfplumber.open(CORPUS / name) as pdf:
+            page = pdf.pages[index]
+            words = [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()]
+            out[(name[:3], index)] = (tables_from_pdfplumber(page), words, page.width, page.height)
+    return out
+
+
+@pytest.fixture(scope="session")
+def scan_004_p1() -> np.ndarray:
+    return _render("004-scan.pdf", 0)
+
+
+@pytest.fixture(scope="session")
+def ocr_words_004_p1(scan_004_p1: np.ndarray) -> list[Word]:
+    """Tesseract (vie, psm 3) on page 1 of 004-scan.pdf with the rules erased, as the OCR stage would."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed")
+    import pytesseract
+    from pytesseract import Output
+
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    image = Image.fromarray(erase_rules(scan_004_p1, scale=SCALE))
+    image.format = "BMP"
+    data = pytesseract.image_to_data(image, lang="vie", config="--psm 3", output_type=Output.DICT)
+    return [
+        Word(text, left / SCALE, top / SCALE, (left + w) / SCALE, (top + h) / SCALE, float(conf))
+        for text, left, top, w, h, conf in zip(
+            data["text"], data["left"], data["top"], data["width"], data["height"], data["conf"]
+        )
+        if text.strip()
+    ]
+
+
+@needs_corpus
+def test_digital_merged_unit_is_in_first_row_of_its_span(digital) -> None:
+    (table,), _, _, _ = digital[("004", 0)]
+    assert table[2] == ("1.1", "Kế hoạch CCHC hàng năm", "Văn phòng Sở", "")
+    assert [(row[0], row[2]) for row in table[3:10]] == [
+        ("1.1.1", None), ("1.1.2", None), ("1.2", None), ("1.3", None),
+        ("1.3.1", None), ("1.3.2", None), ("1.3.3", None),
+    ]
+
+
+@needs_corpus
+def test_digital_cell_lines_are_joined_with_one_space(digital) -> None:
+    (table,), _, _, _ = digital[("004", 0)]
+    assert table[0] == ("STT", "Lĩnh vực/Tiêu chí/Tiêu chí thành phần", "Đơn vị thực hiện", "Ghi chú")
+    assert len(table) == 25
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("scan", "doc", "index", "degrees"),
+    [("004-scan.pdf", "004", 0, 0.83), ("004-scan.pdf", "004", 2, -1.403), ("001-scan.pdf", "001", 2, -1.07)],
+)
+def test_scan_image_with_exact_words_gives_the_digital_table(digital, scan, doc, index, degrees) -> None:
+    """The image path alone: rules from the scan, words placed where the scan prints them."""
+    tables, words, width, height = digital[(doc, index)]
+    gray = _render(scan, index)
+    got = tables_from_image(gray, _rotate_words(words, degrees, width, height), scale=SCALE)
+    assert got == tables
+    if index == 0 and doc == "004":
+        assert [(row[0], row[2]) for row in got[0][:15]] == FIRST_15_CODES_AND_UNITS
+
+
+@needs_corpus
+def test_scan_image_with_tesseract_words_keeps_the_merged_spans(digital, scan_004_p1, ocr_words_004_p1) -> None:
+    """Real OCR: the structure is exact; codes are not asserted (tesseract reads "1.1" as "11")."""
+    (expected,), _, _, _ = digital[("004", 0)]
+    (table,) = tables_from_image(scan_004_p1, ocr_words_004_p1, scale=SCALE)
+    assert (len(table), {len(row) for row in table}) == (25, {4})
+    assert [row[2] is None for row in table] == [row[2] is None for row in expected]
+    assert table[2][2] == "Văn phòng Sở"
+    assert table[3][1] == "Ban hành kế hoạch cải cách hành chính"
+
+
+def _synthetic_grid(degrees: float = 0.0) -> tuple[np.ndarray, list[Word]]:
+    """A 300×200 pt page at 2 px/pt: 3×3 grid whose middle column merges rows 2 and 3."""
+    scale = 2
+    image = Image.new("L", (300 * scale, 200 * scale), 255)
+    draw = ImageDraw.Draw(image)
+    xs, ys = [20, 100, 200, 280], [20, 60, 100, 140]
+    for x in xs:
+        draw.line([(x * scale, ys[0] * scale), (x * scale, ys[-1] * scale)], fill=0, width=2)
+    for y in ys:
+        if y == 100:  # the merged cell: no rule across the middle column
+            draw.line([(xs[0] * scale, y * scale), (xs[1] * scale, y * scale)], fill=0, width=2)
+            draw.line([(xs[2] * scale, y * scale), (xs[3] * scale, y * scale)], fill=0, width=2)
+        else:
+            draw.line([(xs[0] * scale, y * scale), (xs[3] * scale, y * scale)], fill=0, width=2)
+    words = [
+        Word("A1", 50, 35, 70, 45), Word("B1", 140, 35, 160, 45), Word("C1", 230, 35, 250, 45),
+        Word("Văn", 30, 66, 50, 76), Word("phòng", 55, 66, 85, 76), Word("Sở", 30, 80, 45, 90),
+        Word("B2", 140, 95, 160, 105), Word("C2", 230, 75, 250, 85),
+        Word("A3", 50, 115, 70, 125), Word("C3", 230, 115, 250, 125), Word("|", 99, 115, 101, 125),
+    ]
+    if degrees:
+        image = image.rotate(degrees, resample=Image.Resampling.BILINEAR, fillcolor=255)
+        words = _rotate_words(words, degrees, 300, 200)
+    return np.array(image), words
+
+
+SYNTHETIC_TABLE = (
+    ("A1", "B1", "C1"),
+    ("Văn phòng Sở", "B2", "C2"),
+    ("A3", None, "C3"),
+)
+
+
+def test_synthetic_grid_with_merged_cell_has_none_below_it() -> None:
+    gray, words = _synthetic_grid()
+    assert tables_from_image(gray, words, scale=2) == (SYNTHETIC_TABLE,)
+    assert has_ruled_table(gray) is True
+
+
+def test_synthetic_grid_rotated_one_degree_gives_the_same_table() -> None:
+    gray, words = _synthetic_grid(degrees=1.0)
+    assert tables_from_image(gray, words, scale=2) == (SYNTHETIC_TABLE,)
+
+
+def test_blank_page_has_no_table() -> None:
+    gray = np.full((3508, 2481), 245, dtype=np.uint8)
+    assert tables_from_image(gray, [Word("x", 10, 10, 20, 20)], scale=SCALE) == ()
+    assert has_ruled_table(gray) is False
+
+
+@needs_corpus
+def test_running_text_scan_page_has_no_table() -> None:
+    gray = _render("003-scan.pdf", 1)
+    assert tables_from_image(gray, [], scale=SCALE) == ()
+    assert has_ruled_table(gray) is False
+
+
+@needs_corpus
+def test_table_scan_pages_are_detected(scan_004_p1) -> None:
+    assert (has_ruled_table(scan_004_p1), has_ruled_table(_render("001-scan.pdf", 2))) == (True, True)
