@@ -1,6 +1,174 @@
-"""Placeholder: filled in by the parser of this fact family."""
+"""Citation (văn bản được viện dẫn): "Căn cứ Quyết định số 2450/QĐ-UBND ngày 06/9/2021 của UBND tỉnh".
+
+Every số ký hiệu written in the text is a citation, with the type written before it
+("Quyết định số", "Văn bản số", or none: then the type the ký hiệu names), the date and
+the issuer ("của …") written after it, each left None when the text does not say.
+Three grammars (rules/citations.yaml): hành chính `2450/QĐ-UBND`, QPPL `45/2016/QĐ-TTg`,
+party `01-NQ/TU`. The document's own number (`header.reference`) and the annex pointer
+"(Kèm theo Công văn số … )" are not citations. A reference cited several times gives one
+row: the first mention's span, with the most complete type, date and issuer seen.
+Types and issuers are read on fold()ed text, so upper case and lost diacritics match.
+
+>>> from ingest.model import Document, Page
+>>> from extract.model import Header
+>>> doc = Document("x", "x.pdf", (Page(1, "Căn cứ Quyết định số 2450/QĐ-UBND ngày 06/9/2021 của UBND tỉnh ban hành", "text"),))
+>>> [(c.reference, c.doc_type, c.date, c.issuer, c.start, c.end) for c in find(doc, Header())]
+[('2450/QĐ-UBND', 'Quyết định', '2021-09-06', 'UBND tỉnh', 7, 64)]
+>>> find(Document("x", "x.pdf", (Page(1, "Năm 2016 đạt 81 điểm, xếp loại tốt trong tốp 3/20 Sở, ban, ngành", "text"),)), Header())
+[]
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-def find(document, header) -> list:
-    return []
+import regex
+
+from extract.header import agency_name
+from extract.model import Citation, Header
+from extract.text import paragraphs
+from ingest.model import Document
+from ingest.textnorm import fold
+from rules import load, pattern
+
+_T = 1.0          # regex timeout, seconds
+_LOOKBACK = 48    # characters before a number searched for its type ("Chương trình hành động số")
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeName:
+    folded: str
+    name: str
+
+
+@lru_cache(maxsize=1)
+def _type_names() -> tuple[_TypeName, ...]:
+    """Type names of doc_types.yaml, folded, longest first ("thong tu lien tich" before "thong tu")."""
+    names = [_TypeName(fold(t["name"]), t["name"]) for t in load("doc_types")["types"]]
+    return tuple(sorted(names, key=lambda t: -len(t.folded)))
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, str]:
+    """ký hiệu type group → type name (QĐ → Quyết định), state list then party list."""
+    out = {t["abbr"]: t["name"] for t in load("doc_types")["types"] if t.get("abbr")}
+    return {**out, **load("citations").get("party_types", {})}
+
+
+@lru_cache(maxsize=1)
+def _ocr_repairs() -> dict[str, str]:
+    """Folded group → the one known group it folds to, when only one does (qd → QĐ, hd → ambiguous)."""
+    known = set(_abbreviations()) | set(load("citations").get("ocr_groups", []))
+    by_fold: dict[str, set[str]] = {}
+    for group in known:
+        by_fold.setdefault(fold(group), set()).add(group)
+    return {f: next(iter(g)) for f, g in by_fold.items() if len(g) == 1}
+
+
+def _repair(group: str) -> str:
+    if not group.isascii():
+        return group
+    return _ocr_repairs().get(fold(group), group)
+
+
+def _iso(year: str, month: str | None, day: str | None) -> str:
+    if not month:
+        return year
+    if not day:
+        return f"{year}-{int(month):02d}"
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _type_before(text: str, folded: str, start: int) -> tuple[str | None, int]:
+    """(type name, where it starts) written right before a number at `start`, else (None, start)."""
+    lo = max(0, start - _LOOKBACK)
+    before = folded[lo:start]
+    marker = pattern("citations", "number_marker").search(before, timeout=_T)
+    head = before[: marker.start()] if marker else before
+    head = head.rstrip()
+    for t in _type_names():
+        if head.endswith(t.folded) and (len(head) == len(t.folded) or not head[-len(t.folded) - 1].isalnum()):
+            return t.name, lo + len(head) - len(t.folded)
+    word = text[lo:lo + len(head)].split()[-1:] if head else []
+    if word and word[0] in _abbreviations():
+        return _abbreviations()[word[0]], lo + len(head) - len(word[0])
+    if marker:  # "số" alone: the mention starts there
+        return None, lo + marker.start() + len(marker.group()) - len(marker.group().lstrip())
+    return None, start
+
+
+def _tail(text: str, folded: str, end: int) -> tuple[str | None, str | None, int]:
+    """(date, issuer, end of the mention) written after the reference ending at `end`."""
+    date = issuer = None
+    for _ in range(2):  # date then issuer, or issuer then date
+        if date is None:
+            m = pattern("citations", "date_after").match(folded, end, timeout=_T)
+            if m:
+                date, end = _iso(m.group("year"), m.group("month"), m.group("day")), m.end()
+                continue
+        if issuer is None:
+            m = pattern("citations", "issuer_after").match(text, end, timeout=_T)
+            if m:
+                issuer, end = agency_name(m.group("issuer")), m.end()
+                continue
+        break
+    return date, issuer, end
+
+
+def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
+    """(normalised reference, type named by the ký hiệu, whether the form alone proves it a citation)."""
+    if m.group("party_type"):
+        ptype = _repair(m.group("party_type"))
+        issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
+        return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations().get(ptype), True
+    groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?", m.group("symbol"))]
+    year = m.group("year")
+    reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"
+    doc_type = _abbreviations().get(groups[0]) if len(groups) > 1 else None
+    return reference, doc_type, bool(year) or len(groups) > 1
+
+
+def _mentions(document: Document) -> list[tuple[Citation, bool]]:
+    """Every mention, with whether its ký hiệu is cut at the end of the paragraph ("2450/QĐ-")."""
+    out = []
+    annex = pattern("citations", "annex_pointer")
+    for para in paragraphs(document):
+        text = para.text
+        if not regex.search(r"\d\s?[-/]", text, timeout=_T):
+            continue
+        folded = fold(text)
+        if annex.match(folded, timeout=_T):
+            continue
+        for m in pattern("citations", "reference").finditer(text, timeout=_T):
+            reference, symbol_type, certain = _reference(m)
+            written_type, start = _type_before(text, folded, m.start())
+            if not certain and written_type is None and start == m.start():
+                continue  # "12/UBND" with neither a type, "số" nor a second group: too weak
+            date, issuer, end = _tail(text, folded, m.end())
+            page, s, e = para.span(start, end)
+            cut = m.end() < len(text) and text[m.end()] in "-–" and not text[m.end() + 1:].strip()
+            out.append((Citation(reference, written_type or symbol_type, date, issuer, page, s, e), cut))
+    return out
+
+
+def find(document: Document, header: Header) -> list[Citation]:
+    """Documents cited in the text, one per distinct reference, in order of first mention."""
+    own = regex.sub(r"\s+", "", header.reference) if header.reference else None
+    mentions = _mentions(document)
+    whole = [c.reference for c, cut in mentions if not cut]
+    merged: dict[str, Citation] = {}
+    for c, cut in mentions:
+        if cut:  # a two-column header cut "2450/QĐ-" from "UBND": complete it from another mention
+            completion = next((r for r in whole if r.startswith(c.reference + "-")), None)
+            if completion is None:
+                continue
+            c = replace(c, reference=completion)
+        if c.reference == own:
+            continue
+        first = merged.get(c.reference)
+        if first is None:
+            merged[c.reference] = c
+        else:
+            merged[c.reference] = replace(first, doc_type=first.doc_type or c.doc_type,
+                                          date=first.date or c.date, issuer=first.issuer or c.issuer)
+    return list(merged.values())

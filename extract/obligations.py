@@ -1,6 +1,277 @@
-"""Placeholder: filled in by the parser of this fact family."""
+"""Obligations (nhiệm vụ được giao): "Giao Sở Nội vụ … trình UBND tỉnh trước ngày 30/7/2021".
+
+One row per (task, assigned unit). The forms, each a rule in `rules/verbs.yaml`:
+
+* a verb before the units: `Giao X …`, `Yêu cầu X …`, `Đề nghị X …` (clause start);
+* units as the subject of a task verb: `X chủ trì …`, `X làm đầu mối …`, `X có trách
+  nhiệm …`, `Điều 3. Chánh Văn phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành`;
+* units as a heading whose tasks follow as `-`/`+`/`(1)` items, or after a colon
+  (`- UBND các phường, xã: Rà soát …`); a numbered section whose title is a unit.
+
+Units after `phối hợp với`, `gửi về`, `báo cáo` … are objects, not assignees; a unit
+followed by `không` is described, not tasked; closing lines addressed to everyone
+("Nhận được Công văn này, Thủ trưởng các cơ quan …") assign nothing. Deadlines are
+read from the task's own text (extract.deadlines), never from the whole document.
+
+>>> from ingest.model import Document, Page
+>>> from extract.model import Header
+>>> doc = Document("x", "x.pdf", (Page(1, "2. Giao Sở Nội vụ\\n- Xây dựng Kế hoạch, trình UBND tỉnh trước ngày 30/7/2021.", "text"),))
+>>> [(o.unit, o.deadline, o.clause) for o in find(doc, Header(issuer="UBND tỉnh Đắk Lắk"))]
+[('Sở Nội vụ', '2021-07-30', '2')]
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 
-def find(document, header) -> list:
+import regex
+
+from extract import deadlines, units
+from extract.model import Header, Obligation
+from extract.text import Paragraph, paragraphs
+from ingest.model import Document
+from ingest.textnorm import fold
+from rules import load
+
+_T = 1.0
+_MARKER = regex.compile(
+    r"""(?x)^\s*(?:
+        (?P<roman>[IVXLC]{1,5})[.)]\s
+      | (?P<arabic>\d{1,3}(?:\.\d{1,3}){0,3})[.)]\s
+      | \((?P<paren>\d{1,3})\)\s?
+      | (?P<letter>[a-zđ])[.)]\s
+      | (?P<dash>[-–•])\s*
+      | (?P<plus>\+)\s*
+      | (?P<dieu>Điều\s+\d+)[.:]?\s
+    )"""
+)
+_LEVEL = {"roman": 1, "dieu": 2, "arabic": 2, "letter": 4, "paren": 4, "dash": 5, "plus": 6}
+_SENTENCE = regex.compile(r"(?<=[.;!?])\s+(?=[\p{Lu}\d(\-+])")
+_CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    paragraph: Paragraph
+    kind: str | None      # marker kind or None for plain text
+    marker: str | None
+    level: int            # 0 plain, 1 roman … 6 "+"
+    body_start: int       # where the text after the marker starts in paragraph.text
+
+    @property
+    def body(self) -> str:
+        return self.paragraph.text[self.body_start:]
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict:
+    data = load("verbs")
+
+    def words(key: str) -> regex.Pattern:
+        items = sorted(data[key], key=len, reverse=True)
+        return regex.compile("|".join(regex.escape(fold(w)) for w in items))
+
+    return {
+        "assign": regex.compile(r"(?:^|\s)(" + words("assign_before").pattern + r")\s*:?\s*$"),
+        "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
+        "object": regex.compile(r"(?:^|\s)(?:" + words("object_before").pattern + r")\s*$"),
+        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:" + words("responsible_after").pattern + r")\b"),
+        "negation": regex.compile(r"^\s*(?:" + words("negation_after").pattern + r")\b"),
+        "title": regex.compile(r"(?:^|\s)(?:" + words("titles").pattern + r")(?:\s+các)?\s*$"),
+        "kinds": regex.compile(r"^(?:" + "|".join(regex.escape(k) for k in
+                                                  sorted(data["unit_kinds"], key=len, reverse=True)) + r")\b"),
+        "closing": regex.compile(data["closing"]),
+    }
+
+
+def _part(paragraph: Paragraph) -> _Part:
+    m = _MARKER.match(paragraph.text)
+    if not m:
+        return _Part(paragraph, None, None, 0, 0)
+    kind = m.lastgroup
+    return _Part(paragraph, kind, m.group(kind), _LEVEL[kind], m.end())
+
+
+def _strip_titles(pre_folded: str) -> str:
+    rules = _rules()
+    previous = None
+    while previous != pre_folded:
+        previous = pre_folded
+        pre_folded = regex.sub(r"\s*cac\s*$", "", pre_folded)
+        m = rules["title"].search(pre_folded)
+        if m:
+            pre_folded = pre_folded[: m.start()]
+    return pre_folded
+
+
+def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
+    """Units the registry does not know, as the subject of a clause: "Nhóm đánh giá …, Tổ kiểm tra … nghiên cứu"."""
+    rules = _rules()
+    if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
+        return []
+    for m in regex.finditer(r"\s", text[:200]):
+        if not rules["verb"].match(fold(text[m.start():])):
+            continue
+        pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
+        # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
+        if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
+               and not rules["verb"].match(fold(p)) for p, _ in pieces):
+            return [units.UnitMention(units.canonical(p, issuer), p, i, i + len(p)) for p, i in pieces]
     return []
+
+
+def _unit_lists(text: str, issuer: str | None) -> list[list[units.UnitMention]]:
+    """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP")."""
+    mentions = units.find(text, issuer)
+    mentions = _unknown_units(text, issuer, mentions) + mentions
+    mentions.sort(key=lambda m: m.start)
+    lists: list[list[units.UnitMention]] = []
+    for m in mentions:
+        if lists:
+            gap = fold(text[lists[-1][-1].end:m.start])
+            gap = _strip_titles(regex.sub(r"^[\s,;]*(?:va\s+)?", "", gap))
+            if not gap.strip(" ,;"):
+                lists[-1].append(m)
+                continue
+        lists.append([m])
+    return lists
+
+
+def _role(text: str, group: list[units.UnitMention], clause_start: int) -> str | None:
+    """`assigned` (the list is given the task), `heading` (tasks follow), or None (object, description)."""
+    rules = _rules()
+    start, end = group[0].start, group[-1].end
+    pre = _strip_titles(fold(text[clause_start:start]))
+    m = rules["assign"].search(pre)
+    if m:
+        if m.group(1) in rules["assign_start_only"] and pre[: m.start(1)].strip(" ,"):
+            return None
+        return "assigned"
+    if rules["object"].search(pre):
+        return None
+    post = fold(text[end:])
+    if rules["negation"].match(post):
+        return None
+    if not pre.strip(" ,:;") and regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post):
+        return "heading"
+    if rules["verb"].match(post) and len(pre.split()) <= 6:
+        return "assigned"
+    return None
+
+
+def _task(text: str, group: list[units.UnitMention]) -> str:
+    rest = text[group[-1].end:]
+    rest = regex.sub(r"^\s*(?:\([^)]{0,80}\))?\s*[:,]?\s*", "", rest)
+    return rest.strip()
+
+
+def _rows(group, task: str, part: _Part, clause: str | None, offset: int) -> list[Obligation]:
+    found = deadlines.find(task)
+    dated = next((d for d in found if d.date), None)
+    chosen = dated or (found[0] if found else None)
+    codes = tuple(dict.fromkeys(m.group(1) for m in _CRITERION_CODE.finditer(task, timeout=_T)))
+    page, s, e = part.paragraph.span(offset, offset + len(task))
+    return [
+        Obligation(unit=m.unit, unit_mention=m.mention, action=task.strip(" ;.") or part.body.strip(),
+                   deadline=chosen.date if chosen else None, deadline_text=chosen.text if chosen else None,
+                   recurring=bool(chosen and chosen.recurring), criteria=codes, page=page, start=s, end=e,
+                   clause=clause)
+        for m in group
+    ]
+
+
+def _clause(stack: dict[int, str]) -> str | None:
+    parts = [stack[k] for k in sorted(stack) if k <= 4]
+    return ".".join(parts) if parts else None
+
+
+_RANK = {"trung ương": 0, "bộ": 0, "tỉnh": 1, "sở": 2, "huyện": 3}
+
+
+def _not_assignable(unit: str, issuer: str | None) -> bool:
+    """The issuer itself, or a unit above it: a city's plan cannot give the province a task."""
+    if not issuer:
+        return False
+    u, i = fold(unit), fold(issuer)
+    if u == i or (i.startswith(u) and len(u.split()) >= 2 and u.split()[0] in ("ubnd", "so")):
+        return True
+    level = next((x.level for x in units.registry() if x.name == unit), None)
+    return level in _RANK and _RANK[level] < _RANK.get(units.scope_of(issuer), 99)
+
+
+def find(document: Document, header: Header) -> list[Obligation]:
+    """Every (task, unit) assignment of the document, in reading order."""
+    issuer = header.issuer
+    rules = _rules()
+    out: list[Obligation] = []
+    parts = [_part(p) for p in paragraphs(document)]
+    stack: dict[int, str] = {}
+    inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
+    for part in parts:
+        if part.kind and part.level <= 4:
+            stack = {k: v for k, v in stack.items() if k < part.level}
+            stack[part.level] = part.marker
+        inherited = [(h, g) for h, g in inherited if _child_of(h, part)]
+        body = part.body
+        if not body or rules["closing"].match(body):
+            continue
+        clause = _clause(stack)
+        own = False
+        pending_heading = None
+        for sentence in _sentences(body):
+            s_text, s_off = sentence
+            if rules["closing"].search(s_text):
+                continue
+            for group in _unit_lists(s_text, issuer):
+                group = [m for m in group if not _not_assignable(m.unit, issuer)]
+                if not group:
+                    continue
+                clause_start = _clause_start(s_text, group[0].start)
+                role = _role(s_text, group, clause_start)
+                if role is None:
+                    continue
+                task = _task(s_text, group)
+                own = True
+                if role == "heading" or not task or task.endswith(":"):
+                    pending_heading = group
+                    if task and not task.endswith(":") and role != "heading":
+                        out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
+                    continue
+                out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
+        if not own and inherited:
+            heading, group = inherited[-1]
+            out += _rows(group, body, part, clause, part.body_start)
+        if pending_heading:
+            inherited.append((part, pending_heading))
+    return _dedupe(out)
+
+
+def _child_of(heading: _Part, part: _Part) -> bool:
+    """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
+    if heading.kind is None:
+        return part.kind in ("dash", "plus", "paren", "letter")
+    return part.kind is not None and part.level > heading.level
+
+
+def _clause_start(text: str, position: int) -> int:
+    cut = max(text.rfind(c, 0, position) for c in ".;:")
+    return cut + 1 if cut >= 0 else 0
+
+
+def _sentences(body: str) -> list[tuple[str, int]]:
+    out, pos = [], 0
+    for piece in _SENTENCE.split(body):
+        start = body.find(piece, pos)
+        out.append((piece, start))
+        pos = start + len(piece)
+    return out
+
+
+def _dedupe(rows: list[Obligation]) -> list[Obligation]:
+    seen, out = set(), []
+    for o in rows:
+        key = (o.unit, o.action, o.deadline)
+        if key not in seen:
+            seen.add(key)
+            out.append(o)
+    return out

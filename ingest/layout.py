@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from ingest.model import Word
 
 COLUMN_GAP = 0.045  # of the page width (~27 pt on A4): a gap this wide on one line splits columns
-CHANNEL_GAP = 0.025  # of the page width (~15 pt): a gap kept through several lines is a channel
+CHANNEL_GAP = 0.009  # of the page width (~5 pt): a gap kept through several lines is a channel,
+# used only when one line of the run has a COLUMN_GAP-wide gap around it (or it is that wide)
 MAX_REGION_LEAP = 3.5  # line heights: a vertical gap this large ends a column region
 ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row
 
@@ -103,33 +104,57 @@ def _is_page_number(line: _Line, page_width: float) -> bool:
     return word.text.isdigit() and len(word.text) <= 3 and abs(centre - page_width / 2) < 0.1 * page_width
 
 
-def _regions(lines: list[_Line], page_width: float) -> list[list[_Line]]:
-    """Consecutive lines → runs; a run of more than one line (or one split line) has columns."""
+def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float]]:
+    """Channels of a run that are real column gaps.
+
+    A channel counts when it is COLUMN_GAP wide or lies inside one line's COLUMN_GAP-wide
+    gap, and no line of the run has words on both sides of it across a narrower gap
+    (that line is running text, not two columns).
+    """
+    wide = COLUMN_GAP * page_width
+    line_gaps = [_channels([line], wide) for line in lines]
+
+    def inside(channel: tuple[float, float], gaps: list[tuple[float, float]]) -> bool:
+        return any(ga <= channel[0] and channel[1] <= gb for ga, gb in gaps)
+
+    def respected(channel: tuple[float, float], line: _Line, gaps: list[tuple[float, float]]) -> bool:
+        one_side = all(w.x1 <= channel[0] for w in line.words) or all(w.x0 >= channel[1] for w in line.words)
+        return one_side or inside(channel, gaps)
+
+    return [
+        c
+        for c in _channels(lines, CHANNEL_GAP * page_width)
+        if (c[1] - c[0] >= wide or any(inside(c, g) for g in line_gaps))
+        and all(respected(c, line, g) for line, g in zip(lines, line_gaps))
+    ]
+
+
+def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], list[tuple[float, float]]]]:
+    """Consecutive lines → runs with their column channels (none for plain lines)."""
     typical = statistics.median(ln.height for ln in lines)
-    single_gap, channel_gap = COLUMN_GAP * page_width, CHANNEL_GAP * page_width
-    runs: list[list[_Line]] = []
+    runs: list[tuple[list[_Line], list[tuple[float, float]]]] = []
     i = 0
     while i < len(lines):
         end = i
         while end + 1 < len(lines):
             leap = lines[end + 1].top - lines[end].bottom
-            if leap > MAX_REGION_LEAP * typical or not _channels(lines[i : end + 2], channel_gap):
+            if leap > MAX_REGION_LEAP * typical or not _channels(lines[i : end + 2], CHANNEL_GAP * page_width):
                 break
             end += 1
-        if end == i and not _channels(lines[i : i + 1], single_gap):
-            runs.append([lines[i]])
+        channels = _confirmed(lines[i : end + 1], page_width)
+        while not channels and end > i:  # the last lines were running text: give them back
+            end -= 1
+            channels = _confirmed(lines[i : end + 1], page_width)
+        if channels:
+            runs.append((lines[i : end + 1], channels))
+            i = end + 1
         else:
-            runs.append(lines[i : end + 1])
-        i = end + 1
+            runs.append(([lines[i]], []))
+            i += 1
     return runs
 
 
-def _read_region(region: list[_Line], page_width: float) -> list[str]:
-    if len(region) == 1:
-        single = _channels(region, COLUMN_GAP * page_width)
-        channels = single
-    else:
-        channels = _channels(region, CHANNEL_GAP * page_width)
+def _read_region(region: list[_Line], channels: list[tuple[float, float]]) -> list[str]:
     if not channels:
         return [" ".join(w.text for w in line.words) for line in region]
     typical = statistics.median(ln.height for ln in region)
@@ -161,6 +186,6 @@ def words_to_text(words: Sequence[Word], page_width: float) -> str:
     if not lines:
         return ""
     out: list[str] = []
-    for region in _regions(lines, page_width):
-        out.extend(_read_region(region, page_width))
+    for region, channels in _regions(lines, page_width):
+        out.extend(_read_region(region, channels))
     return unicodedata.normalize("NFC", "\n".join(out))

@@ -1,4 +1,4 @@
-"""Digital signatures (chữ ký số) embedded in a PDF: who signed, when, and whether the signature still holds.
+"""Digital signatures (chữ ký số) in a PDF: who signed, when, and whether the signature holds.
 
 pyHanko reads every filled signature field, checks that the signed bytes are
 unchanged (intact), whether later incremental updates follow the signed revision
@@ -142,15 +142,15 @@ def _read_one(
     from pyhanko_certvalidator import ValidationContext
 
     damage = _damage_errors()
-    page = pdf_time = cert = None
+    page = pdf_time = None
     revision = reader.total_revisions
     try:
         page = _widget_page(field_ref, annots, pages)
         revision = reader.xrefs.get_last_change(field_ref.get_object().raw_get("/V").reference)
-        pdf_time = _pdf_date(_signature_dict(field_ref.get_object()).get("/M"))
+        pdf_time, m_note = _pdf_date(_entry(_signature_dict(field_ref.get_object()), "/M"))
+        page_note = m_note + page_note
         embedded = EmbeddedPdfSignature(reader, field_ref, name)
-        cert = embedded.signer_cert
-        identity = _identity(cert)
+        identity = _identity(embedded.signer_cert)
     except damage as e:
         summary = f"UNREADABLE: the signature cannot be read ({type(e).__name__}: {e}){page_note}"
         return revision, _row(name, None, pdf_time, page, summary)
@@ -225,25 +225,36 @@ def _san_email(cert: Any) -> str | None:
     return None
 
 
-def _signature_dict(field: Any) -> Any:
+def _entry(obj: Any, key: str) -> Any:
+    """`obj[key]`, dereferenced, or None when `obj` is no dictionary or lacks `key`.
+
+    pyHanko's DictionaryObject dereferences in `[]` but not in `.get()`.
+    """
+    if not isinstance(obj, dict):
+        return None
+    try:
+        return obj[key]
+    except KeyError:
+        return None
+
+
+def _signature_dict(field: Any) -> dict:
     """The field's signature dictionary (/V), or an empty dict when /V is not a dictionary."""
-    value = field.get("/V")
-    if hasattr(value, "get_object"):
-        value = value.get_object()
-    return value if hasattr(value, "get") else {}
+    value = _entry(field, "/V")
+    return value if isinstance(value, dict) else {}
 
 
-def _pdf_date(raw: Any) -> datetime | None:
-    """`D:20190419091149+07'00'` → datetime; None when absent or malformed."""
+def _pdf_date(raw: Any) -> tuple[datetime | None, str]:
+    """`D:20190419091149+07'00'` → (datetime, ""); (None, a note for the summary) when malformed."""
     from pyhanko.pdf_utils.generic import parse_pdf_date
     from pyhanko.pdf_utils.misc import PdfReadError
 
     if raw is None:
-        return None
+        return None, ""
     try:
-        return parse_pdf_date(str(raw), strict=False)
-    except (PdfReadError, ValueError):
-        return None  # a malformed /M is ignored: the CMS signing time is used instead
+        return parse_pdf_date(str(raw), strict=False), ""
+    except (PdfReadError, ValueError) as e:
+        return None, f"; /M ignored, not a PDF date ({e})"
 
 
 def _ref_key(obj: Any) -> tuple[int, int] | None:
@@ -254,7 +265,10 @@ def _ref_key(obj: Any) -> tuple[int, int] | None:
 
 
 def _annotation_pages(reader: Any) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
-    """Walks the page tree once: annotation ref → page number, page ref → page number (1-based)."""
+    """Walks the page tree once: annotation ref → page number, page ref → page number (1-based).
+
+    Stops after MAX_PAGE_NODES nodes and never revisits one, so a looping tree ends.
+    """
     annots: dict[tuple[int, int], int] = {}
     pages: dict[tuple[int, int], int] = {}
     stack = [reader.root.raw_get("/Pages")]
@@ -267,16 +281,16 @@ def _annotation_pages(reader: Any) -> tuple[dict[tuple[int, int], int], dict[tup
             if key in seen:
                 continue
             seen.add(key)
-        node = node_ref.get_object() if hasattr(node_ref, "get_object") else node_ref
-        kids = node.get("/Kids") if hasattr(node, "get") else None
-        if kids is not None:
+        node = node_ref.get_object()
+        kids = _entry(node, "/Kids")
+        if isinstance(kids, list):
             stack.extend(reversed([kids.raw_get(i) for i in range(len(kids))]))
             continue
         number += 1
         if key is not None:
             pages[key] = number
-        page_annots = node.get("/Annots")
-        for i in range(len(page_annots) if page_annots is not None else 0):
+        page_annots = _entry(node, "/Annots")
+        for i in range(len(page_annots) if isinstance(page_annots, list) else 0):
             annot_key = _ref_key(page_annots.raw_get(i))
             if annot_key is not None:
                 annots[annot_key] = number
@@ -285,14 +299,12 @@ def _annotation_pages(reader: Any) -> tuple[dict[tuple[int, int], int], dict[tup
 
 def _widget_page(field_ref: Any, annots: dict, pages: dict) -> int | None:
     """Page number of the signature's widget: from the pages' /Annots, else from the widget's /P."""
-    field = field_ref.get_object()
-    kids = field.get("/Kids")
-    widget_ref = kids.raw_get(0) if kids is not None and len(kids) else field_ref
+    kids = _entry(field_ref.get_object(), "/Kids")
+    widget_ref = kids.raw_get(0) if isinstance(kids, list) and kids else field_ref
     page = annots.get(_ref_key(widget_ref))
     if page is None:
         widget = widget_ref.get_object()
-        parent_page = widget.raw_get("/P") if "/P" in widget else None
-        page = pages.get(_ref_key(parent_page))
+        page = pages.get(_ref_key(widget.raw_get("/P"))) if isinstance(widget, dict) and "/P" in widget else None
     return page
 
 

@@ -1,0 +1,76 @@
+"""Deadlines (thời hạn): "trước ngày 17/7/2021" → 2021-07-17; "trong năm 2022" → 2022-12-31.
+
+A deadline needs a trigger word (trước, chậm nhất, hạn, hoàn thành, trong …): a bare
+date in the text is a citation or an event. Months, quarters and years give their last
+day; relative deadlines ("trong thời hạn 03 ngày làm việc kể từ …") and recurring ones
+("chậm nhất vào 10 giờ ngày 15 của tháng cuối kỳ báo cáo", "hằng tháng") keep their
+text with no date. Patterns: `rules/deadlines.yaml`.
+
+>>> [(d.date, d.text) for d in find("gửi về Sở Nội vụ trước ngày 17/7/2021, để tổng hợp")]
+[('2021-07-17', 'trước ngày 17/7/2021')]
+>>> find("Thực hiện Quyết định số 1337/QĐ-UBND ngày 14/06/2022 của UBND tỉnh")
+[]
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from extract.model import Deadline
+from rules import pattern
+
+_T = 1.0
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+def _valid(y: int, m: int, d: int | None = None) -> str | None:
+    try:
+        if d is None:
+            d = calendar.monthrange(y, m)[1]
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _dated(match, key: str) -> str | None:
+    g = match.groupdict()
+    if key == "date":
+        d, m, y = (g["d"], g["m"], g["y"]) if g.get("y") else (g["d2"], g["m2"], g["y2"])
+        return _valid(int(y), int(m), int(d))
+    if key == "month":
+        return _valid(int(g["y"]), int(g["m"]))
+    if key == "quarter":
+        q = g["q"].upper()
+        q = _ROMAN.get(q) or int(q)
+        return _valid(int(g["y"]), 3 * q)
+    if key == "year":
+        return _valid(int(g["y"]), 12)
+    return None
+
+
+def find(text: str) -> list[Deadline]:
+    """Every deadline phrase in `text`, in order, without overlaps (recurring wins)."""
+    if not text or len(text) > 100_000:
+        return []
+    found: list[Deadline] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    for key in ("recurring", "relative", "date", "month", "quarter", "year"):
+        for m in pattern("deadlines", key).finditer(text, timeout=_T):
+            s, e = m.span()
+            if key == "recurring":
+                s = text.rfind(" ", 0, s + 1) + 1 if s else s
+            if not free(s, e):
+                continue
+            if key in ("recurring", "relative"):
+                found.append(Deadline(None, text[s:e].strip(" ,;"), key == "recurring", s, e))
+            else:
+                iso = _dated(m, key)
+                if iso is None:
+                    continue
+                found.append(Deadline(iso, text[s:e].strip(" ,;"), False, s, e))
+            taken.append((s, e))
+    return sorted(found, key=lambda d: d.start)

@@ -1,0 +1,122 @@
+"""OCR of scanned pages: real tesseract on a real corpus page, plus the cheap image steps."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ingest import ocr
+from ingest.errors import IngestError, TesseractMissing
+from ingest.layout import words_to_text
+from ingest.model import OcrResult, Word
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SCAN = SHARED / "corpus" / "000-scan.pdf"
+needs_corpus = pytest.mark.skipif(not SCAN.exists(), reason="shared/corpus is not present")
+FONT = Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf")
+
+
+@pytest.fixture(scope="module")
+def first_page(tmp_path_factory) -> tuple[OcrResult, Path, int]:
+    """Page 1 of 000-scan.pdf through the cache, OCR'd once for the whole module."""
+    cache = tmp_path_factory.mktemp("ocr-cache")
+    before = ocr.tesseract_calls()
+    result = ocr.ocr_pages(SCAN, [0], workers=1, cache_dir=cache)[0]
+    return result, cache, ocr.tesseract_calls() - before
+
+
+@needs_corpus
+def test_scanned_header_words_come_out_exactly(first_page):
+    result, _, _ = first_page
+    lines = result.text.splitlines()
+    assert "SỞ CÔNG THƯƠNG" in lines
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines
+    assert any(line.startswith("Kính gửi") for line in lines)
+    assert result.confidence is not None and result.confidence > 85
+    assert result.tables == ()
+
+
+@needs_corpus
+def test_header_columns_are_read_left_block_then_right_block(first_page):
+    lines = first_page[0].text.splitlines()
+    assert lines.index("SỞ CÔNG THƯƠNG") < lines.index("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+
+
+@needs_corpus
+def test_word_boxes_are_in_pdf_points(first_page):
+    words = first_page[0].words
+    assert all(0 <= w.x0 < w.x1 <= 596 and 0 <= w.top < w.bottom <= 842 for w in words)
+    so = next(w for w in words if w.text == "SỞ")
+    assert 60 < so.x0 < 120 and 50 < so.top < 110
+
+
+@needs_corpus
+def test_cache_returns_the_same_result_without_tesseract(first_page):
+    result, cache, calls = first_page
+    assert calls == 1
+    assert len(list(cache.glob("*.json"))) == 1
+    before = ocr.tesseract_calls()
+    again = ocr.ocr_pages(SCAN, [0], workers=1, cache_dir=cache)[0]
+    assert ocr.tesseract_calls() == before
+    assert again == result
+
+
+def test_stamp_removal_whitens_red_and_keeps_black_text():
+    image = Image.new("RGB", (600, 200), (235, 235, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 120, 60), fill=(20, 20, 20))  # black text stroke
+    draw.ellipse((300, 40, 420, 160), outline=(205, 60, 70), width=8)  # red seal ring
+    draw.line((440, 100, 580, 120), fill=(40, 50, 120), width=4)  # blue signature stroke
+    gray = np.asarray(ocr.remove_stamps(image))
+    assert gray.shape == (200, 600)
+    assert gray[40, 70] == 20
+    assert gray[100, 304] == 255
+    assert gray[110, 510] == 255
+    assert gray[180, 200] == 235
+
+
+def test_skew_estimate_on_a_rotated_page_is_within_a_fifth_of_a_degree():
+    font = ImageFont.truetype(str(FONT), 28)
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    line = "Căn cứ Quyết định số 2450/QĐ-UBND ngày 06/9/2021 của UBND tỉnh ban hành Bộ Chỉ số"
+    for row in range(30):
+        draw.text((100, 150 + row * 45), line, font=font, fill=0)
+    for angle in (1.2, -0.7):
+        turned = page.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
+        assert abs(ocr.estimate_skew(turned) + angle) <= 0.2
+
+
+def test_two_columns_are_read_left_then_right():
+    def word(text, x0, top):
+        return Word(text, x0, top, x0 + 10 * len(text), top + 12)
+
+    words = [
+        word("Nơi", 60, 400), word("nhận:", 100, 400), word("GIÁM", 380, 402), word("ĐỐC", 440, 402),
+        word("-", 60, 416), word("Như", 70, 416), word("trên;", 110, 416),
+        word("-", 60, 430), word("Lưu", 70, 430), word("VT.", 110, 430),
+        word("Lưu", 390, 480), word("Văn", 430, 480), word("Khôi", 470, 480),
+    ]
+    assert words_to_text(words, 595) == "Nơi nhận:\n- Như trên;\n- Lưu VT.\nGIÁM ĐỐC\nLưu Văn Khôi"
+
+
+def test_page_number_on_top_is_dropped():
+    words = [Word("2", 295, 40, 302, 52), Word("đúng", 60, 70, 100, 82), Word("hạn.", 104, 70, 140, 82)]
+    assert words_to_text(words, 595) == "đúng hạn."
+
+
+def test_all_white_page_gives_empty_text_without_tesseract():
+    before = ocr.tesseract_calls()
+    result = ocr.ocr_image(Image.new("L", (2481, 3508), 255), page_width_pt=595.3, page_height_pt=841.9)
+    assert (result.text, result.words, result.confidence) == ("", (), None)
+    assert ocr.tesseract_calls() == before
+
+
+def test_missing_tesseract_error_names_the_apt_command():
+    err = TesseractMissing()
+    assert isinstance(err, IngestError)
+    assert err.code == "tesseract_missing"
+    assert "sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd" in str(err)
+    ocr.check_tesseract()  # installed on this machine: no exception
