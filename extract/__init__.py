@@ -3,14 +3,38 @@
 Each module has one public function `find(document, header) -> list[Fact]` (the
 header gives the issuer, which decides how unit names resolve); `header.find`
 reads the header itself. An empty list means nothing was found.
+
+Assignment tables feed two families: each criterion row gives its unit a
+criterion, and, in a document that is itself an assignment table (a bảng phân
+công sent as an annex), also an obligation. In a letter with such an annex, the
+annex's codes are attached to the obligations of the same unit.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from extract import citations, criteria, header, obligations, points, scores
-from extract.model import Facts
+from extract.model import Facts, Obligation
 from ingest.model import Document
 
 FAMILIES = (citations, obligations, criteria, points, scores)
+
+
+def _table_obligations(document: Document, issuer: str | None) -> list[Obligation]:
+    from extract import deadlines
+
+    out = []
+    for row in criteria.table_rows(document, issuer):
+        if not row.unit:
+            continue
+        found = deadlines.find(row.deadline_text or "") if row.deadline_text else []
+        dated = next((d for d in found if d.date), None)
+        out.append(Obligation(unit=row.unit, unit_mention=row.unit_text or row.unit, action=row.title or "",
+                              deadline=dated.date if dated else None,
+                              deadline_text=row.deadline_text, recurring=bool(found and found[0].recurring),
+                              criteria=(row.code,) if row.code else (), page=row.page, start=0, end=0,
+                              clause=row.code))
+    return out
 
 
 def extract(document: Document) -> Facts:
@@ -18,11 +42,24 @@ def extract(document: Document) -> Facts:
     if document.status != "ok" or not document.pages:
         return Facts()
     head = header.find(document)
+    found_criteria = criteria.find(document, head)
+    found_obligations = obligations.find(document, head)
+    by_unit: dict[str, list[str]] = {}
+    for c in found_criteria:
+        if c.unit:
+            by_unit.setdefault(c.unit, []).append(c.code)
+    if found_obligations:
+        found_obligations = [
+            replace(o, criteria=tuple(dict.fromkeys(o.criteria + tuple(by_unit.get(o.unit, ())))))
+            for o in found_obligations
+        ]
+    else:
+        found_obligations = _table_obligations(document, head.issuer)
     return Facts(
         header=head,
         citations=tuple(citations.find(document, head)),
-        obligations=tuple(obligations.find(document, head)),
-        criteria=tuple(criteria.find(document, head)),
+        obligations=tuple(found_obligations),
+        criteria=tuple(found_criteria),
         point_losses=tuple(points.find(document, head)),
         index_scores=tuple(scores.find(document, head)),
     )

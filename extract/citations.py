@@ -13,7 +13,7 @@ Types and issuers are read on fold()ed text, so upper case and lost diacritics m
 >>> from extract.model import Header
 >>> doc = Document("x", "x.pdf", (Page(1, "Căn cứ Quyết định số 2450/QĐ-UBND ngày 06/9/2021 của UBND tỉnh ban hành", "text"),))
 >>> [(c.reference, c.doc_type, c.date, c.issuer, c.start, c.end) for c in find(doc, Header())]
-[('2450/QĐ-UBND', 'Quyết định', '2021-09-06', 'UBND tỉnh', 7, 64)]
+[('2450/QĐ-UBND', 'Quyết định', '2021-09-06', 'UBND tỉnh', 7, 62)]
 >>> find(Document("x", "x.pdf", (Page(1, "Năm 2016 đạt 81 điểm, xếp loại tốt trong tốp 3/20 Sở, ban, ngành", "text"),)), Header())
 []
 """

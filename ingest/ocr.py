@@ -55,7 +55,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     remove_rules: bool = True
-    version: str = "ocr-4"
+    version: str = "ocr-5"
 
     @property
     def key(self) -> str:
@@ -323,10 +323,12 @@ def ocr_image(
     angle = estimate_skew(gray, settings.max_skew_degrees)
     if abs(angle) >= 0.05:
         gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
+    ruled = gray
     if settings.remove_rules:
         gray = remove_rules(gray, dpi=round(gray.width / page_width_pt * 72))
     scale = page_width_pt / gray.width
     words = _words_from_data(_run_tesseract(gray, settings.psm), scale)
+    tables = _tables(ruled, words, scale) if ruled is not gray else ()
     confidence = _mean_conf(words)
     if len(words) < settings.min_words_upright or (confidence or 0) < settings.min_confidence_upright:
         rotate = _detect_rotation(gray)
@@ -340,9 +342,25 @@ def ocr_image(
         text=words_to_text(words, page_width_pt),
         words=words,
         confidence=confidence,
-        tables=(),
+        tables=tables,
         image_sha256=sha,
     )
+
+
+def _tables(ruled: Image.Image, words: tuple[Word, ...], scale: float) -> tuple:
+    """Ruled tables of the page (cell structure from the grid lines, text from the OCR words).
+
+    Only pages with long vertical rules are probed: a quick look at a quarter-size copy.
+    """
+    from ingest.tables import has_ruled_table, tables_from_image
+
+    quarter = np.asarray(ruled.reduce(4)) < 200
+    if not _runs(quarter, max(8, quarter.shape[0] // 12), axis=0).any():
+        return ()
+    gray = np.asarray(ruled)
+    if not has_ruled_table(gray):
+        return ()
+    return tables_from_image(gray, words, scale=1 / scale)
 
 
 def _cache_path(cache_dir: Path, sha: str, settings: OcrSettings) -> Path:
@@ -361,7 +379,7 @@ def _load_cached(path: Path) -> OcrResult | None:
         text=raw["text"],
         words=tuple(Word(**w) for w in raw["words"]),
         confidence=raw["confidence"],
-        tables=(),
+        tables=tuple(tuple(tuple(row) for row in table) for table in raw.get("tables", ())),
         image_sha256=raw["image_sha256"],
     )
 
@@ -372,6 +390,7 @@ def _store_cached(path: Path, result: OcrResult) -> None:
         "text": result.text,
         "words": [asdict(w) for w in result.words],
         "confidence": result.confidence,
+        "tables": result.tables,
         "image_sha256": result.image_sha256,
     }
     tmp = path.with_suffix(f".tmp{threading.get_ident()}")

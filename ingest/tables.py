@@ -19,6 +19,7 @@ Example (page 1 of 004-digital.pdf, row 3 and the first covered row):
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -120,6 +121,7 @@ def _clean(text: str | None) -> str | None:
     if text is None:
         return None
     text = unicodedata.normalize("NFC", text.replace("\ufffe", "-"))
+    text = re.sub(r"(?<=\w)-\s*\n\s*(?=\w)", "-", text)   # "Phòng KH-" / "TC-TH": a wrapped hyphenated name
     return " ".join(text.split())
 
 

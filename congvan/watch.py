@@ -1,0 +1,218 @@
+"""A watched corpus (thư mục theo dõi): PDFs dropped into corpus/ are ingested once they are whole.
+
+A clerk saves or copies `1234-UBND.pdf` into corpus/; a moment later its tasks are in the
+database. A file is taken only when it is completely written: its size and mtime have not
+changed for `settle` seconds and it ends with `%%EOF` (within its last 2 KiB), or, for a
+file that never gets a `%%EOF`, once it has been stable for `max_wait` seconds (it is then
+recorded as failed, like any unreadable file, and read again when it changes). Events on
+the same file are debounced; each file is ingested by `congvan.pipeline.ingest_file`.
+
+    >>> w = Watcher(Path("corpus"), Path("db/congvan.db"), on_result=print)   # doctest: +SKIP
+    >>> w.start(); ...; w.stop()                                               # doctest: +SKIP
+
+The library never prints: results go to `on_result(WatchResult)`, called from the worker thread.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from congvan import pipeline
+from db import load, schema
+
+log = logging.getLogger(__name__)
+
+EOF_MARK = b"%%EOF"
+TAIL = 2048
+
+
+def ends_with_eof(path: Path) -> bool:
+    """True when `%%EOF` occurs in the last 2 KiB of the file (a PDF written to its end).
+
+    >>> import tempfile; f = Path(tempfile.mkdtemp()) / "a.pdf"; _ = f.write_bytes(b"%PDF-1.7 ... %%EOF\\n")
+    >>> ends_with_eof(f), ends_with_eof(f.with_name("missing.pdf"))
+    (True, False)
+    """
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - TAIL))
+            return EOF_MARK in f.read()
+    except OSError:
+        return False
+
+
+def is_candidate(path: Path) -> bool:
+    """A PDF by name, not a hidden or temporary file ('.~lock…', '~$…')."""
+    return path.suffix.lower() == ".pdf" and not path.name.startswith((".", "~"))
+
+
+@dataclass(frozen=True, slots=True)
+class WatchResult:
+    """What happened to one file: pipeline's FileResult, or the error that stopped it."""
+
+    path: str
+    result: pipeline.FileResult | None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class _Pending:
+    first_seen: float
+    size: int = -1
+    mtime_ns: int = -1
+    stable_since: float = 0.0
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: "Watcher") -> None:
+        self.watcher = watcher
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self.watcher.notify(Path(event.src_path))
+
+    on_modified = on_created
+
+    def on_closed(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self.watcher.notify(Path(event.src_path))
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self.watcher.notify(Path(event.dest_path))
+
+
+class Watcher:
+    """Watches `corpus` and ingests settled PDFs into `db_path` (see the module docstring)."""
+
+    def __init__(self, corpus: Path, db_path: Path, *, trust_roots=(), ocr=None, workers: int | None = 1,
+                 settle: float = 1.0, max_wait: float = 60.0, poll: float = 0.2, scan_existing: bool = True,
+                 on_result: Callable[[WatchResult], None] | None = None) -> None:
+        self.corpus, self.db_path = Path(corpus).resolve(), Path(db_path)
+        self.trust_roots, self.ocr, self.workers = tuple(trust_roots), ocr, workers
+        self.settle, self.max_wait, self.poll = settle, max_wait, poll
+        self.scan_existing, self.on_result = scan_existing, on_result
+        self._pending: dict[Path, _Pending] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._observer = Observer()
+        self._worker = threading.Thread(target=self._run, name="congvan-watch", daemon=True)
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+
+    def notify(self, path: Path) -> None:
+        """Marks a file as changed (called by the observer; callable by hand)."""
+        path = Path(path)
+        if not is_candidate(path):
+            return
+        with self._lock:
+            self._pending.setdefault(path, _Pending(time.monotonic()))
+
+    def start(self) -> None:
+        """Starts watching; returns once the database is open and the observer runs."""
+        if self.ocr is None:
+            from ingest.ocr import check_tesseract
+
+            check_tesseract()
+        self._observer.schedule(_Handler(self), str(self.corpus), recursive=True)
+        self._observer.start()
+        self._worker.start()
+        self._ready.wait(timeout=60)
+        if self._failure is not None:
+            self.stop()
+            raise self._failure
+        if self.scan_existing:
+            for path in pipeline.find_pdfs(self.corpus):
+                self.notify(path)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._observer.is_alive():
+            self._observer.stop()
+            self._observer.join(timeout=10)
+        if self._worker.is_alive():
+            self._worker.join(timeout=600)
+
+    def __enter__(self) -> "Watcher":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _settled(self, now: float) -> list[Path]:
+        """Paths whose size and mtime have been stable long enough and that look complete."""
+        ready = []
+        with self._lock:
+            for path, p in list(self._pending.items()):
+                try:
+                    st = path.stat()
+                except FileNotFoundError:          # removed or renamed before it settled
+                    del self._pending[path]
+                    continue
+                if (st.st_size, st.st_mtime_ns) != (p.size, p.mtime_ns):
+                    p.size, p.mtime_ns, p.stable_since = st.st_size, st.st_mtime_ns, now
+                    continue
+                if now - p.stable_since < self.settle or st.st_size == 0:
+                    continue
+                if ends_with_eof(path) or now - p.first_seen >= self.max_wait:
+                    del self._pending[path]
+                    ready.append(path)
+        return sorted(ready)
+
+    def _run(self) -> None:
+        try:
+            db = schema.connect(self.db_path)
+            from db.export import create_views
+            from extract.units import registry
+
+            load.save_units(db, registry())
+            create_views(db)
+        except BaseException as e:  # reported to start(), which re-raises it in the caller's thread
+            self._failure = e
+            self._ready.set()
+            return
+        self._ready.set()
+        cache_dir = pipeline.default_cache_dir(self.db_path)
+        try:
+            while not self._stop.is_set():
+                for path in self._settled(time.monotonic()):
+                    self._ingest(db, path, cache_dir)
+                self._stop.wait(self.poll)
+        finally:
+            db.close()
+
+    def _ingest(self, db, path: Path, cache_dir: Path) -> None:
+        started = time.monotonic()
+        name = str(path.relative_to(self.corpus)) if path.is_relative_to(self.corpus) else str(path)
+        try:
+            result = pipeline.ingest_file(db, path, self.corpus, ocr=self.ocr, workers=self.workers,
+                                          trust_roots=self.trust_roots, cache_dir=cache_dir)
+            load.link_citations(db)
+            outcome = WatchResult(name, result, None, time.monotonic() - started)
+        except Exception as e:  # one bad file must not stop the watch: report it and go on
+            log.exception("watch: ingest of %s failed", path)
+            outcome = WatchResult(name, None, f"{type(e).__name__}: {e}", time.monotonic() - started)
+        if self.on_result:
+            self.on_result(outcome)
+
+
+def watch_forever(corpus: Path, db_path: Path, *, stop: threading.Event | None = None, **options) -> None:
+    """Runs a Watcher until `stop` is set (or KeyboardInterrupt)."""
+    stop = stop or threading.Event()
+    with Watcher(corpus, db_path, **options):
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,169 @@
+"""Task lists per unit: `congvan export --unit … --format xlsx|csv|md|ics` on real ingested PDFs."""
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from congvan.cli import main
+from db import export
+from tests.conftest import DUE_SOON_DAYS, due_soon_date
+
+TODAY = date(2021, 7, 10)
+SNV_ACTION_1 = "Xây dựng, đề xuất giải pháp nâng cao Chỉ số CCHC tỉnh năm 2021, gửi về Sở Nội vụ trước ngày 17/7/2021"
+SNV_ACTION_2 = "Xây dựng Kế hoạch cải thiện Chỉ số CCHC năm 2021, trình UBND tỉnh trước ngày 30/7/2021"
+
+
+@pytest.fixture
+def db(tasks_db):
+    database = sqlite_utils.Database(tasks_db)
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize("typed", ["Sở Nội vụ", "so noi vu", "SNV", "Sở NV", "  sở   nội vụ "])
+def test_unit_names_resolve_through_aliases_and_folding(db, typed):
+    assert export.resolve_unit(db, typed) == "Sở Nội vụ"
+
+
+def test_khtcth_resolves_to_its_canonical_name(db):
+    assert export.resolve_unit(db, "KHTCTH") == "Phòng Kế hoạch - Tài chính - Tổng hợp"
+
+
+def test_unknown_unit_lists_close_matches(db):
+    with pytest.raises(export.UnknownUnit) as e:
+        export.resolve_unit(db, "Sở Nội")
+    assert e.value.suggestions[0] == "Sở Nội vụ"
+    assert "Did you mean: Sở Nội vụ" in str(e.value)
+
+
+def test_tasks_of_so_noi_vu_are_dated_first_with_days_left(db):
+    tasks = export.tasks_for_unit(db, "Sở Nội vụ", today=TODAY)
+    assert [(t.deadline, t.days_left, t.page, t.path) for t in tasks] == [
+        (date(2021, 7, 17), 7, 1, "001-digital.pdf"),
+        (date(2021, 7, 30), 20, 1, "001-digital.pdf"),
+        (None, None, 2, "001-digital.pdf"),
+    ]
+    assert tasks[0].criteria == ("1", "4", "5")
+    assert tasks[0].source == "/UBND-KSTTHC ngày 2021, UBND tỉnh Đắk Lắk"
+
+
+def test_xlsx_has_vietnamese_headers_frozen_row_filter_and_real_dates(db, tmp_path):
+    from openpyxl import load_workbook
+
+    result = export.export_unit(db, "Sở Nội vụ", "xlsx", tmp_path / "snv.xlsx", today=TODAY)
+    assert (result.unit, result.tasks) == ("Sở Nội vụ", 3)
+    ws = load_workbook(result.path).active
+    assert [c.value for c in ws[1]] == list(export.HEADERS)
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:L4"
+    assert [ws.cell(row=r, column=1).value for r in (2, 3, 4)] == [
+        datetime(2021, 7, 17), datetime(2021, 7, 30), None]
+    assert ws.cell(row=2, column=1).is_date is True
+    assert ws.cell(row=2, column=1).number_format == "DD/MM/YYYY"
+    assert [ws.cell(row=r, column=3).value for r in (2, 3)] == [SNV_ACTION_1, SNV_ACTION_2]
+    assert [ws.cell(row=2, column=c).value for c in (2, 5, 7, 8, 10)] == [
+        7, "/UBND-KSTTHC", "UBND tỉnh Đắk Lắk", 1, "1, 4, 5"]
+
+
+def test_csv_is_utf8_with_bom(db, tmp_path):
+    path = export.export_unit(db, "Sở Nội vụ", "csv", tmp_path / "snv.csv", today=TODAY).path
+    raw = path.read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf"
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["Hạn", "Còn (ngày)", "Nhiệm vụ"]
+    assert [r[0] for r in rows[1:]] == ["2021-07-17", "2021-07-30", ""]
+    assert [r[1] for r in rows[1:]] == ["7", "20", ""]
+
+
+def test_markdown_reads_like_a_message(db):
+    tasks = export.tasks_for_unit(db, "Sở Nội vụ", today=TODAY)
+    text = export.render_markdown(tasks, unit="Sở Nội vụ", today=TODAY)
+    assert text.splitlines()[:4] == ["# Nhiệm vụ của Sở Nội vụ", "", "Tính đến ngày 10/07/2021: 3 nhiệm vụ.", ""]
+    assert text.splitlines()[4] == (f"- **17/07/2021** (còn 7 ngày): {SNV_ACTION_1} "
+                                    "_(Nguồn: /UBND-KSTTHC ngày 2021, UBND tỉnh Đắk Lắk, trang 1 — tiêu chí 1, 4, 5)_")
+    assert text.splitlines()[6].startswith("- **không có hạn**: Đề xuất Chủ tịch UBND tỉnh khen thưởng")
+
+
+def test_ics_has_one_all_day_event_per_dated_task_with_a_reminder(db, tmp_path):
+    from icalendar import Calendar
+
+    path = export.export_unit(db, "Sở Nội vụ", "ics", tmp_path / "snv.ics", today=TODAY).path
+    cal = Calendar.from_ical(path.read_bytes())
+    events = list(cal.walk("VEVENT"))
+    assert [e.decoded("dtstart") for e in events] == [date(2021, 7, 17), date(2021, 7, 30)]
+    assert [e.decoded("dtend") for e in events] == [date(2021, 7, 18), date(2021, 7, 31)]
+    assert str(events[1]["summary"]) == SNV_ACTION_2
+    alarms = [list(e.walk("VALARM")) for e in events]
+    assert [len(a) for a in alarms] == [1, 1]
+    assert alarms[0][0].decoded("trigger").days == -3
+    assert len({str(e["uid"]) for e in events}) == 2
+
+
+def test_export_all_units_writes_one_file_per_unit(db, tmp_path):
+    results = export.export_all(db, "md", tmp_path, today=TODAY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "phong-ke-hoach-tai-chinh-tong-hop.md", "so-noi-vu.md", "so-tu-phap.md"]
+    assert {r.unit: r.tasks for r in results} == {
+        "Phòng Kế hoạch - Tài chính - Tổng hợp": 1, "Sở Nội vụ": 3, "Sở Tư pháp": 1}
+
+
+def test_cli_export_xlsx_for_so_noi_vu(tasks_db, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "snv.xlsx"
+    r = CliRunner().invoke(main, ["export", "--unit", "Sở Nội vụ", "--format", "xlsx", "--out", str(out),
+                                  "--db", str(tasks_db)])
+    assert r.exit_code == 0, r.output
+    assert r.output == f"3 tasks of Sở Nội vụ → {out}\n"
+    ws = load_workbook(out).active
+    assert [ws.cell(row=i, column=1).value.date().isoformat() for i in (2, 3)] == ["2021-07-17", "2021-07-30"]
+
+
+def test_cli_export_khtcth_resolves_and_defaults_the_file_name(tasks_db, tmp_path):
+    r = CliRunner().invoke(main, ["export", "--unit", "KHTCTH", "--format", "ics", "--db", str(tasks_db),
+                                  "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    path = tmp_path / "phong-ke-hoach-tai-chinh-tong-hop.ics"
+    assert r.output == f"1 tasks of Phòng Kế hoạch - Tài chính - Tổng hợp → {path}\n"
+    from icalendar import Calendar
+
+    events = list(Calendar.from_ical(path.read_bytes()).walk("VEVENT"))
+    assert [e.decoded("dtstart") for e in events] == [due_soon_date()]
+    assert DUE_SOON_DAYS == 5
+
+
+def test_cli_unknown_unit_exits_2_with_suggestions(tasks_db, tmp_path):
+    r = CliRunner().invoke(main, ["export", "--unit", "So Noi", "--format", "md", "--db", str(tasks_db),
+                                  "--out", str(tmp_path / "x.md")])
+    assert r.exit_code == 2
+    assert 'Unknown unit "So Noi". Did you mean: Sở Nội vụ' in r.output
+    assert not (tmp_path / "x.md").exists()
+
+
+def test_cli_all_units_to_a_folder(tasks_db, tmp_path):
+    r = CliRunner().invoke(main, ["export", "--all-units", "--format", "csv", "--out", str(tmp_path / "out"),
+                                  "--db", str(tasks_db)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "phong-ke-hoach-tai-chinh-tong-hop.csv", "so-noi-vu.csv", "so-tu-phap.csv"]
+    assert r.output.splitlines()[-1] == f"3 files, 5 tasks → {tmp_path / 'out'}"
+
+
+def test_real_corpus_tasks_of_so_noi_vu_when_the_parser_finds_them(shared_corpus):
+    """On a database of the whole shared corpus (CONGVAN_TEST_DB, else /tmp/users.db), if present."""
+    import os
+
+    path = Path(os.environ.get("CONGVAN_TEST_DB", "/tmp/users.db"))
+    if not path.is_file():
+        pytest.skip(f"{path} absent: ingest ../shared/corpus there to run this check")
+    db = sqlite_utils.Database(path)
+    if not db["obligations"].exists() or db["obligations"].count == 0:
+        pytest.skip("the obligations parser found no task in this database yet")
+    unit = export.resolve_unit(db, "Sở Nội vụ")
+    deadlines = {t.deadline for t in export.tasks_for_unit(db, unit)}
+    assert {date(2021, 7, 17), date(2021, 7, 30)} <= deadlines
