@@ -260,7 +260,8 @@ def _footer(all_lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | N
             title = a.group("rest")
             continue
         if _is_upper(t) and name is None and not t.startswith(("-", "(")):
-            title = t
+            if len(t.split()) >= 2 and sum(c.isalpha() for c in t) >= 5:   # not OCR debris of a stamp
+                title = t
             continue
         if title and _PERSON_NAME.match(t) and not _is_upper(t):
             name = t

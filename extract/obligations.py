@@ -199,12 +199,25 @@ def _not_assignable(unit: str, issuer: str | None) -> bool:
     return level in _RANK and _RANK[level] < _RANK.get(units.scope_of(issuer), 99)
 
 
+def _table_words(document: Document) -> dict[int, set[str]]:
+    """Per page, the words printed inside its tables (their rows are read by extract.criteria)."""
+    return {p.number: {w for t in p.tables for row in t for c in row if c for w in fold(c).split()}
+            for p in document.pages if p.tables}
+
+
+def _inside_table(paragraph: Paragraph, table_words: dict[int, set[str]]) -> bool:
+    words = fold(paragraph.text).split()
+    cells = table_words.get(paragraph.page)
+    return bool(cells and words) and sum(w in cells for w in words) >= 0.8 * len(words)
+
+
 def find(document: Document, header: Header) -> list[Obligation]:
-    """Every (task, unit) assignment of the document, in reading order."""
+    """Every (task, unit) assignment of the running text, in reading order (tables: extract.criteria)."""
     issuer = header.issuer
     rules = _rules()
     out: list[Obligation] = []
-    parts = [_part(p) for p in paragraphs(document)]
+    in_tables = _table_words(document)
+    parts = [_part(p) for p in paragraphs(document) if not _inside_table(p, in_tables)]
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
     for part in parts:

@@ -96,6 +96,9 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
                 or pattern("scores", "target_after").match(folded, m.end(), timeout=_T):
             continue
         rank = pattern("scores", "rank").search(folded, m.end(), end, timeout=_T)
+        before = None if rank else pattern("scores", "rank").search(folded, clause, m.start(), timeout=_T)
+        rank = rank or before
+        subject_end = before.start() if before else m.start()
         score, maximum, lost = _decimal(m.group("score")), _decimal(m.group("max")), _decimal(m.group("lost"))
         if not (rank or maximum == 100 or pattern("scores", "context").search(folded, clause, m.start(), timeout=_T)):
             continue
@@ -103,9 +106,9 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
             continue  # "0,5/01 điểm" with no criterion named is still a criterion's points
         if lost is None and maximum is not None:
             lost = round(maximum - score, 4)
-        page, s, e = para.span(clause, rank.end() if rank else m.end())
+        page, s, e = para.span(clause, max(rank.end(), m.end()) if rank else m.end())
         out.append(IndexScore(
-            _subject(para.text[clause:m.start()], folded[clause:m.start()], header),
+            _subject(para.text[clause:subject_end], folded[clause:subject_end], header),
             _year(folded, clause, m.start(), earlier), score, maximum, lost,
             int(rank.group("rank")) if rank else None, int(rank.group("of")) if rank else None, page, s, e))
     return out
