@@ -7,8 +7,8 @@ file that never gets a `%%EOF`, once it has been stable for `max_wait` seconds (
 recorded as failed, like any unreadable file, and read again when it changes). Events on
 the same file are debounced; each file is ingested by `congvan.pipeline.ingest_file`.
 
-    >>> w = Watcher(Path("corpus"), Path("db/congvan.db"), on_result=print)   # doctest: +SKIP
-    >>> w.start(); ...; w.stop()                                               # doctest: +SKIP
+    with Watcher(Path("corpus"), Path("db/congvan.db"), on_result=results.append):
+        shutil.copy("1234-UBND.pdf", "corpus/")      # → results: [WatchResult("1234-UBND.pdf", ok …)]
 
 The library never prints: results go to `on_result(WatchResult)`, called from the worker thread.
 """

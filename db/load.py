@@ -111,11 +111,16 @@ def link_citations(db: sqlite_utils.Database) -> None:
 
 def save_units(db: sqlite_utils.Database, units) -> None:
     """Publishes the unit registry (rules/units.yaml) as the `units` table."""
+    from extract.units import LOCAL, LOCAL_WORDS
+
     rows: dict[str, dict] = {}
     for u in units:
-        row = rows.setdefault(u.name, {"name": u.name, "aliases": [], "level": u.level, "parent": u.parent,
-                                       "scope": u.scope})
-        row["aliases"] += [a for a in u.aliases if a not in row["aliases"]]
+        for word in LOCAL_WORDS if LOCAL in u.name else (None,):
+            name = u.name.replace(LOCAL, word) if word else u.name
+            aliases = [a.replace(LOCAL, word) if word else a for a in u.aliases if word or LOCAL not in a]
+            row = rows.setdefault(name, {"name": name, "aliases": [], "level": u.level, "parent": u.parent,
+                                         "scope": u.scope})
+            row["aliases"] += [a for a in aliases if a not in row["aliases"] and a != name]
     with db.atomic():
         db.execute("delete from units")
         db["units"].insert_all({**r, "aliases": _json(r["aliases"])} for r in rows.values())

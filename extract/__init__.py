@@ -4,10 +4,11 @@ Each module has one public function `find(document, header) -> list[Fact]` (the
 header gives the issuer, which decides how unit names resolve); `header.find`
 reads the header itself. An empty list means nothing was found.
 
-Assignment tables feed two families: each criterion row gives its unit a
-criterion, and, in a document that is itself an assignment table (a bảng phân
-công sent as an annex), also an obligation. In a letter with such an annex, the
-annex's codes are attached to the obligations of the same unit.
+Assignment tables feed two families. A task table (Nội dung | Chủ trì | Thời
+gian hoàn thành) gives one obligation per row. A criteria table gives each unit
+its criteria, and, in a document that is itself such a table (a bảng phân công
+sent as an annex), also obligations; in a letter with such an annex, the annex's
+codes are attached to the obligations of the same unit.
 """
 from __future__ import annotations
 
@@ -20,20 +21,20 @@ from ingest.model import Document
 FAMILIES = (citations, obligations, criteria, points, scores)
 
 
-def _table_obligations(document: Document, issuer: str | None) -> list[Obligation]:
+def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) -> list[Obligation]:
     from extract import deadlines
 
     out = []
     for row in criteria.table_rows(document, issuer):
-        if not row.unit:
+        if not row.unit or row.kind not in kinds:
             continue
         found = deadlines.find(row.deadline_text or "") if row.deadline_text else []
         dated = next((d for d in found if d.date), None)
         out.append(Obligation(unit=row.unit, unit_mention=row.unit_text or row.unit, action=row.title or "",
                               deadline=dated.date if dated else None,
                               deadline_text=row.deadline_text, recurring=bool(found and found[0].recurring),
-                              criteria=(row.code,) if row.code else (), page=row.page, start=0, end=0,
-                              clause=row.code))
+                              criteria=(row.code,) if row.code and row.kind == "criteria" else (),
+                              page=row.page, start=0, end=0, clause=row.code))
     return out
 
 
@@ -52,9 +53,9 @@ def extract(document: Document) -> Facts:
         found_obligations = [
             replace(o, criteria=tuple(dict.fromkeys(o.criteria + tuple(by_unit.get(o.unit, ())))))
             for o in found_obligations
-        ]
+        ] + _table_obligations(document, head.issuer, {"task"})
     else:
-        found_obligations = _table_obligations(document, head.issuer)
+        found_obligations = _table_obligations(document, head.issuer, {"task", "criteria"})
     return Facts(
         header=head,
         citations=tuple(citations.find(document, head)),

@@ -66,9 +66,17 @@ def _ocr_repairs() -> dict[str, str]:
 
 
 def _repair(group: str) -> str:
+    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ."""
+    for bad, good in load("citations").get("confusables", {}).items():
+        group = group.replace(bad, good)
+    known = _ocr_repairs()
+    if fold(group) not in known:
+        collapsed = regex.sub(r"(\p{L})\1", r"\1", group, timeout=_T)
+        if known.get(fold(collapsed)) == collapsed:
+            return collapsed
     if not group.isascii():
         return group
-    return _ocr_repairs().get(fold(group), group)
+    return known.get(fold(group), group)
 
 
 def _iso(year: str, month: str | None, day: str | None) -> str:

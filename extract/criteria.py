@@ -44,6 +44,7 @@ class TableRow:
     survey: bool
     note: str | None
     page: int
+    kind: str = "criteria"   # "criteria": rows are codes of the index; "task": rows are numbered tasks
 
 
 def level_of(code: str) -> str:
@@ -128,6 +129,7 @@ def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
     last_unit: tuple[str | None, str | None] = (None, None)
     previous_code: str | None = None
     last_inherited = False
+    kind = "criteria"
     survey_words = [fold(w) for w in load("criteria")["survey"]]
     for page in document.pages:
         for table in page.tables:
@@ -137,6 +139,8 @@ def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
                 header = _columns(row)
                 if header:
                     columns = header
+                    content_head = fold(row[header["content"]] or "") if "content" in header else ""
+                    kind = "criteria" if ("tieu chi" in content_head or "linh vuc" in content_head) else "task"
                     continue
                 if columns is None or len(row) <= max(columns.values()):
                     continue
@@ -149,11 +153,12 @@ def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
                 else:
                     title = content or None
                     bare = pattern("criteria", "bare_code").match(cell.get("code") or "")
-                    if bare:
+                    if bare and kind == "criteria":
                         code = repair_code(bare.group("code"), previous_code)
                 unit_cell = cell.get("unit")
                 # a merged cell cut by a page break goes on empty, or with the end of its text, on the next page
-                if first_row and continued and (unit_cell == "" or (unit_cell or "x")[:1].islower()):
+                area_row = (code is not None and "." not in code) or (bool(content) and content.isupper())
+                if first_row and continued and not area_row and (unit_cell == "" or (unit_cell or "x")[:1].islower()):
                     unit_cell = None
                 first_row = False
                 last_inherited = unit_cell is None
@@ -173,7 +178,7 @@ def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
                     previous_code = code
                 if code or unit:
                     out.append(TableRow(code, title, unit, unit_text, (cell.get("deadline") or "").strip() or None,
-                                        survey, note, page.number))
+                                        survey, note, page.number, kind))
     return out
 
 
@@ -182,7 +187,7 @@ def find(document: Document, header: Header) -> list[Criterion]:
     out: list[Criterion] = []
     seen: set[tuple[str, str | None]] = set()
     for row in table_rows(document, header.issuer):
-        if row.code and (row.code, row.unit) not in seen:
+        if row.kind == "criteria" and row.code and (row.code, row.unit) not in seen:
             seen.add((row.code, row.unit))
             out.append(Criterion(row.code, level_of(row.code), row.title, row.unit, row.survey, row.note, row.page))
     in_tables = {c.code for c in out}

@@ -42,7 +42,7 @@ def _is_upper(text: str) -> bool:
 def _strip_quoc_hieu(text: str) -> str:
     text = regex.sub(r"(?i)CỘNG\s+H(?:ÒA|OÀ|OA)\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT)?(?:\s+NAM)?", " ", text, timeout=_T)
     text = regex.sub(r"(?i)Độc\s+lập\s*[-–—]\s*Tự\s+do\s*[-–—]\s*Hạnh\s+phúc", " ", text, timeout=_T)
-    text = regex.sub(r"^\s*NAM\s*[-–—_]*\s*$|\s+NAM\s*$", " ", text)
+    text = regex.sub(r"^\s*NAM\s*[-–—_]*\s*$", " ", text)   # "VIỆT" / "NAM" split over two lines
     return regex.sub(r"[_\-–—]{3,}", " ", text).strip()
 
 

@@ -122,8 +122,6 @@ def find(document: Document, header: Header) -> list[PointLoss]:
     losses, only = None, None
     out: list[PointLoss] = []
     for i, (para, f) in enumerate(zip(paras, folded)):
-        if "diem" not in f:
-            continue
         for clause, at, loss in _in_paragraph(para, f):
             if losses is None:
                 losses, only = _years(paras, folded)

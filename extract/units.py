@@ -22,6 +22,29 @@ from rules import load
 
 SCOPES = ("any", "tỉnh", "sở", "huyện")
 _TIMEOUT = 1.0
+LOCAL = "{cấp}"        # in a name: the issuer's own level word ("thành phố", "huyện", "thị xã", "quận")
+LOCAL_WORDS = ("thành phố", "huyện", "thị xã", "quận")
+
+
+def local_word(issuer: str | None) -> str:
+    """The level word of a district-level issuer: "UBND thành phố Buôn Ma Thuột" → "thành phố".
+
+    >>> local_word("UBND huyện Mộ Đức"), local_word(None)
+    ('huyện', 'huyện')
+    """
+    f = fold(issuer or "")
+    for word in LOCAL_WORDS:
+        if regex.search(rf"\b{fold(word)}\b", f):
+            return word
+    return "huyện"
+
+
+def _expand(name: str) -> list[str]:
+    return [name.replace(LOCAL, w) for w in LOCAL_WORDS] if LOCAL in name else [name]
+
+
+def _localise(name: str, issuer: str | None) -> str:
+    return name.replace(LOCAL, local_word(issuer)) if LOCAL in name else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +114,13 @@ def _matcher():
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     for unit in registry():
         label = f"{unit.scope}|{unit.name}"
-        names = {unit.name, *unit.aliases}
+        names = {x for n in (unit.name, *unit.aliases) for x in _expand(n)}
         patterns = [nlp.make_doc(n) for n in names] + [nlp.make_doc(fold(n)) for n in names]
         matcher.add(label, patterns)
     return nlp, matcher
 
 
-def _phrase_matches(text: str, scope: str) -> list[UnitMention]:
+def _phrase_matches(text: str, scope: str, issuer: str | None) -> list[UnitMention]:
     nlp, matcher = _matcher()
     found: list[tuple[int, int, str]] = []
     for doc in (nlp.make_doc(text), nlp.make_doc(fold(text))):
@@ -113,7 +136,7 @@ def _phrase_matches(text: str, scope: str) -> list[UnitMention]:
     for s, e, name, _ in found:
         if out and s < out[-1].end:
             continue
-        out.append(UnitMention(name, text[s:e], s, e))
+        out.append(UnitMention(_localise(name, issuer), text[s:e], s, e))
     return out
 
 
@@ -168,7 +191,7 @@ def find(text: str, issuer: str | None = None) -> list[UnitMention]:
     if not text or len(text) > 200_000:
         return []
     scope = scope_of(issuer)
-    mentions = _phrase_matches(text, scope)
+    mentions = _phrase_matches(text, scope, issuer)
     for group in _enumerations(text, scope):
         lo, hi = group[0].start, group[-1].end
         mentions = [m for m in mentions if m.end <= lo or m.start >= hi] + group
@@ -188,6 +211,6 @@ def canonical(name: str, issuer: str | None = None) -> str:
     best = None
     for unit in units_for_scope(scope):
         for n in (unit.name, *unit.aliases):
-            if fold(n) == key and (best is None or unit.scope == scope):
+            if any(fold(x) == key for x in _expand(n)) and (best is None or unit.scope == scope):
                 best = unit
-    return best.name if best else name
+    return _localise(best.name, issuer) if best else name

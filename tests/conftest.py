@@ -59,6 +59,17 @@ def due_soon_date() -> date:
     return date.today() + timedelta(days=DUE_SOON_DAYS)
 
 
+def pages_whose_folded_text_has(db_path: Path, pattern: str) -> set[tuple[str, int]]:
+    """(document_id, page) of the pages whose folded text matches `pattern`: what search should find."""
+    import regex
+
+    from ingest.textnorm import fold
+
+    with sqlite3.connect(db_path) as c:
+        rows = c.execute("select document_id, page, text from pages").fetchall()
+    return {(d, p) for d, p, text in rows if regex.search(pattern, fold(text), timeout=5)}
+
+
 def copy_db(src: Path, dst: Path) -> Path:
     """A consistent copy of a (WAL) SQLite database through the backup API."""
     dst.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,320 @@
+"""Speed of congvan's ingestion against the floors a user could reach without it.
+
+Four measurements, each with its methods run round-robin in the same loop (the order
+rotates every round) so they share the machine's noise; the figure is the median:
+
+  scan       congvan OCR (ingest.ocr.ocr_pages, all cores, no cache, one call per file
+             as read_pdf does) vs the bare tesseract CLI on pre-rendered pages (same dpi,
+             psm and core count) vs `ocrmypdf --sidecar` + pdftotext, per file.
+  digital    text layer + table pass (what read_pdf does for text pages) and full
+             read_pdf (with signatures) vs `pdftotext` (one process per document).
+  re-ingest  pipeline.ingest of one scan into a fresh db, then of the same bytes under a
+             new name into another fresh db sharing the OCR cache: speed-up = first / second.
+  memory     peak RSS of this process plus the largest child (getrusage maxrss).
+
+The output ends with key=value lines (a ratio above 1 means congvan is faster):
+scan_pages_per_s, scan_vs_tesseract, scan_vs_ocrmypdf, digital_pages_per_s,
+digital_vs_pdftotext, reingest_speedup, peak_rss_mb.
+
+Usage (`make bench` runs the first line; ~5-8 minutes on 2 cores):
+    .venv/bin/python bench/bench.py --corpus ../shared/corpus
+    .venv/bin/python bench/bench.py --corpus ../shared/corpus --scan-docs 000 001 002 --rounds 2
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ["OMP_THREAD_LIMIT"] = "1"  # every tesseract single-threaded (MEASUREMENTS.md §4.2)
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import pypdfium2 as pdfium  # noqa: E402
+
+from congvan import pipeline  # noqa: E402
+from ingest import ocr  # noqa: E402
+from ingest.pdf import _read_tables, read_pdf, read_text_layer  # noqa: E402
+
+OCRMYPDF = REPO / ".venv" / "bin" / "ocrmypdf"
+
+
+@dataclass
+class Timings:
+    """Seconds per round for each method, plus CPU seconds (own, children) per round."""
+
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+    cpu_self: dict[str, list[float]] = field(default_factory=dict)
+    cpu_children: dict[str, list[float]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def median(self, method: str) -> float:
+        return statistics.median(self.seconds[method])
+
+    def ratio(self, slow: str, fast: str) -> float:
+        """Median over rounds of seconds(slow) / seconds(fast): > 1 means `fast` is faster."""
+        pairs = zip(self.seconds[slow], self.seconds[fast])
+        return statistics.median(a / b for a, b in pairs)
+
+
+def _cpu() -> tuple[float, float]:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def round_robin(methods: dict[str, Callable[[], object]], rounds: int, warmup: bool) -> Timings:
+    """Runs every method once per round, rotating the order; an optional untimed first round."""
+    timings = Timings()
+    names = list(methods)
+    if warmup:
+        for name in names:
+            methods[name]()
+    for r in range(rounds):
+        order = names[r % len(names):] + names[: r % len(names)]
+        for name in order:
+            cpu0, start = _cpu(), time.perf_counter()
+            methods[name]()
+            elapsed, cpu1 = time.perf_counter() - start, _cpu()
+            timings.seconds.setdefault(name, []).append(elapsed)
+            timings.cpu_self.setdefault(name, []).append(cpu1[0] - cpu0[0])
+            timings.cpu_children.setdefault(name, []).append(cpu1[1] - cpu0[1])
+    return timings
+
+
+def page_count(path: Path) -> int:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def run_quiet(command: list[str]) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} exited {result.returncode}: {result.stderr.strip()[-400:]}")
+    return result
+
+
+# ---------------------------------------------------------------------------------------- scan
+
+
+def render_floor_images(scans: list[Path], dpi: int, folder: Path) -> list[Path]:
+    """Each page rendered once to PGM (grayscale) with pypdfium2 at `dpi`: the floor's input."""
+    images = []
+    for path in scans:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(len(pdf)):
+                image = pdf[index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+                target = folder / f"{path.stem}-p{index + 1}.pgm"
+                image.save(target)
+                images.append(target)
+        finally:
+            pdf.close()
+    return images
+
+
+def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tuple[Timings, int]:
+    settings = ocr.DEFAULT_SETTINGS
+    pages = {path: page_count(path) for path in scans}
+    images = render_floor_images(scans, settings.dpi, work)
+    calls: list[int] = []
+
+    def congvan() -> None:
+        before = ocr.tesseract_calls()
+        for path, count in pages.items():
+            results = ocr.ocr_pages(path, list(range(count)), workers=workers, cache_dir=None)
+            assert len(results) == count
+        calls.append(ocr.tesseract_calls() - before)
+
+    def tesseract_floor() -> None:
+        def one(image: Path) -> None:
+            run_quiet(["tesseract", str(image), "stdout", "-l", "vie", "--psm", str(settings.psm)])
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(one, images))
+
+    def ocrmypdf_route() -> None:
+        for path in pages:
+            out_pdf, sidecar = work / f"{path.stem}.ocr.pdf", work / f"{path.stem}.txt"
+            run_quiet([str(OCRMYPDF), "--skip-text", "-l", "vie", "--jobs", str(workers), "--output-type", "pdf",
+                       "--sidecar", str(sidecar), str(path), str(out_pdf)])
+            run_quiet(["pdftotext", "-enc", "UTF-8", str(out_pdf), str(work / f"{path.stem}.pdftotext.txt")])
+
+    methods = {"congvan ocr_pages": congvan, "tesseract CLI (floor)": tesseract_floor,
+               "ocrmypdf + pdftotext": ocrmypdf_route}
+    # Warm-up: imports, tesseract's model in the page cache; one page each, untimed.
+    first = next(iter(pages))
+    ocr.ocr_pages(first, [0], workers=1)
+    run_quiet(["tesseract", str(images[0]), "stdout", "-l", "vie", "--psm", str(settings.psm)])
+    timings = round_robin(methods, rounds, warmup=False)
+    timings.notes["congvan ocr_pages"] = f"tesseract calls per round {calls[0]} for {sum(pages.values())} pages"
+    return timings, sum(pages.values())
+
+
+# ------------------------------------------------------------------------------------- digital
+
+
+def bench_digital(files: list[Path], trust: list[Path], rounds: int, work: Path) -> tuple[Timings, int]:
+    def text_layer_and_tables() -> None:
+        for path in files:
+            _read_tables(path, read_text_layer(path))
+
+    def text_layer_only() -> None:
+        for path in files:
+            read_text_layer(path)
+
+    def full_read_pdf() -> None:
+        for path in files:
+            document = read_pdf(path, trust_roots=trust, cache_dir=work / "unused-cache")
+            assert document.status == "ok", document.error
+
+    def pdftotext() -> None:
+        for path in files:
+            run_quiet(["pdftotext", "-enc", "UTF-8", str(path), "-"])
+
+    methods = {"congvan text layer + tables": text_layer_and_tables, "congvan text layer only": text_layer_only,
+               "congvan read_pdf (full)": full_read_pdf, "pdftotext (1 process/doc)": pdftotext}
+    return round_robin(methods, rounds, warmup=True), sum(page_count(p) for p in files)
+
+
+# ------------------------------------------------------------------------------------ re-ingest
+
+
+def bench_reingest(scan: Path, trust: list[Path], workers: int, rounds: int, work: Path) -> Timings:
+    """First ingest (OCR) and second ingest (same bytes, new name, fresh db, warm OCR cache)."""
+    timings = Timings()
+    for r in range(rounds):
+        base = work / f"reingest-{r}"
+        cache = base / "ocr-cache"
+        first_corpus, second_corpus = base / "corpus1", base / "corpus2"
+        first_corpus.mkdir(parents=True)
+        second_corpus.mkdir()
+        shutil.copy(scan, first_corpus / scan.name)
+        shutil.copy(scan, second_corpus / f"renamed-{scan.name}")
+        for label, corpus, db in (("first ingest (OCR)", first_corpus, base / "first.db"),
+                                  ("second ingest (cache)", second_corpus, base / "second.db")):
+            calls, start = ocr.tesseract_calls(), time.perf_counter()
+            summary = pipeline.ingest(corpus, db, workers=workers, cache_dir=cache, trust_roots=trust)
+            elapsed = time.perf_counter() - start
+            statuses = [f.status for f in summary.files]
+            assert statuses == ["ok"], f"{label}: {[(f.path, f.status, f.error) for f in summary.files]}"
+            timings.seconds.setdefault(label, []).append(elapsed)
+            timings.notes[label] = f"tesseract calls {ocr.tesseract_calls() - calls}"
+    return timings
+
+
+# ---------------------------------------------------------------------------------------- report
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def print_table(title: str, timings: Timings, pages: int | None, reference: str | None) -> None:
+    print(f"\n{title}")
+    header = f"  {'method':32} {'median s':>9} {'min s':>7} {'max s':>7} {'pages/s':>8} {'cpu own':>8} {'cpu kids':>8}"
+    header += f" {'congvan faster x' if reference else '':>17}"
+    print(header)
+    for name, values in timings.seconds.items():
+        median = statistics.median(values)
+        rate = f"{pages / median:8.2f}" if pages else f"{'':8}"
+        own = f"{statistics.median(timings.cpu_self[name]):8.1f}" if name in timings.cpu_self else f"{'':8}"
+        kids = f"{statistics.median(timings.cpu_children[name]):8.1f}" if name in timings.cpu_children else f"{'':8}"
+        ratio = ""
+        if reference and name != reference and not name.startswith("congvan"):
+            ratio = f"{timings.ratio(name, reference):17.2f}"
+        print(f"  {name:32} {median:9.3f} {min(values):7.3f} {max(values):7.3f} {rate} {own} {kids} {ratio}")
+        if name in timings.notes:
+            print(f"  {'':32} ({timings.notes[name]})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--scan-docs", nargs="*", default=None,
+                        help="document numbers of the *-scan.pdf files to OCR (default: all)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds for scan and re-ingest")
+    parser.add_argument("--digital-rounds", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--reingest-file", default="000-scan.pdf")
+    parser.add_argument("--skip-scan", action="store_true", help="skip the OCR comparison (the slow part)")
+    args = parser.parse_args()
+
+    corpus = args.corpus.resolve()
+    scans = sorted(corpus.glob("*-scan.pdf"))
+    if args.scan_docs:
+        scans = [p for p in scans if p.name.split("-")[0] in set(args.scan_docs)]
+    digital = sorted(corpus.glob("*-digital.pdf"))
+    trust = [corpus / "test-ca.pem"] if (corpus / "test-ca.pem").exists() else []
+    if not scans or not digital:
+        print(f"no *-scan.pdf / *-digital.pdf under {corpus}", file=sys.stderr)
+        return 2
+
+    ocr.check_tesseract()
+    settings = ocr.DEFAULT_SETTINGS
+    load_start, wall_start = os.getloadavg(), time.perf_counter()
+    print(f"congvan bench: {os.cpu_count()} cores, workers={args.workers}, OCR dpi={settings.dpi} "
+          f"psm={settings.psm}, rounds={args.rounds} (scan, re-ingest) / {args.digital_rounds} (digital)")
+    print(f"load average at start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}")
+    print("figures are medians; ratios are medians of per-round ratios (> 1: congvan faster)")
+
+    keys: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="congvan-bench-") as tmp:
+        work = Path(tmp)
+        if not args.skip_scan:
+            (work / "scan").mkdir()
+            scan, scan_pages = bench_scan(scans, args.workers, args.rounds, work / "scan")
+            names = ", ".join(p.name for p in scans)
+            print_table(f"SCANNED PAGES: {scan_pages} pages of {names}; {args.workers} parallel tesseracts each",
+                        scan, scan_pages, "congvan ocr_pages")
+            keys["scan_pages_per_s"] = f"{scan_pages / scan.median('congvan ocr_pages'):.3f}"
+            keys["scan_vs_tesseract"] = f"{scan.ratio('tesseract CLI (floor)', 'congvan ocr_pages'):.3f}"
+            keys["scan_vs_ocrmypdf"] = f"{scan.ratio('ocrmypdf + pdftotext', 'congvan ocr_pages'):.3f}"
+
+        (work / "digital").mkdir()
+        dig, dig_pages = bench_digital(digital, trust, args.digital_rounds, work / "digital")
+        print_table(f"DIGITAL PAGES: {dig_pages} pages of {len(digital)} *-digital.pdf; congvan in ONE process "
+                    "(the pipeline reads files one after another)", dig, dig_pages, "congvan text layer + tables")
+        keys["digital_pages_per_s"] = f"{dig_pages / dig.median('congvan text layer + tables'):.3f}"
+        keys["digital_vs_pdftotext"] = f"{dig.ratio('pdftotext (1 process/doc)', 'congvan text layer + tables'):.3f}"
+
+        reingest = bench_reingest(corpus / args.reingest_file, trust, args.workers, args.rounds, work)
+        print_table(f"RE-INGEST: {args.reingest_file} ({page_count(corpus / args.reingest_file)} pages), "
+                    "pipeline.ingest, fresh db each time, shared OCR cache", reingest, None, None)
+        speedups = [a / b for a, b in zip(reingest.seconds["first ingest (OCR)"],
+                                          reingest.seconds["second ingest (cache)"])]
+        print(f"  speed-up first/second per round: {', '.join(f'{s:.1f}' for s in speedups)}")
+        keys["reingest_speedup"] = f"{statistics.median(speedups):.2f}"
+
+    own, kids = peak_rss_mb()
+    print(f"\nPEAK RSS: this process {own:.0f} MB, largest child {kids:.0f} MB")
+    keys["peak_rss_mb"] = f"{own + kids:.0f}"
+    load_end = os.getloadavg()
+    print(f"load average at end: {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}; "
+          f"bench wall time {time.perf_counter() - wall_start:.0f} s")
+    targets = {"scan_vs_tesseract": 0.9, "scan_vs_ocrmypdf": 1.0, "digital_vs_pdftotext": 0.33,
+               "reingest_speedup": 50.0}
+    missed = [f"{k} {keys[k]} < {v}" for k, v in targets.items() if k in keys and float(keys[k]) < v]
+    print(f"targets missed: {'; '.join(missed) if missed else 'none'}\n")
+    for name in ("scan_pages_per_s", "scan_vs_tesseract", "scan_vs_ocrmypdf", "digital_pages_per_s",
+                 "digital_vs_pdftotext", "reingest_speedup", "peak_rss_mb"):
+        print(f"{name}={keys.get(name, 'nan')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
