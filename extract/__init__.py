@@ -28,7 +28,7 @@ def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) 
     for row in criteria.table_rows(document, issuer):
         if not row.unit or row.kind not in kinds:
             continue
-        found = deadlines.find(row.deadline_text or "") if row.deadline_text else []
+        found = deadlines.in_cell(row.deadline_text) if row.deadline_text else []
         dated = next((d for d in found if d.date), None)
         out.append(Obligation(unit=row.unit, unit_mention=row.unit_text or row.unit, action=row.title or "",
                               deadline=dated.date if dated else None,

@@ -122,6 +122,17 @@ def _columns(row: Sequence[str | None]) -> dict[str, int] | None:
     return roles if "unit" in roles and ("content" in roles or "code" in roles) else None
 
 
+def _leads(cell: str, issuer: str | None) -> list[str]:
+    """Units in charge named by a table cell: all of them when the cell is only a list of units
+    ("Sở Xây dựng, Sở Kế hoạch và Đầu tư"), else the first ("Văn phòng tổng hợp, các phòng đề xuất …")."""
+    found = units.find(cell, issuer)
+    if not found:
+        return []
+    rest = regex.sub(r"[\s,;.]|\bvà\b", "", cell[found[-1].end:] + "".join(
+        cell[a.end:b.start] for a, b in zip(found, found[1:])))
+    return list(dict.fromkeys(m.unit for m in found)) if not rest else [found[0].unit]
+
+
 def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
     """Rows of every assignment table of the document, merged cells filled from above."""
     out: list[TableRow] = []
@@ -165,9 +176,9 @@ def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
                 if unit_cell is None:            # covered by a merged cell above
                     unit, unit_text = last_unit
                 elif unit_cell.strip():
-                    mentions = units.find(unit_cell, issuer)
                     unit_text = unit_cell.strip()
-                    unit = mentions[0].unit if mentions else units.canonical(unit_cell, issuer)
+                    leads = _leads(unit_cell, issuer)
+                    unit = leads[0] if leads else units.canonical(unit_cell, issuer)
                     last_unit = (unit, unit_text)
                 else:
                     unit, unit_text = None, None
@@ -177,8 +188,10 @@ def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
                 if code:
                     previous_code = code
                 if code or unit:
-                    out.append(TableRow(code, title, unit, unit_text, (cell.get("deadline") or "").strip() or None,
-                                        survey, note, page.number, kind))
+                    deadline = (cell.get("deadline") or "").strip() or None
+                    for one in (_leads(unit_text or "", issuer) if unit_cell and len(_leads(unit_text or "", issuer)) > 1
+                                else [unit]):
+                        out.append(TableRow(code, title, one, unit_text, deadline, survey, note, page.number, kind))
     return out
 
 

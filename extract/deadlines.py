@@ -74,3 +74,16 @@ def find(text: str) -> list[Deadline]:
                 found.append(Deadline(iso, text[s:e].strip(" ,;"), False, s, e))
             taken.append((s, e))
     return sorted(found, key=lambda d: d.start)
+
+
+def in_cell(text: str) -> list[Deadline]:
+    """Deadlines in a "Thời gian hoàn thành" cell, where the column itself is the trigger.
+
+    >>> [d.date for d in in_cell("Tháng 4/2024")], [d.date for d in in_cell("30/11/2024")]
+    (['2024-04-30'], ['2024-11-30'])
+    """
+    for prefix in ("", "trong ", "hạn "):
+        found = find(prefix + text)
+        if found:
+            return [Deadline(d.date, text.strip(), d.recurring, 0, len(text)) for d in found]
+    return []

@@ -28,7 +28,7 @@ import regex
 
 from extract import deadlines, units
 from extract.model import Header, Obligation
-from extract.text import Paragraph, paragraphs
+from extract.text import Line, Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
 from rules import load
@@ -205,9 +205,9 @@ def _table_words(document: Document) -> dict[int, set[str]]:
             for p in document.pages if p.tables}
 
 
-def _inside_table(paragraph: Paragraph, table_words: dict[int, set[str]]) -> bool:
-    words = fold(paragraph.text).split()
-    cells = table_words.get(paragraph.page)
+def _inside_table(line: Line, table_words: dict[int, set[str]]) -> bool:
+    words = fold(line.text).split()
+    cells = table_words.get(line.page)
     return bool(cells and words) and sum(w in cells for w in words) >= 0.8 * len(words)
 
 
@@ -217,7 +217,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     rules = _rules()
     out: list[Obligation] = []
     in_tables = _table_words(document)
-    parts = [_part(p) for p in paragraphs(document) if not _inside_table(p, in_tables)]
+    parts = [_part(p) for p in paragraphs(document, skip=lambda line: _inside_table(line, in_tables))]
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
     for part in parts:

@@ -58,24 +58,30 @@ def _points(m: regex.Match) -> tuple[float | None, float | None, float | None]:
     return achieved, maximum, lost
 
 
-def _years(paras: list[Paragraph], folded: list[str]) -> tuple[list[list[tuple[int, int]]], int | None]:
-    """Per paragraph, the (offset, year) of each "mất điểm … năm YYYY"; and the document's only index year."""
+def _years(folded: list[str]) -> tuple[list[list[tuple[int, int]]], list[int | None], int | None]:
+    """Per paragraph, the (offset, year) of each "mất điểm … năm YYYY" and the last such year in the
+    paragraphs before it; and the document's only index year, if it names just one."""
     losses = [[(m.start(), int(m.group("year"))) for m in pattern("points", "loss_year").finditer(f, timeout=_T)]
               for f in folded]
+    carried, last = [], None
+    for found in losses:
+        carried.append(last)
+        last = found[-1][1] if found else last
     index_years = {int(m.group("year")) for f in folded
                    for m in pattern("points", "index_year").finditer(f, timeout=_T)}
-    return losses, (next(iter(index_years)) if len(index_years) == 1 else None)
+    return losses, carried, (next(iter(index_years)) if len(index_years) == 1 else None)
 
 
-def _year(losses: list[list[tuple[int, int]]], only: int | None, para: int, clause: str, offset: int) -> int | None:
+def _year(years: tuple, para: int, clause: str, offset: int) -> int | None:
+    """The year a sentence opens with, else the nearest "mất điểm … năm" before, else the only index year."""
+    losses, carried, only = years
     m = pattern("points", "sentence_year").match(clause, timeout=_T)
     if m:
         return int(m.group("year"))
-    for i in range(para, -1, -1):
-        before = [year for at, year in losses[i] if i < para or at < offset]
-        if before:
-            return before[-1]
-    return only
+    here = [year for at, year in losses[para] if at < offset]
+    if here:
+        return here[-1]
+    return carried[para] if carried[para] is not None else only
 
 
 def _clause_start(folded: str, at: int) -> int:
@@ -116,15 +122,18 @@ def _in_paragraph(para: Paragraph, folded: str) -> list[tuple[int, int, PointLos
 
 
 def find(document: Document, header: Header) -> list[PointLoss]:
-    """Criteria with points lost, in reading order, one per mention."""
+    """Criteria with points lost, in reading order; a loss restated later (same code, points, year) once."""
     paras = paragraphs(document)
     folded = [fold(p.text) for p in paras]
-    losses, only = None, None
+    years = None
+    seen: set[tuple] = set()
     out: list[PointLoss] = []
     for i, (para, f) in enumerate(zip(paras, folded)):
         for clause, at, loss in _in_paragraph(para, f):
-            if losses is None:
-                losses, only = _years(paras, folded)
-            year = _year(losses, only, i, f[clause:], at)
-            out.append(replace(loss, year=year))
+            years = years or _years(folded)
+            loss = replace(loss, year=_year(years, i, f[clause:], at))
+            key = (loss.code, loss.achieved, loss.max_points, loss.lost, loss.year)
+            if key not in seen:
+                seen.add(key)
+                out.append(loss)
     return out

@@ -13,7 +13,7 @@ score out of 100 or the words "Chỉ số"; differences ("tăng 5,75 điểm"), 
 >>> from extract.model import Header
 >>> doc = Document("x", "x.pdf", (Page(1, "Năm 2016 đạt 81 điểm, xếp loại tốt trong tốp 3/20 Sở, ban, ngành;", "text"),))
 >>> [(s.subject, s.year, s.score, s.rank, s.of_total, s.start, s.end) for s in find(doc, Header(issuer="Sở Công Thương"))]
-[('Sở Công Thương', 2016, 81.0, 3, 20, 0, 48)]
+[('Sở Công Thương', 2016, 81.0, 3, 20, 0, 49)]
 >>> find(Document("x", "x.pdf", (Page(1, "Năm 2018 tăng 5,75 điểm so với năm 2017", "text"),)), Header())
 []
 """
@@ -115,12 +115,17 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
 
 
 def find(document: Document, header: Header) -> list[IndexScore]:
-    """Index results stated in the text, in reading order."""
+    """Index results stated in the text, in reading order; a result restated later (same subject,
+    year and score) once."""
     out: list[IndexScore] = []
+    seen: set[tuple] = set()
     earlier = ""
     for para in paragraphs(document):
         folded = fold(para.text)
         if "diem" in folded:
-            out += _in_paragraph(para, folded, earlier, header)
+            for score in _in_paragraph(para, folded, earlier, header):
+                if (score.subject, score.year, score.score) not in seen:
+                    seen.add((score.subject, score.year, score.score))
+                    out.append(score)
         earlier = folded
     return out

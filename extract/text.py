@@ -8,6 +8,7 @@ that page's stored text).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -116,14 +117,19 @@ def join_wrapped(parts: list[str]) -> str:
     return out
 
 
-def paragraphs(document: Document) -> list[Paragraph]:
-    """The document's paragraphs in reading order (about 1 ms for a 10-page plan)."""
+def paragraphs(document: Document, skip: Callable[[Line], bool] | None = None) -> list[Paragraph]:
+    """The document's paragraphs in reading order (about 1 ms for a 10-page plan).
+
+    `skip` drops lines before they are joined (e.g. the lines printed inside a table).
+    """
     out: list[Paragraph] = []
     text: list[str] = []
     pieces: list[tuple[int, int, int]] = []
     length = 0
     previous = ""
     for line in lines(document):
+        if skip and skip(line):
+            continue
         if text and starts_paragraph(previous, line.text):
             out.append(Paragraph("".join(text), tuple(pieces)))
             text, pieces, length = [], [], 0

@@ -108,7 +108,7 @@ def test_task_search_in_the_view_ignores_diacritics(served):
 def test_ranked_search_puts_exact_diacritics_first(served):
     status, rows = get_json(served, f"/{DB}/search.json", q="Sở Nội vụ", _shape="array")
     assert status == 200
-    assert (rows[0]["tep"], rows[0]["trang"]) == ("001-digital.pdf", 1)
+    assert (rows[0]["Tệp"], rows[0]["Trang"]) == ("001-digital.pdf", 1)
     status, empty = get_json(served, f"/{DB}/search.json", q="", _shape="array")
     assert (status, empty) == (200, [])
 
@@ -117,30 +117,30 @@ def test_ranked_search_puts_exact_diacritics_first(served):
 def test_unit_tasks_by_name_or_alias(served, typed):
     status, rows = get_json(served, f"/{DB}/unit_tasks.json", unit=typed, _shape="array")
     assert status == 200
-    assert [r["han"] for r in rows] == ["2021-07-17", "2021-07-30", None]
-    assert {r["don_vi"] for r in rows} == {"Sở Nội vụ"}
-    assert [r["mo_pdf"].split("/pdf/", 1)[1] for r in rows] == [
+    assert [r["Hạn"] for r in rows] == ["2021-07-17", "2021-07-30", None]
+    assert {r["Đơn vị"] for r in rows} == {"Sở Nội vụ"}
+    assert [r["Mở PDF"].split("/pdf/", 1)[1] for r in rows] == [
         "001-digital.pdf#page=1", "001-digital.pdf#page=1", "001-digital.pdf#page=2"]
 
 
 def test_unit_tasks_khtcth_and_due_soon(served):
     status, rows = get_json(served, f"/{DB}/unit_tasks.json", unit="KHTCTH", _shape="array")
-    assert (status, [r["don_vi"] for r in rows]) == (200, ["Phòng Kế hoạch - Tài chính - Tổng hợp"])
+    assert (status, [r["Đơn vị"] for r in rows]) == (200, ["Phòng Kế hoạch - Tài chính - Tổng hợp"])
     status, rows = get_json(served, f"/{DB}/due_soon.json", days="30", _shape="array")
-    assert (status, [(r["han"], r["con_ngay"]) for r in rows]) == (200, [(due_soon_date().isoformat(), 5)])
+    assert (status, [(r["Hạn"], r["Còn (ngày)"]) for r in rows]) == (200, [(due_soon_date().isoformat(), 5)])
     status, rows = get_json(served, f"/{DB}/due_soon.json", days="3", _shape="array")
     assert (status, rows) == (200, [])
 
 
 def test_overdue_points_and_citations_queries(served):
     status, rows = get_json(served, f"/{DB}/overdue.json", _shape="array")
-    assert (status, [(r["han"], r["don_vi"]) for r in rows]) == (200, [
+    assert (status, [(r["Hạn"], r["Đơn vị"]) for r in rows]) == (200, [
         ("2021-07-30", "Sở Nội vụ"), ("2021-07-17", "Sở Nội vụ"), ("2021-07-17", "Sở Tư pháp")])
     status, rows = get_json(served, f"/{DB}/points_lost_by_criterion.json", _shape="array")
-    assert (status, [(r["tieu_chi"], r["tong_diem_mat"], r["so_van_ban"]) for r in rows]) == (
+    assert (status, [(r["Tiêu chí"], r["Tổng điểm mất"], r["Số văn bản"]) for r in rows]) == (
         200, [("1.2", 0.75, 2), ("2.2.2", 0.5, 1)])
     status, rows = get_json(served, f"/{DB}/citing_documents.json", reference="2450/QĐ-UBND", _shape="array")
-    assert (status, [(r["tep"], r["trang"]) for r in rows]) == (200, [("000-digital.pdf", 1)])
+    assert (status, [(r["Tệp"], r["Trang"]) for r in rows]) == (200, [("000-digital.pdf", 1)])
 
 
 def test_deadline_month_facet_and_the_pdf_link(served):
@@ -149,7 +149,7 @@ def test_deadline_month_facet_and_the_pdf_link(served):
     months = {f["value"]: f["count"] for f in data["facet_results"]["deadline_month"]["results"]}
     assert months == {"2021-07": 3, due_soon_date().isoformat()[:7]: 1}
     status, rows = get_json(served, f"/{DB}/unit_tasks.json", unit="Sở Tư pháp", _shape="array")
-    url = urllib.parse.urldefrag(rows[0]["mo_pdf"]).url
+    url = urllib.parse.urldefrag(rows[0]["Mở PDF"]).url
     code, headers, body = get(url)
     assert (code, headers["content-type"], body[:5]) == (200, "application/pdf", b"%PDF-")
 
