@@ -195,6 +195,10 @@ def bench_digital(files: list[Path], trust: list[Path], rounds: int, work: Path)
 def bench_reingest(scan: Path, trust: list[Path], workers: int, rounds: int, work: Path) -> Timings:
     """First ingest (OCR) and second ingest (same bytes, new name, fresh db, warm OCR cache)."""
     timings = Timings()
+    warm = work / "reingest-warm"  # untimed: first-use imports (extract rules, pyHanko) and schema code
+    warm.mkdir()
+    shutil.copy(scan.with_name(scan.name.replace("-scan", "-digital")), warm / "warm.pdf")
+    pipeline.ingest(warm, work / "reingest-warm.db", workers=workers, trust_roots=trust)
     for r in range(rounds):
         base = work / f"reingest-{r}"
         cache = base / "ocr-cache"
@@ -250,7 +254,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds for scan and re-ingest")
     parser.add_argument("--digital-rounds", type=int, default=7)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--reingest-file", default="000-scan.pdf")
+    parser.add_argument("--reingest-file", default="001-scan.pdf")
     parser.add_argument("--skip-scan", action="store_true", help="skip the OCR comparison (the slow part)")
     args = parser.parse_args()
 
@@ -308,7 +312,8 @@ def main() -> int:
           f"bench wall time {time.perf_counter() - wall_start:.0f} s")
     targets = {"scan_vs_tesseract": 0.9, "scan_vs_ocrmypdf": 1.0, "digital_vs_pdftotext": 0.33,
                "reingest_speedup": 50.0}
-    missed = [f"{k} {keys[k]} < {v}" for k, v in targets.items() if k in keys and float(keys[k]) < v]
+    missed = [f"{k} {keys[k]} below {v}" for k, v in targets.items()
+              if k in keys and (float(keys[k]) < v or (k == "scan_vs_ocrmypdf" and float(keys[k]) <= v))]
     print(f"targets missed: {'; '.join(missed) if missed else 'none'}\n")
     for name in ("scan_pages_per_s", "scan_vs_tesseract", "scan_vs_ocrmypdf", "digital_pages_per_s",
                  "digital_vs_pdftotext", "reingest_speedup", "peak_rss_mb"):

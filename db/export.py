@@ -147,8 +147,14 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None = None) -> list[Task]:
-    """The tasks of one canonical unit, dated ones first by deadline, then the undated."""
+def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None = None,
+                   dedupe: bool = True) -> list[Task]:
+    """The tasks of one canonical unit, dated ones first by deadline, then the undated.
+
+    With `dedupe`, a document saved as several files (digital, scan, signed copy) gives each
+    task once, from the first file in path order: a task is dropped when one already kept has
+    the same deadline, page and clause and an action at least 90 % alike once folded (OCR slips).
+    """
     today = today or date.today()
     rows = db.query(
         """select o.*, d.reference, d.issued_date, d.issuer, d.doc_type, d.path from obligations o
@@ -162,7 +168,20 @@ def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None =
             (deadline - today).days if deadline else None, r["reference"], r["issued_date"], r["issuer"],
             r["doc_type"], r["path"], r["page"], r["clause"], tuple(json.loads(r["criteria"] or "[]")),
             bool(r["recurring"])))
-    return tasks
+    return _distinct(tasks) if dedupe else tasks
+
+
+def _distinct(tasks: list[Task]) -> list[Task]:
+    kept: dict[tuple, list[str]] = {}
+    out = []
+    for t in tasks:
+        seen = kept.setdefault((t.deadline, t.deadline_text if t.deadline is None else None, t.page, t.clause), [])
+        action = " ".join(fold(t.action).split())
+        if any(difflib.SequenceMatcher(None, action, other).ratio() >= 0.9 for other in seen):
+            continue
+        seen.append(action)
+        out.append(t)
+    return out
 
 
 def units_with_tasks(db: sqlite_utils.Database) -> list[str]:

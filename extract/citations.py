@@ -48,17 +48,17 @@ def _type_names() -> tuple[_TypeName, ...]:
     return tuple(sorted(names, key=lambda t: -len(t.folded)))
 
 
-@lru_cache(maxsize=1)
-def _abbreviations() -> dict[str, str]:
-    """ký hiệu type group → type name (QĐ → Quyết định), state list then party list."""
+@lru_cache(maxsize=2)
+def _abbreviations(party: bool = False) -> dict[str, str]:
+    """ký hiệu type group → type name (QĐ → Quyết định); for party documents TT is Thông tri."""
     out = {t["abbr"]: t["name"] for t in load("doc_types")["types"] if t.get("abbr")}
-    return {**out, **load("citations").get("party_types", {})}
+    return {**out, **load("citations").get("party_types", {})} if party else out
 
 
 @lru_cache(maxsize=1)
 def _ocr_repairs() -> dict[str, str]:
     """Folded group → the one known group it folds to, when only one does (qd → QĐ, hd → ambiguous)."""
-    known = set(_abbreviations()) | set(load("citations").get("ocr_groups", []))
+    known = set(_abbreviations(party=True)) | set(load("citations").get("ocr_groups", []))
     by_fold: dict[str, set[str]] = {}
     for group in known:
         by_fold.setdefault(fold(group), set()).add(group)
@@ -128,7 +128,7 @@ def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
     if m.group("party_type"):
         ptype = _repair(m.group("party_type"))
         issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
-        return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations().get(ptype), True
+        return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations(party=True).get(ptype), True
     groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?", m.group("symbol"))]
     year = m.group("year")
     reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"

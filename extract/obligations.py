@@ -246,11 +246,9 @@ def find(document: Document, header: Header) -> list[Obligation]:
                 task = _task(s_text, group)
                 own = True
                 if role == "heading" or not task or task.endswith(":"):
-                    pending_heading = group
-                    if task and not task.endswith(":") and role != "heading":
-                        out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
-                    continue
-                out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
+                    pending_heading = group          # its tasks follow as items
+                if task and not task.endswith(":"):  # "- UBND các phường, xã: Rà soát …" has its task inline
+                    out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
         if not own and inherited:
             heading, group = inherited[-1]
             out += _rows(group, body, part, clause, part.body_start)

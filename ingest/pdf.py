@@ -123,9 +123,19 @@ def _open(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as e:
-        message = str(e).lower()
-        if "password" in message or "security" in message:
-            raise errors.EncryptedPdf(path.name) from e
+        # pdfium's error code can be stale (left by an earlier failure): ask pdfplumber what is wrong
+        import pdfplumber
+        from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+        try:
+            with pdfplumber.open(path) as plumber:
+                if len(plumber.pages) == 0:
+                    raise errors.NoPages(path.name) from e
+        except errors.IngestError:
+            raise
+        except Exception as why:  # pdfplumber wraps every pdfminer failure in one exception type
+            if isinstance(why.args[0] if why.args else None, PDFPasswordIncorrect) or "password" in str(e).lower():
+                raise errors.EncryptedPdf(path.name) from e
         raise errors.DamagedPdf(path.name, str(e)) from e
 
 

@@ -37,10 +37,13 @@ def _fold_char(c: str) -> str:
     if c in "đĐ":
         return "d"
     base = unicodedata.normalize("NFD", c)[0]
-    return base.lower() if len(base.lower()) == 1 else c.lower()
+    folded = base.lower()
+    return folded if len(folded) == 1 else c.lower() if len(c.lower()) == 1 else c
 
 
-_FOLD_CACHE: dict[str, str] = {}
+# Latin letters with marks (Latin-1, Extended-A/B, Extended Additional: all of Vietnamese) and ASCII capitals
+_FOLD_TABLE = {cp: _fold_char(chr(cp)) for r in (range(0x41, 0x5B), range(0xC0, 0x250), range(0x1E00, 0x1F00))
+               for cp in r}
 
 
 def fold(text: str) -> str:
@@ -51,13 +54,4 @@ def fold(text: str) -> str:
     >>> len(fold("Quyết định")) == len("Quyết định")
     True
     """
-    out = []
-    for c in text:
-        if c.isascii():
-            out.append(c.lower())
-            continue
-        f = _FOLD_CACHE.get(c)
-        if f is None:
-            f = _FOLD_CACHE[c] = _fold_char(c)
-        out.append(f)
-    return "".join(out)
+    return text.translate(_FOLD_TABLE)

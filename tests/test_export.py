@@ -154,16 +154,38 @@ def test_cli_all_units_to_a_folder(tasks_db, tmp_path):
     assert r.output.splitlines()[-1] == f"3 files, 5 tasks → {tmp_path / 'out'}"
 
 
-def test_real_corpus_tasks_of_so_noi_vu_when_the_parser_finds_them(shared_corpus):
-    """On a database of the whole shared corpus (CONGVAN_TEST_DB, else /tmp/users.db), if present."""
-    import os
+def test_real_pipeline_rows_give_so_noi_vu_its_two_deadlines(ingested_db, tmp_path):
+    """On the rows the real obligations parser wrote for ../shared/corpus/001-digital.pdf."""
+    from icalendar import Calendar
+    from openpyxl import load_workbook
 
-    path = Path(os.environ.get("CONGVAN_TEST_DB", "/tmp/users.db"))
-    if not path.is_file():
-        pytest.skip(f"{path} absent: ingest ../shared/corpus there to run this check")
+    real = sqlite_utils.Database(ingested_db)
+    if real["obligations"].count == 0:
+        pytest.skip("the obligations parser found no task yet")
+    runner = CliRunner()
+    r = runner.invoke(main, ["export", "--unit", "Sở Nội vụ", "--format", "xlsx", "--db", str(ingested_db),
+                             "--out", str(tmp_path / "snv.xlsx")])
+    assert r.exit_code == 0, r.output
+    ws = load_workbook(tmp_path / "snv.xlsx").active
+    dated = [(ws.cell(row=i, column=1).value, ws.cell(row=i, column=12).value) for i in range(2, ws.max_row + 1)
+             if ws.cell(row=i, column=1).value]
+    assert dated == [(datetime(2021, 7, 17), "001-digital.pdf"), (datetime(2021, 7, 30), "001-digital.pdf")]
+    r = runner.invoke(main, ["export", "--unit", "so noi vu", "--format", "ics", "--db", str(ingested_db),
+                             "--out", str(tmp_path / "snv.ics")])
+    assert r.exit_code == 0, r.output
+    events = list(Calendar.from_ical((tmp_path / "snv.ics").read_bytes()).walk("VEVENT"))
+    assert [e.decoded("dtstart") for e in events] == [date(2021, 7, 17), date(2021, 7, 30)]
+
+
+def test_the_same_document_in_several_files_gives_each_task_once(tasks_db, tmp_path):
+    from tests.conftest import copy_db
+
+    path = copy_db(tasks_db, tmp_path / "congvan.db")
     db = sqlite_utils.Database(path)
-    if not db["obligations"].exists() or db["obligations"].count == 0:
-        pytest.skip("the obligations parser found no task in this database yet")
-    unit = export.resolve_unit(db, "Sở Nội vụ")
-    deadlines = {t.deadline for t in export.tasks_for_unit(db, unit)}
-    assert {date(2021, 7, 17), date(2021, 7, 30)} <= deadlines
+    first = next(db.query("select * from obligations where deadline = '2021-07-30'"))
+    other = next(db.query("select id from documents where path = '002-digital.pdf'"))["id"]
+    ocr_slip = first["action"].replace("Kế hoạch", "Kê hoach")
+    db["obligations"].insert({**first, "id": None, "document_id": other, "action": ocr_slip})
+    assert [t.path for t in export.tasks_for_unit(db, "Sở Nội vụ", today=TODAY)] == ["001-digital.pdf"] * 3
+    assert [t.path for t in export.tasks_for_unit(db, "Sở Nội vụ", today=TODAY, dedupe=False)] == [
+        "001-digital.pdf", "001-digital.pdf", "002-digital.pdf", "001-digital.pdf"]

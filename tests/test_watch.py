@@ -100,3 +100,23 @@ def test_files_already_there_are_caught_up_at_start(tmp_path, shared_corpus):
     with sqlite3.connect(db_path) as c:
         views = sorted(r[0] for r in c.execute("select name from sqlite_master where type = 'view'"))
     assert views == ["criteria_view", "obligations_view"]
+
+
+def test_ingest_prints_a_one_screen_summary(tmp_path, shared_corpus):
+    import re
+
+    from click.testing import CliRunner
+
+    from congvan.cli import main
+
+    corpus, db_path = tmp_path / "corpus", tmp_path / "congvan.db"
+    corpus.mkdir()
+    shutil.copy(shared_corpus / "000-digital.pdf", corpus / "a.pdf")
+    r = CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db_path), "--quiet"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == f"1 ok, 0 failed, 0 unchanged (skipped) → {db_path}"
+    assert re.fullmatch(r"  files read: 1 in \d+\.\d s \(\d+\.\d s per file\)", lines[1])
+    assert lines[2:] == ["  pages: 2, of which read by OCR: 0", "  text source: text 1"]
+    again = CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db_path), "--quiet"])
+    assert again.output.splitlines()[0] == f"0 ok, 0 failed, 1 unchanged (skipped) → {db_path}"

@@ -1,0 +1,111 @@
+"""Every example and counterexample of every rules/*.yaml file, run through the parser that uses it.
+
+A clerk who adds a phrase to a rules file adds an example next to it; this file proves
+it. A known miss stays under `known_gaps:` and runs as xfail.
+"""
+from __future__ import annotations
+
+import pytest
+
+import rules
+from extract import citations, criteria, deadlines, header, obligations, points, scores, units
+from extract.model import Header
+from ingest.model import Document, Page
+
+
+def _doc(text: str) -> Document:
+    return Document("x", "x.pdf", (Page(1, text, "text"),))
+
+
+def _subset(expected: dict, actual: dict) -> bool:
+    return all(actual.get(k) == v or (isinstance(v, (int, float)) and actual.get(k) is not None
+                                      and abs(float(actual[k]) - float(v)) < 1e-9) for k, v in expected.items())
+
+
+def _facts(module, example) -> list[dict]:
+    from dataclasses import asdict
+
+    head = Header(issuer=example.get("issuer"), reference=example.get("own_reference"))
+    return [asdict(f) for f in module.find(_doc(example["text"]), head)]
+
+
+def run_doc_types(ex):
+    return header.find(_doc(ex["text"])).doc_type
+
+
+def run_header(ex):
+    m = rules.pattern("header", ex["pattern"]).search(ex["text"])
+    return None if m is None else {k: m.group(k) for k in ex.get("expect", {})}
+
+
+def run_units(ex):
+    return [m.unit for m in units.find(ex["text"], ex.get("issuer"))]
+
+
+def run_deadlines(ex):
+    found = deadlines.find(ex["text"])
+    return {"date": found[0].date, "recurring": found[0].recurring} if found else None
+
+
+def run_verbs(ex):
+    return [[o.unit, o.deadline] for o in obligations.find(_doc(ex["text"]), Header(issuer=ex.get("issuer")))]
+
+
+def run_criteria(ex):
+    return [c.code for c in criteria.find_in_text(ex["text"], 1)]
+
+
+RUNNERS = {
+    "doc_types": run_doc_types,
+    "header": run_header,
+    "units": run_units,
+    "deadlines": run_deadlines,
+    "verbs": run_verbs,
+    "criteria": run_criteria,
+    "citations": lambda ex: _facts(citations, ex),
+    "points": lambda ex: _facts(points, ex),
+    "scores": lambda ex: _facts(scores, ex),
+}
+EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [],
+         "citations": [], "points": [], "scores": []}
+
+
+def _matches(name: str, expected, actual) -> bool:
+    if name in ("citations", "points", "scores"):
+        return len(expected) == len(actual) and all(_subset(e, a) for e, a in zip(expected, actual))
+    return expected == actual
+
+
+def _cases(kind: str):
+    for name in rules.names():
+        data = rules.load(name)
+        for i, ex in enumerate(data.get(kind) or []):
+            yield pytest.param(name, ex, id=f"{name}-{kind[:7]}-{i}")
+        if kind == "examples":
+            for i, ex in enumerate(data.get("known_gaps") or []):
+                if "expect" in ex:
+                    yield pytest.param(name, ex, id=f"{name}-gap-{i}",
+                                       marks=pytest.mark.xfail(reason=ex.get("why", "known gap"), strict=False))
+
+
+def test_every_rules_file_says_where_its_content_comes_from():
+    for name in rules.names():
+        data = rules.load(name)
+        assert data.get("source"), name
+        assert data.get("examples"), f"{name}.yaml has no examples"
+        assert data.get("counterexamples"), f"{name}.yaml has no counterexamples"
+        assert name in RUNNERS, f"no runner for rules/{name}.yaml"
+
+
+@pytest.mark.parametrize("name, example", list(_cases("examples")))
+def test_example_gives_its_expected_value(name, example):
+    actual = RUNNERS[name](example)
+    assert _matches(name, example["expect"], actual), f"{example['text']!r}: expected {example['expect']!r}, got {actual!r}"
+
+
+@pytest.mark.parametrize("name, example", list(_cases("counterexamples")))
+def test_counterexample_does_not_match(name, example):
+    if example.get("known_gap"):
+        pytest.xfail(example.get("why", "known gap"))
+    actual = RUNNERS[name](example)
+    assert actual == EMPTY[name] or actual in ([], None), f"{example['text']!r} ({example.get('why')}): got {actual!r}"
