@@ -111,13 +111,17 @@ def link_citations(db: sqlite_utils.Database) -> None:
 
 def save_units(db: sqlite_utils.Database, units) -> None:
     """Publishes the unit registry (rules/units.yaml) as the `units` table."""
-    from extract.units import LOCAL, LOCAL_WORDS
+    from extract.units import COMMUNE_WORDS, COMMUNES, LOCAL, LOCAL_WORDS
+
+    def local(text: str, word: str | None) -> str:
+        return text.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word]) if word else text
 
     rows: dict[str, dict] = {}
     for u in units:
-        for word in LOCAL_WORDS if LOCAL in u.name else (None,):
-            name = u.name.replace(LOCAL, word) if word else u.name
-            aliases = [a.replace(LOCAL, word) if word else a for a in u.aliases if word or LOCAL not in a]
+        templated = LOCAL in u.name or COMMUNES in u.name
+        for word in LOCAL_WORDS if templated else (None,):
+            name = local(u.name, word)
+            aliases = [local(a, word) for a in u.aliases if word or (LOCAL not in a and COMMUNES not in a)]
             row = rows.setdefault(name, {"name": name, "aliases": [], "level": u.level, "parent": u.parent,
                                          "scope": u.scope})
             row["aliases"] += [a for a in aliases if a not in row["aliases"] and a != name]

@@ -24,6 +24,8 @@ SCOPES = ("any", "tỉnh", "sở", "huyện")
 _TIMEOUT = 1.0
 LOCAL = "{cấp}"        # in a name: the issuer's own level word ("thành phố", "huyện", "thị xã", "quận")
 LOCAL_WORDS = ("thành phố", "huyện", "thị xã", "quận")
+COMMUNES = "{cấp xã}"  # in a name: the communes under that issuer ("phường, xã" in a city, "xã, thị trấn" in a huyện)
+COMMUNE_WORDS = {"thành phố": "phường, xã", "thị xã": "phường, xã", "quận": "phường", "huyện": "xã, thị trấn"}
 
 
 def local_word(issuer: str | None) -> str:
@@ -40,11 +42,16 @@ def local_word(issuer: str | None) -> str:
 
 
 def _expand(name: str) -> list[str]:
-    return [name.replace(LOCAL, w) for w in LOCAL_WORDS] if LOCAL in name else [name]
+    if LOCAL in name:
+        return [name.replace(LOCAL, w) for w in LOCAL_WORDS]
+    if COMMUNES in name:
+        return list(dict.fromkeys(name.replace(COMMUNES, w) for w in COMMUNE_WORDS.values()))
+    return [name]
 
 
 def _localise(name: str, issuer: str | None) -> str:
-    return name.replace(LOCAL, local_word(issuer)) if LOCAL in name else name
+    word = local_word(issuer)
+    return name.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
 
 
 @dataclass(frozen=True, slots=True)
