@@ -4,9 +4,9 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 SHARED ?= ../shared
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation fonts-dejavu-core
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
 
-.PHONY: install system venv run ingest serve test eval bench clean
+.PHONY: install system venv run ingest serve test eval bench fixtures ocr-quality clean
 
 install: system $(VENV)/.installed
 
@@ -14,7 +14,8 @@ system:
 	@missing=""; \
 	command -v tesseract >/dev/null || missing="yes"; \
 	command -v pdftotext >/dev/null || missing="yes"; \
-	[ -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || missing="yes"; \
+	[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || missing="yes"; \
+	command -v chromium >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \
@@ -49,6 +50,12 @@ eval: install
 
 bench: install
 	$(PY) bench/bench.py --corpus $(SHARED)/corpus
+
+fixtures: install
+	$(PY) tests/fixtures/build.py --out corpus --bad tests/fixtures/bad
+
+ocr-quality: install
+	$(PY) bench/ocr_quality.py --corpus $(SHARED)/corpus
 
 clean:
 	rm -rf $(VENV) *.egg-info build
