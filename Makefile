@@ -16,6 +16,7 @@ system:
 	command -v pdftotext >/dev/null || missing="yes"; \
 	[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || missing="yes"; \
 	command -v chromium >/dev/null || missing="yes"; \
+	command -v chromedriver >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \

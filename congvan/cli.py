@@ -153,10 +153,27 @@ def serve(db_path: Path, port: int, host: str, corpus: Path) -> None:
     os.execvp(sys.executable, datasette_command(db_path, port=port, host=host, corpus=corpus))
 
 
+def _metadata_for(db_path: Path) -> Path:
+    """Datasette applies metadata by database name: retarget db/metadata.yaml at this file's name."""
+    name = db_path.stem
+    if name == "congvan":
+        return METADATA
+    import json
+    import tempfile
+
+    import yaml
+
+    data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    data["databases"] = {name: data["databases"]["congvan"]}
+    target = Path(tempfile.gettempdir()) / f"congvan-metadata-{name}.json"
+    target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
 def datasette_command(db_path: Path, *, port: int, host: str = "127.0.0.1", corpus: Path | None = None) -> list[str]:
     """The `datasette serve` command line congvan uses (tests start it the same way)."""
     cmd = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
-           "--metadata", str(METADATA), "--setting", "allow_download", "off",
+           "--metadata", str(_metadata_for(Path(db_path))), "--setting", "allow_download", "off",
            "--setting", "sql_time_limit_ms", "3000", "--setting", "truncate_cells_html", "400"]
     if corpus and Path(corpus).is_dir():
         cmd += ["--static", f"pdf:{Path(corpus).resolve()}"]

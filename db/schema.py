@@ -117,3 +117,6 @@ def create(db: sqlite_utils.Database) -> None:
     for table, columns in SEARCH.items():
         if not db[table].detect_fts():
             db[table].enable_fts(columns, fts_version="FTS5", tokenize=TOKENIZER, create_triggers=True)
+    from db.export import create_views   # the views Datasette's facets and canned queries read
+
+    create_views(db)

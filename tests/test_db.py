@@ -18,10 +18,11 @@ def _contract() -> dict[str, set[str]]:
     for block in re.split(r"^## ", text, flags=re.M)[1:]:
         name = block.split()[0]
         columns = set(re.findall(r"^\| (\w+) \|", block, flags=re.M)) - {"column"}
-        listed = re.search(r"^(document_id, .*?)\.\s*$|^(name, .*?)\.\s*$", block, flags=re.M | re.S)
+        plain = re.sub(r"\([^)]*\)", "", block)   # "(… e.g. `2.` …)" would end the list early
+        listed = re.search(r"^((?:document_id|name), .*?)\.(?:\s|$)", plain, flags=re.M | re.S)
         if listed:
-            body = re.sub(r"\([^)]*\)", "", (listed.group(1) or listed.group(2)).replace("\n", " "))
-            columns |= {c.split()[0].strip("(),") for c in body.split(", ")}
+            body = listed.group(1).replace("\n", " ")
+            columns |= {c.split()[0].strip("(),.") for c in body.split(", ")}
         tables[name] = columns
     return tables
 
