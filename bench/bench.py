@@ -44,7 +44,11 @@ import pypdfium2 as pdfium  # noqa: E402
 
 from congvan import pipeline  # noqa: E402
 from ingest import ocr  # noqa: E402
-from ingest.pdf import _read_tables, read_pdf, read_text_layer  # noqa: E402
+from ingest import pdf as ingest_pdf  # noqa: E402
+from ingest.pdf import read_pdf, read_text_layer  # noqa: E402
+
+# read_pdf's table pass (pdfplumber on ruled pages); absent once read_text_layer finds tables itself
+_read_tables = getattr(ingest_pdf, "_read_tables", lambda path, pages: pages)
 
 OCRMYPDF = REPO / ".venv" / "bin" / "ocrmypdf"
 
@@ -285,6 +289,13 @@ def main() -> int:
             names = ", ".join(p.name for p in scans)
             print_table(f"SCANNED PAGES: {scan_pages} pages of {names}; {args.workers} parallel tesseracts each",
                         scan, scan_pages, "congvan ocr_pages")
+            cong, floor = "congvan ocr_pages", "tesseract CLI (floor)"
+            own = statistics.median(scan.cpu_self[cong]) / scan_pages
+            kids = statistics.median(scan.cpu_children[cong]) / scan_pages
+            floor_cpu = statistics.median(scan.cpu_children[floor]) / scan_pages
+            print(f"  CPU per page: congvan {own + kids:.2f} s (Python {own:.2f} + tesseract {kids:.2f}), "
+                  f"floor {floor_cpu:.2f} s; CPU-only ratio {floor_cpu / (own + kids):.2f} "
+                  "(what scan_vs_tesseract would be with no idle core)")
             keys["scan_pages_per_s"] = f"{scan_pages / scan.median('congvan ocr_pages'):.3f}"
             keys["scan_vs_tesseract"] = f"{scan.ratio('tesseract CLI (floor)', 'congvan ocr_pages'):.3f}"
             keys["scan_vs_ocrmypdf"] = f"{scan.ratio('ocrmypdf + pdftotext', 'congvan ocr_pages'):.3f}"

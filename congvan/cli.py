@@ -5,7 +5,6 @@ Exit codes: 0 when every file is fine, 1 when any file failed, 2 on usage errors
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path

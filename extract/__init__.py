@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from extract import citations, criteria, header, obligations, points, scores
+from extract import assignment_tables, citations, criteria, header, obligations, points, scores
 from extract.model import Facts, Obligation
 from ingest.model import Document
 
@@ -25,7 +25,7 @@ def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) 
     from extract import deadlines
 
     out = []
-    for row in criteria.table_rows(document, issuer):
+    for row in assignment_tables.table_rows(document, issuer):
         if not row.unit or row.kind not in kinds:
             continue
         found = deadlines.in_cell(row.deadline_text) if row.deadline_text else []
@@ -34,7 +34,7 @@ def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) 
                               deadline=dated.date if dated else None,
                               deadline_text=row.deadline_text, recurring=bool(found and found[0].recurring),
                               criteria=(row.code,) if row.code and row.kind == "criteria" else (),
-                              page=row.page, start=0, end=0, clause=row.code))
+                              page=row.page, start=0, end=0, clause=row.code or row.number))
     return out
 
 

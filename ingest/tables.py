@@ -253,5 +253,5 @@ def _cell_text(cell: Bbox, placed: list[tuple[float, float, float, Word]]) -> st
             lines[-1].append(item)
         else:
             lines.append([item])
-    text = " ".join(p[3].text for line in lines for p in sorted(line, key=lambda p: p[0]))
+    text = "\n".join(" ".join(p[3].text for p in sorted(line, key=lambda p: p[0])) for line in lines)
     return _clean(text) or ""

@@ -33,7 +33,7 @@ FIRST_15_CODES_AND_UNITS = [
     ("1.3.1", None),
     ("1.3.2", None),
     ("1.3.3", None),
-    ("1.4", "Phòng KH- TC-TH"),
+    ("1.4", "Phòng KH-TC-TH"),
     ("1.4.1", None),
     ("1.4.2", None),
     ("1.5", "Văn phòng"),

@@ -1,0 +1,279 @@
+"""Assignment tables (bảng phân công): rows of a table that give a criterion or a task to a unit.
+
+Two kinds. A criteria table (STT | Lĩnh vực/Tiêu chí/Tiêu chí thành phần | Đơn vị thực hiện |
+Ghi chú) lists codes of the CCHC index in order; a task table (STT | Nội dung | Chủ trì |
+Thời gian hoàn thành) lists numbered tasks. The unit cell may span many rows (a merged
+cell: pdfplumber and ingest.tables give None in the rows it covers), header rows repeat on
+every page, and a merged cell cut by a page break goes on, empty or with the end of its
+text, on the next page.
+
+Scans: OCR garbles short codes ("1.3.1" → "131", "L31", "2-%2") and sometimes the header
+row. Codes are listed in index order, so a code is read back from the code before it
+(`repair_code`), a lĩnh vực row (an upper-case title) takes the next area number, and a
+code OCR could not read is the one code that fits between its neighbours.
+
+>>> repair_code("131", "1.3")
+'1.3.1'
+>>> fill_codes([None, "1.1.1", None, "1.3"], ["1", None, None, None])
+['1.1', '1.1.1', '1.2', '1.3']
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+
+import regex
+
+from extract import units
+from ingest.model import Document
+from ingest.textnorm import fold
+from rules import load, pattern
+
+_CODE_TOKEN = regex.compile(r"\d{1,2}(?:\s?[.,]\s?\d{1,2}){0,2}")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """A data row of an assignment table, after merged cells and codes are filled in."""
+
+    code: str | None
+    title: str | None
+    unit: str | None
+    unit_text: str | None
+    deadline_text: str | None
+    survey: bool
+    note: str | None
+    page: int
+    kind: str = "criteria"   # "criteria": rows are codes of the index; "task": rows are numbered tasks
+    number: str | None = None
+
+
+def _order(code: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in code.split("."))
+
+
+def successors(previous: str | None) -> list[str]:
+    """Codes that may follow `previous` in a listing: first child, next sibling, next at a higher level."""
+    if previous is None:
+        return ["1"]
+    parts = _order(previous)
+    out = [".".join(map(str, parts + (1,)))] if len(parts) < 3 else []
+    for depth in range(len(parts), 0, -1):
+        out.append(".".join(map(str, parts[: depth - 1] + (parts[depth - 1] + 1,))))
+    return out
+
+
+def repair_code(code: str, previous: str | None) -> str:
+    """Puts back dots OCR dropped ("131" after "1.3" → "1.3.1"), choosing the code that can follow."""
+    code = regex.sub(r"\s", "", code).replace(",", ".").strip(". ")
+    if "." in code or len(code) < 2 or previous is None:
+        return code
+    candidates = []
+    for cuts in range(1, min(3, len(code))):
+        for pos in combinations(range(1, len(code)), cuts):
+            bounds = (0, *pos, len(code))
+            pieces = [code[a:b] for a, b in zip(bounds, bounds[1:])]
+            if all(not (len(x) > 1 and x[0] == "0") for x in pieces):
+                candidates.append(".".join(pieces))
+    allowed = successors(previous)
+    return next((c for c in candidates if c in allowed), code)
+
+
+def _reaches(start: str, goal: str, steps: int) -> bool:
+    if steps == 0:
+        return start == goal
+    return any(_reaches(c, goal, steps - 1) for c in successors(start))
+
+
+def fill_codes(codes: list[str | None], areas: list[str | None],
+               written: Sequence[bool] = ()) -> list[str | None]:
+    """Codes OCR could not read, filled from their neighbours; `areas` gives lĩnh vực rows their number.
+
+    A code `written` out in words ("Lĩnh vực 4: …", "Tiêu chí 1.6 - …") is kept as it is: such
+    tables group codes by unit, not in index order.
+    """
+    out = list(codes)
+    written = list(written) or [False] * len(out)
+    if any(written):
+        return out
+    previous = None
+    for i, code in enumerate(out):
+        if areas[i] is not None and (code is None or "." in code):
+            out[i] = areas[i]
+        elif code is not None and previous is not None and code not in successors(previous):
+            out[i] = None                       # not a code that can follow: misread
+        if out[i] is not None:
+            previous = out[i]
+    for _ in range(3):
+        previous = None
+        for i in range(len(out)):
+            if out[i] is None:
+                j = next((k for k in range(i + 1, len(out)) if out[k] is not None), None)
+                fits = [c for c in successors(previous)
+                        if j is None and len(successors(previous)) == 1 or j is not None and _reaches(c, out[j], j - i)]
+                if len(fits) == 1 or (fits and j is not None):
+                    out[i] = fits[0]
+            previous = out[i] if out[i] is not None else previous
+    return out
+
+
+@lru_cache(maxsize=1)
+def _column_words() -> dict[str, list[str]]:
+    return {k: [fold(w) for w in v] for k, v in load("criteria")["columns"].items()}
+
+
+def _roles(row: Sequence[str | None]) -> dict[str, int]:
+    """Column roles named by the cells of a header row ("STT", "Đơn vị thực hiện", "Ghi chú" …)."""
+    roles: dict[str, int] = {}
+    for i, cell in enumerate(row):
+        text = fold(cell or "").strip()
+        if not text or len(text.split()) > 8:
+            continue
+        for role in ("cooperate", "deadline", "note", "unit", "content", "code"):
+            if role not in roles and any(regex.search(rf"(?<!\w){regex.escape(w)}(?!\w)", text)
+                                         for w in _column_words()[role]):
+                if role == "unit" and ("tieu chi" in text or "linh vuc" in text):
+                    continue
+                roles[role] = i
+                break
+    return roles
+
+
+def _header(row: Sequence[str | None]) -> dict[str, int] | None:
+    """The roles of a header row, completed by position when OCR lost some of its cells; else None."""
+    roles = _roles(row)
+    filled = [c for c in row if c and c.strip()]
+    if "unit" not in roles or any(_CODE_TOKEN.fullmatch((c or "").strip(" .")) for c in row):
+        return None
+    if len(roles) < 2 and len(filled) > 2:
+        return None
+    used = set(roles.values())
+    if "code" not in roles and 0 not in used and roles["unit"] > 1:
+        roles["code"] = 0
+        used.add(0)
+    if "content" not in roles:
+        free = [i for i in range(roles.get("code", -1) + 1, roles["unit"]) if i not in used]
+        if free:
+            roles["content"] = free[0]
+    return roles
+
+
+def _leads(cell: str, issuer: str | None) -> list[str]:
+    """Units in charge named by a cell: all of them when the cell only lists units ("Sở Xây dựng,
+    Sở Kế hoạch và Đầu tư"), else the first ("Văn phòng tổng hợp, các phòng, đơn vị đề xuất …")."""
+    found = units.find(cell, issuer)
+    if not found:
+        return []
+    rest = regex.sub(r"[\s,;.]|\bvà\b", "", cell[found[-1].end:] + "".join(
+        cell[a.end:b.start] for a, b in zip(found, found[1:])))
+    return list(dict.fromkeys(m.unit for m in found)) if not rest else [found[0].unit]
+
+
+def _plausible_unit(text: str) -> bool:
+    kinds = [fold(k) for k in load("verbs")["unit_kinds"]]
+    return any(fold(text).startswith(k) for k in kinds)
+
+
+@dataclass
+class _Raw:
+    cells: dict[str, str | None]
+    page: int
+    first_on_page: bool
+    table: int
+
+
+def _raw_rows(document: Document) -> list[_Raw]:
+    out: list[_Raw] = []
+    columns: dict[str, int] | None = None
+    for page in document.pages:
+        for t, table in enumerate(page.tables):
+            first = True
+            for row in table:
+                header = _header(row)
+                if header:
+                    columns = header if len(header) >= len(columns or {}) or columns is None else columns
+                    continue
+                if columns is None or len(row) <= max(columns.values()):
+                    continue
+                out.append(_Raw({role: row[i] for role, i in columns.items()}, page.number, first, t))
+                first = False
+    return out
+
+
+def _content_code(content: str) -> tuple[str | None, str | None]:
+    m = pattern("criteria", "cell_code").match(content)
+    return (m.group("code"), m.group("title").strip(" .") or None) if m else (None, content or None)
+
+
+def _codes(raws: list[_Raw]) -> tuple[list[str | None], list[str | None], str]:
+    """(code of each row, title of each row, kind of the tables)."""
+    explicit = [_content_code((r.cells.get("content") or "").strip()) for r in raws]
+    tokens = [[regex.sub(r"\s", "", t) for t in _CODE_TOKEN.findall(r.cells.get("code") or "")] for r in raws]
+    dotted = sum(1 for t in tokens if any("." in x for x in t)) + sum(1 for c, _ in explicit if c)
+    kind = "criteria" if dotted >= max(2, len(raws) // 5) else "task"
+    if kind == "task":
+        return [None] * len(raws), [t for _, t in explicit], kind
+    for i, toks in enumerate(tokens):                  # "3.1.1 312": two rows' codes in one cell
+        for k, extra in enumerate(toks[1:], start=1):
+            if i + k < len(raws) and raws[i + k].cells.get("code") is None and not tokens[i + k]:
+                tokens[i + k] = [extra]
+    codes: list[str | None] = []
+    areas: list[str | None] = []
+    previous, area = None, 0
+    for (code, title), toks, raw in zip(explicit, tokens, raws):
+        letters = [c for c in title or "" if c.isalpha()]
+        is_area = bool(letters) and all(c.isupper() for c in letters) and not code
+        if code is None and toks:
+            code = repair_code(toks[0], previous)
+        if is_area:
+            area += 1
+            areas.append(str(area))
+        else:
+            areas.append(None)
+        if code and "." not in code and code.isdigit():
+            area = int(code)
+        codes.append(code)
+        previous = code or previous
+    return fill_codes(codes, areas, [c is not None for c, _ in explicit]), [t for _, t in explicit], kind
+
+
+def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
+    """Rows of every assignment table of the document, merged cells and codes filled in."""
+    raws = _raw_rows(document)
+    if not raws:
+        return []
+    codes, titles, kind = _codes(raws)
+    survey_words = [fold(w) for w in load("criteria")["survey"]]
+    out: list[TableRow] = []
+    last_unit: tuple[str | None, str | None] = (None, None)
+    last_inherited = False
+    for raw, code, title in zip(raws, codes, titles):
+        unit_cell = raw.cells.get("unit")
+        area_row = code is not None and "." not in code and kind == "criteria"
+        # a merged cell cut by a page break goes on, empty or with the end of its text, on the next page
+        if raw.first_on_page and last_inherited and last_unit[0] and not area_row \
+                and (unit_cell == "" or (unit_cell or "x")[:1].islower()):
+            unit_cell = None
+        last_inherited = unit_cell is None
+        leads: list[str] = []
+        if unit_cell is None:
+            unit, unit_text = last_unit
+        elif unit_cell.strip():
+            unit_text = unit_cell.strip()
+            leads = _leads(unit_cell, issuer)
+            unit = leads[0] if leads else (units.canonical(unit_cell, issuer) if _plausible_unit(unit_cell) else None)
+            last_unit = (unit, unit_text)
+        else:
+            unit, unit_text = None, None
+            last_unit = (None, None)
+        note = (raw.cells.get("note") or "").strip() or None
+        survey = any(w in fold(note or "") or w in fold(title or "") for w in survey_words)
+        deadline = (raw.cells.get("deadline") or "").strip() or None
+        number = (raw.cells.get("code") or "").strip() or None
+        if code or unit:
+            for one in (leads if len(leads) > 1 else [unit]):
+                out.append(TableRow(code, title, one, unit_text, deadline, survey, note, raw.page, kind,
+                                    None if kind == "criteria" else number))
+    return out
