@@ -81,9 +81,13 @@ def repair_code(code: str, previous: str | None) -> str:
     return next((c for c in candidates if c in allowed), code)
 
 
+@lru_cache(maxsize=4096)
 def _reaches(start: str, goal: str, steps: int) -> bool:
+    """Whether `goal` can come `steps` rows after `start` (gaps of more than 4 rows are not guessed)."""
     if steps == 0:
         return start == goal
+    if steps > 4 or _order(start) > _order(goal):
+        return False
     return any(_reaches(c, goal, steps - 1) for c in successors(start))
 
 
