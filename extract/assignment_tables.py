@@ -14,8 +14,8 @@ code OCR could not read is the one code that fits between its neighbours.
 
 >>> repair_code("131", "1.3")
 '1.3.1'
->>> fill_codes([None, "1.1.1", None, "1.3"], ["1", None, None, None])
-['1.1', '1.1.1', '1.2', '1.3']
+>>> fill_codes([None, None, "1.1.1", "22", "1.3"], ["1", None, None, None, None])
+['1', '1.1', '1.1.1', '1.2', '1.3']
 """
 from __future__ import annotations
 
@@ -92,24 +92,24 @@ def _reaches(start: str, goal: str, steps: int) -> bool:
 
 
 def fill_codes(codes: list[str | None], areas: list[str | None],
-               written: Sequence[bool] = ()) -> list[str | None]:
+               trusted: Sequence[bool] = ()) -> list[str | None]:
     """Codes OCR could not read, filled from their neighbours; `areas` gives lĩnh vực rows their number.
 
-    A code `written` out in words ("Lĩnh vực 4: …", "Tiêu chí 1.6 - …") is kept as it is: such
-    tables group codes by unit, not in index order.
+    A `trusted` code (read from a text layer, or written out in words: "Lĩnh vực 4: …") is kept
+    as it is; only OCR'd codes are checked against the order of the index.
     """
     out = list(codes)
-    written = list(written) or [False] * len(out)
-    if any(written):
-        return out
-    previous = None
+    trusted = list(trusted) or [False] * len(out)
+    previous, at = None, -1
     for i, code in enumerate(out):
-        if areas[i] is not None and (code is None or "." in code):
+        if trusted[i] and code is not None:
+            pass
+        elif areas[i] is not None and (code is None or "." in code):
             out[i] = areas[i]
-        elif code is not None and previous is not None and code not in successors(previous):
-            out[i] = None                       # not a code that can follow: misread
+        elif code is not None and previous is not None and not _reaches(previous, code, i - at):
+            out[i] = None                       # cannot follow the code before it: misread
         if out[i] is not None:
-            previous = out[i]
+            previous, at = out[i], i
     for _ in range(3):
         previous = None
         for i in range(len(out)):
@@ -117,7 +117,7 @@ def fill_codes(codes: list[str | None], areas: list[str | None],
                 j = next((k for k in range(i + 1, len(out)) if out[k] is not None), None)
                 fits = [c for c in successors(previous)
                         if j is None and len(successors(previous)) == 1 or j is not None and _reaches(c, out[j], j - i)]
-                if len(fits) == 1 or (fits and j is not None):
+                if not trusted[i] and (len(fits) == 1 or (fits and j is not None)):
                     out[i] = fits[0]
             previous = out[i] if out[i] is not None else previous
     return out
@@ -186,6 +186,7 @@ class _Raw:
     page: int
     first_on_page: bool
     table: int
+    ocr: bool
 
 
 def _raw_rows(document: Document) -> list[_Raw]:
@@ -201,7 +202,8 @@ def _raw_rows(document: Document) -> list[_Raw]:
                     continue
                 if columns is None or len(row) <= max(columns.values()):
                     continue
-                out.append(_Raw({role: row[i] for role, i in columns.items()}, page.number, first, t))
+                out.append(_Raw({role: row[i] for role, i in columns.items()}, page.number, first, t,
+                                page.source == "ocr"))
                 first = False
     return out
 
@@ -230,17 +232,18 @@ def _codes(raws: list[_Raw]) -> tuple[list[str | None], list[str | None], str]:
         letters = [c for c in title or "" if c.isalpha()]
         is_area = bool(letters) and all(c.isupper() for c in letters) and not code
         if code is None and toks:
-            code = repair_code(toks[0], previous)
+            code = repair_code(toks[0], previous) if raw.ocr else toks[0]
         if is_area:
             area += 1
-            areas.append(str(area))
+            areas.append(str(area) if raw.ocr else None)
         else:
             areas.append(None)
         if code and "." not in code and code.isdigit():
             area = int(code)
         codes.append(code)
         previous = code or previous
-    return fill_codes(codes, areas, [c is not None for c, _ in explicit]), [t for _, t in explicit], kind
+    trusted = [c is not None or not r.ocr for (c, _), r in zip(explicit, raws)]
+    return fill_codes(codes, areas, trusted), [t for _, t in explicit], kind
 
 
 def table_rows(document: Document, issuer: str | None) -> list[TableRow]:

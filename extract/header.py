@@ -19,7 +19,7 @@ from extract import units
 from extract.model import Header
 from extract.text import Line, join_wrapped, lines, starts_paragraph
 from ingest.model import Document
-from ingest.textnorm import fold
+from ingest.textnorm import fold, strip_marks
 from rules import load, pattern
 
 _T = 1.0  # regex timeout, seconds
@@ -47,7 +47,16 @@ def _strip_quoc_hieu(text: str) -> str:
 
 
 def title_case_place(text: str) -> str:
-    """ĐẮK LẮK → Đắk Lắk: every syllable capitalised, as place names are written."""
+    """ĐẮK LẮK → Đắk Lắk: every syllable capitalised, as place names are written; a province
+    is spelled as the registry spells it, so OCR's lost or swapped marks ("ĐĂK LẮK") are mended.
+
+    >>> title_case_place("ĐĂK LẮK"), title_case_place("BUÔN MA THUỘT")
+    ('Đắk Lắk', 'Buôn Ma Thuột')
+    """
+    key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
+    for province in load("places")["provinces"]:
+        if regex.sub(r"[\s-]+", " ", fold(province)) == key:
+            return province
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
 
 
@@ -60,16 +69,20 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     'Sở Công Thương'
     """
     text = regex.sub(r"\s+", " ", upper).strip(" .,;:-")
-    text = regex.sub(r"(?i)^(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN", "UBND", text)
-    text = regex.sub(r"(?i)^HỘI\s+ĐỒNG\s+NHÂN\s+DÂN", "HĐND", text)
+    folded = fold(text)
+    for prefix, short in (("uy ban nhan dan", "UBND"), ("hoi dong nhan dan", "HĐND")):
+        m = regex.match(r"\s*".join(regex.escape(c) for c in prefix.replace(" ", "")), folded)
+        if m:   # "ỦY BAN NHÂN DÂN", OCR's "ỦYBANNHÂNDÂN" or "UY BAN NHAN DAN"
+            text = short + text[m.end():]
+            break
     known = units.canonical(text, scope_issuer)
     if known != text.strip(" -–;,.:"):
         return known
     if not _is_upper(text):
         return text
-    lowered = text.lower()
+    lowered = fold(text)
     for level in _LEVEL_WORDS:
-        m = regex.search(rf"(?<=^|\s){level}(?=\s)", lowered)
+        m = regex.search(rf"(?<=^|\s){fold(level)}(?=\s)", lowered)
         if m:
             head, place = text[: m.start()].strip(), text[m.end():].strip()
             head = " ".join(w if w in _ACRONYMS else w.capitalize() if i == 0 else w.lower()
@@ -88,6 +101,28 @@ def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
     if not day:
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _position(title: str, authority: str | None) -> str:
+    """The signer's position: a known one when the line is close to it ("CHU TỊCH" → Chủ tịch),
+    and the deputy's when a deputy signs for the head (KT. GIÁM ĐỐC → Phó Giám đốc).
+
+    >>> _position("CHU TỊCH", None), _position("2 GIÁM ĐỐ", "KT."), _position("PHÓ GIÁM ĐỐC", "KT.")
+    ('Chủ tịch', 'Phó Giám đốc', 'Phó Giám đốc')
+    """
+    from difflib import SequenceMatcher
+
+    rules = load("header")
+    letters = regex.sub(r"[^a-z ]", "", fold(title)).strip()
+    best, score = None, 0.0
+    for p in rules["positions"]:
+        ratio = SequenceMatcher(None, letters, fold(p)).ratio()
+        if ratio > score:
+            best, score = p, ratio
+    name = best if best and score >= 0.8 else _title_case_position(title)
+    if authority == "KT." and name in rules["deputies"]:
+        name = rules["deputies"][name]
+    return name
 
 
 def _title_case_position(upper: str) -> str:
@@ -266,7 +301,20 @@ def _footer(all_lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | N
         if title and _PERSON_NAME.match(t) and not _is_upper(t):
             name = t
             break
-    return tuple(copy_to), name, (_title_case_position(title) if title and name else None), (authority if name else None)
+    return tuple(copy_to), name, (_position(title, authority) if title and name else None), (authority if name else None)
+
+
+def _issuer_from_symbol(symbol: str | None, zone: list[Line]) -> str | None:
+    """The issuer named by a ký hiệu ("SCT-VP": Sở Công Thương), also the annex pointer's, when it is a known unit."""
+    symbols = [symbol] if symbol else []
+    for line in zone:
+        symbols += [m.group(1) for m in regex.finditer(r"/\s*([\p{Lu}Đ][\p{L}&]*(?:-[\p{L}&.]+)*)", line.text)]
+    for sym in symbols:
+        for group in sym.split("/")[-1].split("-")[:2]:
+            name = units.canonical(group, None)
+            if name != group and units.scope_of(name) in ("sở", "tỉnh", "huyện"):
+                return name
+    return None
 
 
 def find(document: Document) -> Header:
@@ -286,10 +334,12 @@ def find(document: Document) -> Header:
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
     for line in zone:
-        m = pattern("header", "place_date").search(_strip_quoc_hieu(line.text), timeout=_T)
+        text = _strip_quoc_hieu(line.text)
+        m = pattern("header", "place_date").search(text, timeout=_T) or \
+            pattern("header", "place_date_plain").search(strip_marks(text), timeout=_T)
         if m:
-            header = replace(header, place=m.group("place").strip(),
-                             issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))
+            place = title_case_place(text[m.start("place"):m.end("place")].strip())
+            header = replace(header, place=place, issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))
             break
     bodies = [agency_name(b) for b in _agencies(zone)]
     if bodies:
@@ -303,6 +353,8 @@ def find(document: Document) -> Header:
                 if header.issuer is None and m.group("issuer"):
                     header = replace(header, issuer=units.canonical(m.group("issuer"), None))
                 break
+    if header.issuer is None:
+        header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
     doc_type, subject = _doc_type_and_subject(zone, header.symbol)
     header = replace(header, doc_type=doc_type, subject=subject)
     recipients = _recipients(first_page + [x for x in all_lines if x.page == all_lines[0].page + 1],

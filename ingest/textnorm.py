@@ -9,7 +9,8 @@ from __future__ import annotations
 import unicodedata
 
 # pypdfium2 writes U+FFFE where a word was hyphenated at a line end ("QĐ-" / "UBND").
-_ARTEFACTS = {"\ufffe": "-", "\u00ad": "", "\r\n": "\n", "\r": "\n", "\u00a0": " ", "\x00": ""}
+_ARTEFACTS = {"\ufffe": "-", "\u00ad": "", "\r\n": "\n", "\r": "\n", "\u00a0": " ", "\x00": "",
+              "\u2044": "/", "\u2215": "/"}   # OCR reads the slash of a date as a fraction slash
 
 
 def nfc(text: str) -> str:
@@ -44,6 +45,26 @@ def _fold_char(c: str) -> str:
 # Latin letters with marks (Latin-1, Extended-A/B, Extended Additional: all of Vietnamese) and ASCII capitals
 _FOLD_TABLE = {cp: _fold_char(chr(cp)) for r in (range(0x41, 0x5B), range(0xC0, 0x250), range(0x1E00, 0x1F00))
                for cp in r}
+
+
+def _mark_free(cp: int) -> str:
+    c = chr(cp)
+    if c in "đĐ":
+        return "d" if c == "đ" else "D"
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if len(base) == 1 else c
+
+
+_STRIP_TABLE = {cp: _mark_free(cp) for r in (range(0xC0, 0x250), range(0x1E00, 0x1F00)) for cp in r}
+
+
+def strip_marks(text: str) -> str:
+    """Diacritics removed but case kept ("Đắk Lắk,ngày" → "Dak Lak,ngay"), same length as the input.
+
+    >>> strip_marks("Đắk Lắk, ngày tháng nắm 2021")
+    'Dak Lak, ngay thang nam 2021'
+    """
+    return text.translate(_STRIP_TABLE)
 
 
 def fold(text: str) -> str:

@@ -51,6 +51,11 @@ def run_verbs(ex):
     return [[o.unit, o.deadline] for o in obligations.find(_doc(ex["text"]), Header(issuer=ex.get("issuer")))]
 
 
+def run_places(ex):
+    name = header.title_case_place(ex["text"])
+    return name if name in rules.load("places")["provinces"] else None
+
+
 def run_criteria(ex):
     return [c.code for c in criteria.find_in_text(ex["text"], 1)]
 
@@ -62,11 +67,12 @@ RUNNERS = {
     "deadlines": run_deadlines,
     "verbs": run_verbs,
     "criteria": run_criteria,
+    "places": run_places,
     "citations": lambda ex: _facts(citations, ex),
     "points": lambda ex: _facts(points, ex),
     "scores": lambda ex: _facts(scores, ex),
 }
-EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [],
+EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [], "places": None,
          "citations": [], "points": [], "scores": []}
 
 
