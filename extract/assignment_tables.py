@@ -91,6 +91,16 @@ def _reaches(start: str, goal: str, steps: int) -> bool:
     return any(_reaches(c, goal, steps - 1) for c in successors(start))
 
 
+def _plausible(previous: str, code: str, steps: int) -> bool:
+    """Whether `code` can stand `steps` rows after `previous` in a listing of the index."""
+    if steps <= 4:
+        return _reaches(previous, code, steps)
+    a, b = _order(previous), _order(code)
+    if not all(0 < x < 30 for x in b) or b <= a or b[0] - a[0] > 1:
+        return False
+    return b[0] != a[0] or len(a) < 2 or len(b) < 2 or b[1] - a[1] <= 2
+
+
 def fill_codes(codes: list[str | None], areas: list[str | None],
                trusted: Sequence[bool] = ()) -> list[str | None]:
     """Codes OCR could not read, filled from their neighbours; `areas` gives lĩnh vực rows their number.
@@ -106,7 +116,7 @@ def fill_codes(codes: list[str | None], areas: list[str | None],
             pass
         elif areas[i] is not None and (code is None or "." in code):
             out[i] = areas[i]
-        elif code is not None and previous is not None and not _reaches(previous, code, i - at):
+        elif code is not None and previous is not None and not _plausible(previous, code, i - at):
             out[i] = None                       # cannot follow the code before it: misread
         if out[i] is not None:
             previous, at = out[i], i
@@ -233,13 +243,12 @@ def _codes(raws: list[_Raw]) -> tuple[list[str | None], list[str | None], str]:
         is_area = bool(letters) and all(c.isupper() for c in letters) and not code
         if code is None and toks:
             code = repair_code(toks[0], previous) if raw.ocr else toks[0]
-        if is_area:
-            area += 1
+        if is_area:                                   # a lĩnh vực row: the next area number
+            read = int(code) if code and code.isdigit() else None
+            area = read if read is not None and (not raw.ocr or read == area + 1) else area + 1
             areas.append(str(area) if raw.ocr else None)
         else:
             areas.append(None)
-        if code and "." not in code and code.isdigit():
-            area = int(code)
         codes.append(code)
         previous = code or previous
     trusted = [c is not None or not r.ocr for (c, _), r in zip(explicit, raws)]
