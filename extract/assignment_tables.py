@@ -243,6 +243,8 @@ def _codes(raws: list[_Raw]) -> tuple[list[str | None], list[str | None], str]:
         is_area = bool(letters) and all(c.isupper() for c in letters) and not code
         if code is None and toks:
             code = repair_code(toks[0], previous) if raw.ocr else toks[0]
+        if raw.ocr and code and not is_area and "." not in code and len(code) == 1:
+            code = None                               # a lone digit on a row that is no lĩnh vực: misread
         if is_area:                                   # a lĩnh vực row: the next area number
             read = int(code) if code and code.isdigit() else None
             area = read if read is not None and (not raw.ocr or read == area + 1) else area + 1

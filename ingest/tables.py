@@ -74,6 +74,23 @@ def tables_from_image(gray: np.ndarray, words: Sequence[Word], *, scale: float) 
     return tuple(_fill(group, placed) for group in cells_to_tables(cells))
 
 
+def narrow_first_column(gray: np.ndarray, *, scale: float, max_width_pt: float = 70.0) -> Bbox | None:
+    """The box (points) of a table's first column when it is narrow (an STT / code column), else None.
+
+    Tesseract, reading the whole page, often skips such a column of short numbers ("1.3.1");
+    the OCR stage reads it again on its own.
+    """
+    cells, _ = _find_cells(gray, scale)
+    if not cells:
+        return None
+    x0 = min(c[0] for c in cells)
+    first = [c for c in cells if abs(c[0] - x0) < 2]
+    x1 = min(c[2] for c in first)
+    if x1 - x0 > max_width_pt or len(first) < 3:
+        return None
+    return (x0, min(c[1] for c in first), x1, max(c[3] for c in first))
+
+
 def has_ruled_table(gray: np.ndarray) -> bool:
     """True when ruling lines on the page enclose at least three cells (cheap: ~100 dpi).
 
