@@ -201,6 +201,11 @@ def _type_of_title(text: str) -> dict | None:
     return None
 
 
+def _is_place_date(text: str) -> bool:
+    return bool(pattern("header", "place_date").search(text, timeout=_T)
+                or pattern("header", "place_date_plain").search(strip_marks(text), timeout=_T))
+
+
 def _doc_type_and_subject(zone: list[Line], symbol: str | None) -> tuple[str | None, str | None]:
     types = load("doc_types")["types"]
     vv = pattern("header", "subject_vv")
@@ -210,7 +215,7 @@ def _doc_type_and_subject(zone: list[Line], symbol: str | None) -> tuple[str | N
             parts = [m.group("subject")]
             for nxt in zone[i + 1:i + 7]:
                 t = nxt.text
-                if pattern("header", "place_date").search(t) or pattern("header", "quoc_hieu").search(t):
+                if _is_place_date(t) or pattern("header", "quoc_hieu").search(t):
                     continue  # the right column interleaved with the V/v block
                 if regex.match(r"Kính\s*gửi", t) or _is_upper(t) or pattern("header", "reference").search(t):
                     break
