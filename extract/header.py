@@ -103,6 +103,19 @@ def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
+def _best_title(lines: list[str]) -> str | None:
+    """Of the upper-case lines of a signing block, the one that reads most like a position."""
+    from difflib import SequenceMatcher
+
+    def score(line: str) -> float:
+        letters = regex.sub(r"[^a-z ]", "", fold(line)).strip()
+        return max(SequenceMatcher(None, letters, fold(p)).ratio() for p in load("header")["positions"])
+
+    scored = [(score(t), i, t) for i, t in enumerate(lines)]
+    good = [x for x in scored if x[0] >= 0.8]
+    return max(good)[2] if good else (lines[-1] if lines else None)
+
+
 def _position(title: str, authority: str | None) -> str:
     """The signer's position: a known one when the line is close to it ("CHU TỊCH" → Chủ tịch),
     and the deputy's when a deputy signs for the head (KT. GIÁM ĐỐC → Phó Giám đốc).
@@ -291,21 +304,26 @@ def _footer(all_lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | N
             j += 1
         copy_to = _items(block)
         window = all_lines[j:j + 12] or all_lines[max(0, start - 10):start]
-    authority = title = name = None
+    authority = name = None
+    titles: list[str] = []
+    names: list[str] = []
     for line in window:
         t = line.text.strip()
         a = pattern("header", "authority").match(t)
-        if a and name is None:
+        if a and not names:
             authority = authority or a.group("authority") + "."
-            title = a.group("rest")
+            titles.append(a.group("rest"))
             continue
-        if _is_upper(t) and name is None and not t.startswith(("-", "(")):
+        if _is_upper(t) and not names and not t.startswith(("-", "(")):
             if len(t.split()) >= 2 and sum(c.isalpha() for c in t) >= 5:   # not OCR debris of a stamp
-                title = t
+                titles.append(t)
             continue
-        if title and _PERSON_NAME.match(t) and not _is_upper(t):
-            name = t
+        if titles and _PERSON_NAME.match(t) and not _is_upper(t):
+            names.append(t)            # the name closes the block; stamp debris may read as a name before it
+        elif names and len(t.split()) > 1:
             break
+    name = names[-1] if names else None
+    title = _best_title(titles)
     return tuple(copy_to), name, (_position(title, authority) if title and name else None), (authority if name else None)
 
 
