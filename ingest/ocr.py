@@ -55,7 +55,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     remove_rules: bool = True
-    version: str = "ocr-6"
+    version: str = "ocr-7"
 
     @property
     def key(self) -> str:
@@ -328,7 +328,9 @@ def ocr_image(
         gray = remove_rules(gray, dpi=round(gray.width / page_width_pt * 72))
     scale = page_width_pt / gray.width
     words = _words_from_data(_run_tesseract(gray, settings.psm), scale)
-    tables = _tables(ruled, gray, words, scale) if ruled is not gray else ()
+    tables, boxes = (), []
+    if ruled is not gray:
+        tables, boxes, words = _tables(ruled, gray, words, scale)
     confidence = _mean_conf(words)
     if len(words) < settings.min_words_upright or (confidence or 0) < settings.min_confidence_upright:
         rotate = _detect_rotation(gray)
@@ -339,7 +341,7 @@ def ocr_image(
                 words, confidence = turned_words, _mean_conf(turned_words)
                 page_width_pt = turned.width * page_width_pt / gray.width
     return OcrResult(
-        text=words_to_text(words, page_width_pt),
+        text=_text_with_tables(words, tables, boxes, page_width_pt),
         words=words,
         confidence=confidence,
         tables=tables,
@@ -347,24 +349,43 @@ def ocr_image(
     )
 
 
-def _tables(ruled: Image.Image, clean: Image.Image, words: tuple[Word, ...], scale: float) -> tuple:
-    """Ruled tables of the page (cell structure from the grid lines, text from the OCR words).
+def _tables(ruled: Image.Image, clean: Image.Image, words: tuple[Word, ...], scale: float):
+    """Ruled tables of the page and their outlines (cells from the grid lines, text from the words).
 
     Only pages with long vertical rules are probed: a quick look at a quarter-size copy. A
     narrow first column (STT: criterion codes such as "1.3.1") is read again on its own.
     """
-    from ingest.tables import has_ruled_table, narrow_first_column, tables_from_image
+    from ingest.tables import grid, has_ruled_table
 
     quarter = np.asarray(ruled.reduce(4)) < 200
     if not _runs(quarter, max(8, quarter.shape[0] // 12), axis=0).any():
-        return ()
+        return (), [], words
     gray = np.asarray(ruled)
     if not has_ruled_table(gray):
-        return ()
-    column = narrow_first_column(gray, scale=1 / scale)
+        return (), [], words
+    found = grid(gray, scale=1 / scale)
+    column = found.narrow_first_column()
     if column is not None:
         words = _reread_column(clean, words, column, scale)
-    return tables_from_image(gray, words, scale=1 / scale)
+    return found.fill(words), found.boxes, words
+
+
+def _text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width: float) -> str:
+    """Page text with each table written row by row, its cells separated by tabs (a merged cell
+    is empty in the rows it covers), and the text around the tables laid out as usual."""
+    if not tables or len(tables) != len(boxes):
+        return words_to_text(words, width)
+    parts, rest = [], list(words)
+    for box, table in sorted(zip(boxes, tables), key=lambda pair: pair[0][1]):
+        above = [w for w in rest if (w.top + w.bottom) / 2 < box[1]]
+        inside = [w for w in rest if box[1] <= (w.top + w.bottom) / 2 <= box[3] and box[0] <= (w.x0 + w.x1) / 2 <= box[2]]
+        rest = [w for w in rest if w not in above and w not in inside]
+        if above:
+            parts.append(words_to_text(above, width))
+        parts.append("\n".join("\t".join(cell or "" for cell in row) for row in table))
+    if rest:
+        parts.append(words_to_text(rest, width))
+    return "\n".join(p for p in parts if p)
 
 
 def _reread_column(clean: Image.Image, words: tuple[Word, ...], column: tuple, scale: float,

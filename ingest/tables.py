@@ -22,6 +22,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,34 +62,61 @@ def tables_from_pdfplumber(page: Any) -> tuple[Table, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Grid:
+    """The ruled tables of a page image: cells in points (deskewed frame) and the angle removed."""
+
+    cells: tuple[Bbox, ...]
+    angle: float
+    shape: tuple[int, ...]
+    scale: float
+
+    @property
+    def groups(self) -> list[list[Bbox]]:
+        return [list(group) for group in cells_to_tables(list(self.cells))] if self.cells else []
+
+    @property
+    def boxes(self) -> list[Bbox]:
+        """The outline of each table, in the order of `groups` and of `fill`'s tables."""
+        return [(min(c[0] for c in g), min(c[1] for c in g), max(c[2] for c in g), max(c[3] for c in g))
+                for g in self.groups]
+
+    def narrow_first_column(self, max_width_pt: float = 70.0) -> Bbox | None:
+        """The box of the first column when it is narrow (an STT / code column), else None.
+
+        Tesseract, reading the whole page, often skips such a column of short numbers
+        ("1.3.1"); the OCR stage reads it again on its own.
+        """
+        if not self.cells:
+            return None
+        x0 = min(c[0] for c in self.cells)
+        first = [c for c in self.cells if abs(c[0] - x0) < 2]
+        x1 = min(c[2] for c in first)
+        if x1 - x0 > max_width_pt or len(first) < 3:
+            return None
+        return (x0, min(c[1] for c in first), x1, max(c[3] for c in first))
+
+    def fill(self, words: Sequence[Word]) -> tuple[Table, ...]:
+        """The tables with each cell holding the words whose centre lies in it."""
+        if not self.cells:
+            return ()
+        placed = _deskew_words(words, self.angle, self.shape, self.scale)
+        return tuple(_fill(group, placed) for group in self.groups)
+
+
+def grid(gray: np.ndarray, *, scale: float) -> Grid:
+    """Finds the ruling lines of a page image (2-D uint8, `scale` pixels per point) and their cells."""
+    cells, angle = _find_cells(gray, scale)
+    return Grid(tuple(cells), angle, gray.shape, scale)
+
+
 def tables_from_image(gray: np.ndarray, words: Sequence[Word], *, scale: float) -> tuple[Table, ...]:
     """Tables of a page image, cells filled with OCR ``words`` (PDF points, top-left origin).
 
     ``gray`` is 2-D uint8 (0 black … 255 white), ``scale`` its pixels per point (300 dpi:
     300/72). A page without ruling lines gives ``()``.
     """
-    cells, angle = _find_cells(gray, scale)
-    if not cells:
-        return ()
-    placed = _deskew_words(words, angle, gray.shape, scale)
-    return tuple(_fill(group, placed) for group in cells_to_tables(cells))
-
-
-def narrow_first_column(gray: np.ndarray, *, scale: float, max_width_pt: float = 70.0) -> Bbox | None:
-    """The box (points) of a table's first column when it is narrow (an STT / code column), else None.
-
-    Tesseract, reading the whole page, often skips such a column of short numbers ("1.3.1");
-    the OCR stage reads it again on its own.
-    """
-    cells, _ = _find_cells(gray, scale)
-    if not cells:
-        return None
-    x0 = min(c[0] for c in cells)
-    first = [c for c in cells if abs(c[0] - x0) < 2]
-    x1 = min(c[2] for c in first)
-    if x1 - x0 > max_width_pt or len(first) < 3:
-        return None
-    return (x0, min(c[1] for c in first), x1, max(c[3] for c in first))
+    return grid(gray, scale=scale).fill(words)
 
 
 def has_ruled_table(gray: np.ndarray) -> bool:
