@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 import math
 import os
 import threading
@@ -55,7 +56,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     remove_rules: bool = True
-    version: str = "ocr-7"
+    version: str = "ocr-8"
 
     @property
     def key(self) -> str:
@@ -272,10 +273,34 @@ def _detect_rotation(image: Image.Image) -> int:
     return int(osd.get("rotate", 0)) % 360
 
 
+def correct_abbreviation(text: str) -> str:
+    """An upper-case word one letter away from exactly one known abbreviation is that abbreviation.
+
+    >>> correct_abbreviation("ĐIXHH"), correct_abbreviation("CCHC"), correct_abbreviation("Đơn")
+    ('ĐTXHH', 'CCHC', 'Đơn')
+    """
+    import regex
+
+    core = text.strip(".,;:()")
+    if len(core) < 4 or not core.isupper() or core in _abbreviations():
+        return text
+    near = [a for a in _abbreviations() if len(a) == len(core) and regex.fullmatch(f"(?:{regex.escape(a)}){{s<=1}}", core)]
+    return text.replace(core, near[0]) if len(near) == 1 else text
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    from rules import load
+
+    return frozenset(load("ocr_lexicon")["abbreviations"])
+
+
 def _words_from_data(data: dict, scale: float) -> tuple[Word, ...]:
     words = []
     for i, raw in enumerate(data["text"]):
         text = unicodedata.normalize("NFC", raw.strip())
+        if any(ch.isalnum() for ch in text):
+            text = correct_abbreviation(text.strip("|¦"))   # a table rule read as part of the word
         conf = float(data["conf"][i])
         if not text or conf < 0 or not _is_content(text, conf):
             continue

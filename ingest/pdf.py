@@ -226,6 +226,7 @@ def read_pdf(
                 from ingest.ocr import ocr_pages as ocr
             results = ocr(path, need_ocr, workers=workers or os.cpu_count() or 1, cache_dir=cache_dir)
             pages = [_apply_ocr(p, results.get(p.number - 1)) if p.source == "ocr" else p for p in pages]
+            pages = _drop_repeated_headers(pages)
         from ingest.signatures import read_signatures
 
         signatures = read_signatures(path, trust_roots=trust_roots)
@@ -235,6 +236,36 @@ def read_pdf(
         err = errors.DamagedPdf(name, f"{type(e).__name__}: {e}")
         return Document(digest, name, status="failed", error=str(err), error_code=err.code, size=size)
     return Document(digest, name, tuple(pages), signatures, size=size)
+
+
+def _is_header_row(row: tuple) -> bool:
+    """A table row naming columns ("STT", "Đơn vị thực hiện", "Ghi chú"; rules/criteria.yaml), no numbers."""
+    from ingest.textnorm import fold
+    from rules import load
+
+    words = [w for ws in load("criteria")["columns"].values() for w in ws if len(w) > 2]
+    cells = [fold(c or "") for c in row]
+    return not any(ch.isdigit() for c in cells for ch in c) and \
+        sum(any(regex.search(rf"(?<!\w){regex.escape(w)}(?!\w)", c) for w in words) for c in cells) >= 1
+
+
+def _drop_repeated_headers(pages: list[Page]) -> list[Page]:
+    """A table's header row repeated at the top of every page: the page text keeps it on the first only.
+
+    (Page.tables keeps every row: the table readers recognise header rows themselves.)
+    """
+    seen = False
+    out = []
+    for page in pages:
+        if page.source == "ocr" and page.tables and page.tables[0] and _is_header_row(page.tables[0][0]):
+            first = "\t".join(c or "" for c in page.tables[0][0])
+            lines = page.text.split("\n")
+            if seen and first in lines:
+                lines.remove(first)
+                page = _replace(page, text="\n".join(lines))
+            seen = True
+        out.append(page)
+    return out
 
 
 def _apply_ocr(page: Page, result: OcrResult | None) -> Page:
