@@ -56,6 +56,13 @@ def run_places(ex):
     return name if name in rules.load("places")["provinces"] else None
 
 
+def run_ocr_lexicon(ex):
+    from ingest.ocr import correct_abbreviation
+
+    fixed = correct_abbreviation(ex["text"])
+    return fixed if fixed != ex["text"] else None
+
+
 def run_criteria(ex):
     return [c.code for c in criteria.find_in_text(ex["text"], 1)]
 
@@ -68,11 +75,12 @@ RUNNERS = {
     "verbs": run_verbs,
     "criteria": run_criteria,
     "places": run_places,
+    "ocr_lexicon": run_ocr_lexicon,
     "citations": lambda ex: _facts(citations, ex),
     "points": lambda ex: _facts(points, ex),
     "scores": lambda ex: _facts(scores, ex),
 }
-EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [], "places": None,
+EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [], "places": None, "ocr_lexicon": None,
          "citations": [], "points": [], "scores": []}
 
 
