@@ -97,6 +97,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")  # WAL: no fsync per commit; a crash loses at most the last commits
     db.execute("PRAGMA busy_timeout = 10000")
     create(db)
     return db

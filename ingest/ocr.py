@@ -478,18 +478,30 @@ def ocr_page(
     *,
     cache_dir: Path | None = None,
     settings: OcrSettings = DEFAULT_SETTINGS,
+    file_sha256: str | None = None,
 ) -> OcrResult:
-    """Render and OCR one page, going through the cache when `cache_dir` is given."""
+    """Render and OCR one page, going through the cache when `cache_dir` is given.
+
+    With `file_sha256` (the PDF's own hash) a page already read in a file with the same
+    bytes is answered from `by-file/` without rendering (~1 ms instead of ~80 ms).
+    """
+    by_file = None
+    if cache_dir is not None and file_sha256:
+        by_file = Path(cache_dir) / "by-file" / f"{file_sha256}.p{page_index}.{settings.key}.json"
+        cached = _load_cached(by_file)
+        if cached is not None:
+            return cached
     width, height = _page_size(pdf_path, page_index)
     image = render_page(pdf_path, page_index, settings.dpi)
     if cache_dir is not None:
         path = _cache_path(Path(cache_dir), image_sha256(image), settings)
-        cached = _load_cached(path)
-        if cached is not None:
-            return cached
-    result = ocr_image(image, page_width_pt=width, page_height_pt=height, settings=settings)
-    if cache_dir is not None:
-        _store_cached(path, result)
+        result = _load_cached(path)
+    if cache_dir is None or result is None:
+        result = ocr_image(image, page_width_pt=width, page_height_pt=height, settings=settings)
+        if cache_dir is not None:
+            _store_cached(path, result)
+    if by_file is not None:
+        _store_cached(by_file, result)
     return result
 
 
@@ -500,16 +512,15 @@ def ocr_pages(
     workers: int = os.cpu_count() or 1,
     cache_dir: Path | None = None,
     settings: OcrSettings = DEFAULT_SETTINGS,
+    file_sha256: str | None = None,
 ) -> dict[int, OcrResult]:
     """OCR several pages in parallel, one single-threaded tesseract per worker thread."""
     if not page_indexes:
         return {}
     workers = max(1, min(workers, len(page_indexes)))
+    options = {"cache_dir": cache_dir, "settings": settings, "file_sha256": file_sha256}
     if workers == 1:
-        return {i: ocr_page(pdf_path, i, cache_dir=cache_dir, settings=settings) for i in page_indexes}
+        return {i: ocr_page(pdf_path, i, **options) for i in page_indexes}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            i: pool.submit(ocr_page, pdf_path, i, cache_dir=cache_dir, settings=settings)
-            for i in page_indexes
-        }
+        futures = {i: pool.submit(ocr_page, pdf_path, i, **options) for i in page_indexes}
         return {i: f.result() for i, f in futures.items()}

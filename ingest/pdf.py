@@ -223,7 +223,11 @@ def read_pdf(
         need_ocr = [p.number - 1 for p in pages if p.source == "ocr"]
         if need_ocr:
             if ocr is None:
-                from ingest.ocr import ocr_pages as ocr
+                from functools import partial
+
+                from ingest.ocr import ocr_pages
+
+                ocr = partial(ocr_pages, file_sha256=digest)  # a page of a file seen before skips rendering
             results = ocr(path, need_ocr, workers=workers or os.cpu_count() or 1, cache_dir=cache_dir)
             pages = [_apply_ocr(p, results.get(p.number - 1)) if p.source == "ocr" else p for p in pages]
             pages = _drop_repeated_headers(pages)
