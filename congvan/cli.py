@@ -174,6 +174,7 @@ def datasette_command(db_path: Path, *, port: int, host: str = "127.0.0.1", corp
     cmd = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
            "--metadata", str(_metadata_for(Path(db_path))), "--setting", "allow_download", "off",
            "--setting", "sql_time_limit_ms", "3000", "--setting", "truncate_cells_html", "400"]
+    cmd += ["--static", f"congvan-static:{METADATA.parent / 'static'}"]
     if corpus and Path(corpus).is_dir():
         cmd += ["--static", f"pdf:{Path(corpus).resolve()}"]
     return cmd
