@@ -125,6 +125,9 @@ def save_units(db: sqlite_utils.Database, units) -> None:
             row = rows.setdefault(name, {"name": name, "aliases": [], "level": u.level, "parent": u.parent,
                                          "scope": u.scope})
             row["aliases"] += [a for a in aliases if a not in row["aliases"] and a != name]
+    new = sorted(({**r, "aliases": _json(r["aliases"])} for r in rows.values()), key=lambda r: r["name"])
+    if new == [dict(r) for r in db.query("select name, aliases, level, parent, scope from units order by name")]:
+        return   # unchanged since the last run: no write
     with db.atomic():
         db.execute("delete from units")
-        db["units"].insert_all({**r, "aliases": _json(r["aliases"])} for r in rows.values())
+        db["units"].insert_all(new)

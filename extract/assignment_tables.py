@@ -134,8 +134,10 @@ def fill_codes(codes: list[str | None], areas: list[str | None],
 
 
 @lru_cache(maxsize=1)
-def _column_words() -> dict[str, list[str]]:
-    return {k: [fold(w) for w in v] for k, v in load("criteria")["columns"].items()}
+def _column_words() -> dict[str, regex.Pattern]:
+    """Per column role, one pattern for its header words as whole words (folded)."""
+    return {k: regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in v) + r")(?!\w)")
+            for k, v in load("criteria")["columns"].items()}
 
 
 def _roles(row: Sequence[str | None]) -> dict[str, int]:
@@ -146,8 +148,7 @@ def _roles(row: Sequence[str | None]) -> dict[str, int]:
         if not text or len(text.split()) > 8:
             continue
         for role in ("cooperate", "deadline", "note", "unit", "content", "code"):
-            if role not in roles and any(regex.search(rf"(?<!\w){regex.escape(w)}(?!\w)", text)
-                                         for w in _column_words()[role]):
+            if role not in roles and _column_words()[role].search(text):
                 if role == "unit" and ("tieu chi" in text or "linh vuc" in text):
                     continue
                 roles[role] = i
@@ -257,8 +258,19 @@ def _codes(raws: list[_Raw]) -> tuple[list[str | None], list[str | None], str]:
     return fill_codes(codes, areas, trusted), [t for _, t in explicit], kind
 
 
+_LAST: list = [None, None, None]   # (document, issuer, rows): criteria and obligations both ask
+
+
 def table_rows(document: Document, issuer: str | None) -> list[TableRow]:
     """Rows of every assignment table of the document, merged cells and codes filled in."""
+    if _LAST[0] is document and _LAST[1] == issuer:
+        return list(_LAST[2])
+    rows = _table_rows(document, issuer)
+    _LAST[:] = [document, issuer, tuple(rows)]
+    return rows
+
+
+def _table_rows(document: Document, issuer: str | None) -> list[TableRow]:
     raws = _raw_rows(document)
     if not raws:
         return []

@@ -76,7 +76,19 @@ def tesseract_calls() -> int:
 
 
 def check_tesseract() -> None:
-    """Raise `TesseractMissing` unless tesseract and its `vie` data are installed."""
+    """Raise `TesseractMissing` unless tesseract and its `vie` data are installed.
+
+    Looks for the program and `vie.traineddata` where Debian and $TESSDATA_PREFIX put them
+    (no process started); asks tesseract itself only when they are elsewhere.
+    """
+    import glob
+    import shutil
+
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd):
+        places = [os.environ.get("TESSDATA_PREFIX", ""), "/usr/share/tesseract-ocr/*/tessdata",
+                  "/usr/share/tesseract-ocr/tessdata", "/usr/local/share/tessdata"]
+        if any(glob.glob(os.path.join(p, "vie.traineddata")) for p in places if p):
+            return
     try:
         languages = pytesseract.get_languages(config="")
     except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError) as e:
