@@ -120,10 +120,46 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
     return []
 
 
+_ASSIGN_AT = regex.compile(r"(?i)(?:^|[\s,;:])(giao(?:\s+cho)?|yêu\s+cầu|đề\s+nghị|phân\s+công)\s+")
+
+
+def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
+    """A unit the registry does not know, right after an assignment verb: "Yêu cầu Ban Quản lý dự án … tổ chức"."""
+    rules = _rules()
+    out = []
+    for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T):
+        start = m.end()
+        title = regex.match(r"(?:(?:" + rules["title"].pattern.split("(?:", 2)[-1].split(")")[0] + r")\s+)?", fold(text[start:]))
+        start += title.end() if title else 0
+        if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known):
+            continue
+        if not rules["kinds"].match(text[start:]) or not text[start:start + 1].isupper():
+            continue
+        stop = regex.search(r"[,.;:(]|\s(?=\S)", text[start:start + 120])
+        end = start
+        window = text[start:start + 120]
+        level = regex.search(r"(?i)\s(?:tỉnh|huyện|thành phố|thị xã|quận|xã|phường)(?=[\s,.;:]|$)", window)
+        for w in regex.finditer(r"\S+", window):
+            if level and w.start() <= level.start():
+                end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
+                continue
+            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0:
+                break
+            if regex.search(r"[,.;:(]", w.group()):
+                end = start + w.start() + len(w.group().rstrip(",.;:("))
+                break
+            end = start + w.end()
+        name = text[start:end]
+        if stop and len(name.split()) >= 2:
+            out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
+    return out
+
+
 def _unit_lists(text: str, issuer: str | None) -> list[list[units.UnitMention]]:
     """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP")."""
     mentions = units.find(text, issuer)
     mentions = _unknown_units(text, issuer, mentions) + mentions
+    mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
     mentions.sort(key=lambda m: m.start)
     lists: list[list[units.UnitMention]] = []
     for m in mentions:
@@ -137,7 +173,7 @@ def _unit_lists(text: str, issuer: str | None) -> list[list[units.UnitMention]]:
     return lists
 
 
-def _role(text: str, group: list[units.UnitMention], clause_start: int) -> str | None:
+def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False) -> str | None:
     """`assigned` (the list is given the task), `heading` (tasks follow), or None (object, description)."""
     rules = _rules()
     start, end = group[0].start, group[-1].end
@@ -155,6 +191,10 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int) -> str |
     if not pre.strip(" ,:;") and regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post):
         return "heading"
     if rules["verb"].match(post) and len(pre.split()) <= 6:
+        return "assigned"
+    # "Điều 3. Chánh Văn phòng …, Giám đốc Sở …, Thủ trưởng các cơ quan … chịu trách nhiệm thi hành …"
+    if article and regex.match(
+            r"^[^.;]{0,160}?\b(?:chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)|to chuc thuc hien)\b", post):
         return "assigned"
     return None
 
@@ -240,7 +280,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
                 if not group:
                     continue
                 clause_start = _clause_start(s_text, group[0].start)
-                role = _role(s_text, group, clause_start)
+                role = _role(s_text, group, clause_start, article=part.kind == "dieu")
                 if role is None:
                     continue
                 task = _task(s_text, group)

@@ -193,12 +193,37 @@ def _enumerations(text: str, scope: str) -> list[list[UnitMention]]:
     return groups
 
 
+_LONGER_NAME = regex.compile(r"\s+(?:và|-|–)\s+(\p{Lu}\p{Ll}*(?:\s+\p{Ll}+){0,3})(?=[\s,.;:()]|$)")
+
+
+@lru_cache(maxsize=1)
+def _task_verbs() -> regex.Pattern:
+    words = sorted((fold(w) for w in load("verbs")["responsible_after"]), key=len, reverse=True)
+    return regex.compile(r"\s(?:" + "|".join(regex.escape(w) for w in words) + r")\b")
+_UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường)\b")
+
+
+def _longer_names(text: str, mentions: list[UnitMention], issuer: str | None) -> list[UnitMention]:
+    """ "Phòng Kinh tế và Hạ tầng": a known name that is only the start of a longer one is the longer one."""
+    out = []
+    for m in mentions:
+        more = _LONGER_NAME.match(text, m.end)
+        if more and not _UNIT_WORD.match(more.group(1)) and m.unit == canonical(m.mention, issuer):
+            verb = _task_verbs().search(fold(text[: more.end()]), more.start(1))
+            end = verb.start() if verb else more.end()      # "… và Hạ tầng chủ trì": the name stops at the verb
+            longer = text[m.start:end]
+            out.append(UnitMention(canonical(longer, issuer), longer, m.start, end))
+        else:
+            out.append(m)
+    return out
+
+
 def find(text: str, issuer: str | None = None) -> list[UnitMention]:
     """Every unit named in `text`, in order, canonical in the context of `issuer`."""
     if not text or len(text) > 200_000:
         return []
     scope = scope_of(issuer)
-    mentions = _phrase_matches(text, scope, issuer)
+    mentions = _longer_names(text, _phrase_matches(text, scope, issuer), issuer)
     for group in _enumerations(text, scope):
         lo, hi = group[0].start, group[-1].end
         mentions = [m for m in mentions if m.end <= lo or m.start >= hi] + group

@@ -123,3 +123,10 @@ def test_counterexample_does_not_match(name, example):
         pytest.xfail(example.get("why", "known gap"))
     actual = RUNNERS[name](example)
     assert actual == EMPTY[name] or actual in ([], None), f"{example['text']!r} ({example.get('why')}): got {actual!r}"
+
+
+def test_units_registry_entries_are_well_formed():
+    """A name with a comma left unquoted in a YAML flow mapping would silently become two keys."""
+    for unit in rules.load("units")["units"]:
+        assert set(unit) <= {"name", "level", "scope", "aliases", "parent"}, unit
+        assert unit["level"] and all(isinstance(a, str) and a for a in unit.get("aliases") or []), unit
