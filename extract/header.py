@@ -31,7 +31,7 @@ _AGENCY_START = regex.compile(
 _LEVEL_WORDS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường")
 _ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
 _PERSON_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
-_BODY_START = regex.compile(r"(?i)^(?:Căn cứ|Thực hiện|Theo|Trong|Nhằm|Ngày \d|Để|Qua|Trên cơ sở|Sau khi|Xét)\b")
+_BODY_START = regex.compile(r"(?i)^(?:(?:Căn cứ|Thực hiện|Theo|Trong|Nhằm|Để|Qua|Trên cơ sở|Sau khi|Xét)\b|Ngày\s+\d)")
 
 
 def _is_upper(text: str) -> bool:
@@ -221,19 +221,6 @@ def _is_place_date(text: str) -> bool:
 
 def _doc_type_and_subject(zone: list[Line], symbol: str | None) -> tuple[str | None, str | None]:
     types = load("doc_types")["types"]
-    vv = pattern("header", "subject_vv")
-    for i, line in enumerate(zone):
-        m = vv.match(line.text)
-        if m:
-            parts = [m.group("subject")]
-            for nxt in zone[i + 1:i + 7]:
-                t = nxt.text
-                if _is_place_date(t) or pattern("header", "quoc_hieu").search(t):
-                    continue  # the right column interleaved with the V/v block
-                if regex.match(r"Kính\s*gửi", t) or _is_upper(t) or pattern("header", "reference").search(t):
-                    break
-                parts.append(t)
-            return load("doc_types")["default_with_vv"], join_wrapped(parts)
     for i, line in enumerate(zone):
         if not _is_upper(line.text):
             continue
@@ -252,6 +239,19 @@ def _doc_type_and_subject(zone: list[Line], symbol: str | None) -> tuple[str | N
                 subject = join_wrapped([p for p in parts if p])
                 subject = regex.sub(r"^(?:V/v|Về\s+việc|Về)\s+", "", subject, flags=regex.I)
                 return t["name"], subject or None
+    vv = pattern("header", "subject_vv")
+    for i, line in enumerate(zone):
+        m = vv.match(line.text)
+        if m:
+            parts = [m.group("subject")]
+            for nxt in zone[i + 1:i + 7]:
+                t = nxt.text
+                if _is_place_date(t) or pattern("header", "quoc_hieu").search(t):
+                    continue  # the right column interleaved with the V/v block
+                if regex.match(r"Kính\s*gửi", t) or _is_upper(t) or pattern("header", "reference").search(t):
+                    break
+                parts.append(t)
+            return load("doc_types")["default_with_vv"], join_wrapped(parts)
     if symbol:
         first = regex.split(r"[-/]", symbol.split("/")[-1])[0]
         for t in types:

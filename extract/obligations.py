@@ -47,6 +47,7 @@ _MARKER = regex.compile(
 )
 _LEVEL = {"roman": 1, "dieu": 2, "arabic": 2, "letter": 4, "paren": 4, "dash": 5, "plus": 6}
 _SENTENCE = regex.compile(r"(?<=[.;!?])\s+(?=[\p{Lu}\d(\-+])")
+_ARTICLE_SENTENCE = regex.compile(r"(?<=[.!?])\s+(?=[\p{Lu}\d(\-+])")
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
 
 
@@ -194,7 +195,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
         return "assigned"
     # "Điều 3. Chánh Văn phòng …, Giám đốc Sở …, Thủ trưởng các cơ quan … chịu trách nhiệm thi hành …"
     if article and regex.match(
-            r"^[^.;]{0,160}?\b(?:chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)|to chuc thuc hien)\b", post):
+            r"^[^.]{0,240}?\b(?:chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)|to chuc thuc hien"
+            r"|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b", post):
         return "assigned"
     return None
 
@@ -271,7 +273,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         clause = _clause(stack)
         own = False
         pending_heading = None
-        for sentence in _sentences(body):
+        for sentence in _sentences(body, keep_semicolons=part.kind == "dieu"):
             s_text, s_off = sentence
             if rules["closing"].search(s_text):
                 continue
@@ -309,9 +311,10 @@ def _clause_start(text: str, position: int) -> int:
     return cut + 1 if cut >= 0 else 0
 
 
-def _sentences(body: str) -> list[tuple[str, int]]:
+def _sentences(body: str, keep_semicolons: bool = False) -> list[tuple[str, int]]:
+    """Sentences of a paragraph; an article (Điều N) lists its addressees across ';', so it splits on '.' only."""
     out, pos = [], 0
-    for piece in _SENTENCE.split(body):
+    for piece in (_ARTICLE_SENTENCE if keep_semicolons else _SENTENCE).split(body):
         start = body.find(piece, pos)
         out.append((piece, start))
         pos = start + len(piece)

@@ -197,6 +197,12 @@ _LONGER_NAME = regex.compile(r"\s+(?:và|-|–)\s+(\p{Lu}\p{Ll}*(?:\s+\p{Ll}+){0
 
 
 @lru_cache(maxsize=1)
+def _titles() -> regex.Pattern:
+    words = sorted((fold(w) for w in load("verbs")["titles"]), key=len, reverse=True)
+    return regex.compile(r"(?:" + "|".join(regex.escape(w) for w in words) + r")\b")
+
+
+@lru_cache(maxsize=1)
 def _task_verbs() -> regex.Pattern:
     words = sorted((fold(w) for w in load("verbs")["responsible_after"]), key=len, reverse=True)
     return regex.compile(r"\s(?:" + "|".join(regex.escape(w) for w in words) + r")\b")
@@ -208,7 +214,9 @@ def _longer_names(text: str, mentions: list[UnitMention], issuer: str | None) ->
     out = []
     for m in mentions:
         more = _LONGER_NAME.match(text, m.end)
-        if more and not _UNIT_WORD.match(more.group(1)) and m.unit == canonical(m.mention, issuer):
+        level = next((u.level for u in registry() if u.name == m.unit), None)
+        if more and level not in ("nhóm", None) and not _UNIT_WORD.match(more.group(1)) \
+                and not _titles().match(fold(more.group(1))) and m.unit == canonical(m.mention, issuer):
             verb = _task_verbs().search(fold(text[: more.end()]), more.start(1))
             end = verb.start() if verb else more.end()      # "… và Hạ tầng chủ trì": the name stops at the verb
             longer = text[m.start:end]
