@@ -56,7 +56,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     remove_rules: bool = True
-    version: str = "ocr-8"
+    version: str = "ocr-9"
 
     @property
     def key(self) -> str:
@@ -107,13 +107,14 @@ def render_page(pdf_path: str | Path, page_index: int, dpi: int) -> Image.Image:
         try:
             page = pdf[page_index]
             colour = _may_have_colour(page)
-            image = page.render(scale=dpi / 72, rev_byteorder=True).to_pil()
+            # a gray page is rendered gray directly (about half the time of colour, then no conversion)
+            image = page.render(scale=dpi / 72, rev_byteorder=True, grayscale=not colour).to_pil()
             page.close()
         finally:
             pdf.close()
-    if image.mode != "RGB":
+    if colour and image.mode != "RGB":
         image = image.convert("RGB")
-    return image if colour else image.convert("L")
+    return image if colour or image.mode == "L" else image.convert("L")
 
 
 _GRAY_COLOURSPACES = {pdfium_c.FPDF_COLORSPACE_DEVICEGRAY, pdfium_c.FPDF_COLORSPACE_CALGRAY}
@@ -402,7 +403,7 @@ def _tables(ruled: Image.Image, clean: Image.Image, words: tuple[Word, ...], sca
         return (), [], words
     found = grid(gray, scale=1 / scale)
     column = found.narrow_first_column()
-    if column is not None:
+    if column is not None and _sparse(words, column, found):
         words = _reread_column(clean, words, column, scale)
     return found.fill(words), found.boxes, words
 
@@ -423,6 +424,15 @@ def _text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width
     if rest:
         parts.append(words_to_text(rest, width))
     return "\n".join(p for p in parts if p)
+
+
+def _sparse(words: tuple[Word, ...], column: tuple, found) -> bool:
+    """Whether the page's OCR left most cells of the column without a word with a digit in it."""
+    x0, top, x1, bottom = column
+    cells = [c for c in found.cells if abs(c[0] - x0) < 2 and abs(c[2] - x1) < 2]
+    filled = sum(1 for c in cells if any(c[0] <= (w.x0 + w.x1) / 2 <= c[2] and c[1] <= (w.top + w.bottom) / 2 <= c[3]
+                                         and any(ch.isdigit() for ch in w.text) for w in words))
+    return filled < 0.6 * len(cells)
 
 
 def _reread_column(clean: Image.Image, words: tuple[Word, ...], column: tuple, scale: float,
