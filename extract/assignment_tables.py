@@ -168,8 +168,9 @@ def _header(row: Sequence[str | None]) -> dict[str, int] | None:
     if "code" not in roles and 0 not in used and roles["unit"] > 1:
         roles["code"] = 0
         used.add(0)
-    if "content" not in roles:
-        free = [i for i in range(roles.get("code", -1) + 1, roles["unit"]) if i not in used]
+    if "content" not in roles:              # OCR lost that header cell: the free column next to the others
+        free = [i for i in range(roles.get("code", -1) + 1, roles["unit"]) if i not in used] or \
+               [i for i in range(len(row)) if i not in used and i not in roles.values()]
         if free:
             roles["content"] = free[0]
     return roles
@@ -244,8 +245,8 @@ def _codes(raws: list[_Raw]) -> tuple[list[str | None], list[str | None], str]:
         is_area = bool(letters) and all(c.isupper() for c in letters) and not code
         if code is None and toks:
             code = repair_code(toks[0], previous) if raw.ocr else toks[0]
-        if raw.ocr and code and not is_area and "." not in code and len(code) == 1:
-            code = None                               # a lone digit on a row that is no lĩnh vực: misread
+            if raw.ocr and not is_area and "." not in code and len(code) == 1:
+                code = None                           # a lone digit on a row that is no lĩnh vực: misread
         if is_area:                                   # a lĩnh vực row: the next area number
             read = int(code) if code and code.isdigit() else None
             area = read if read is not None and (not raw.ocr or read == area + 1) else area + 1

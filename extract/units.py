@@ -242,8 +242,8 @@ def find(text: str, issuer: str | None = None) -> list[UnitMention]:
 def canonical(name: str, issuer: str | None = None) -> str:
     """The registry's name for a unit as written, or the text itself, tidied, when unknown.
 
-    >>> canonical("KHTCTH", "Sở Công Thương"), canonical("SỞ CÔNG THƯƠNG")
-    ('Phòng Kế hoạch - Tài chính - Tổng hợp', 'Sở Công Thương')
+    >>> canonical("KHTCTH", "Sở Công Thương"), canonical("SỞ CÔNG THƯƠNG"), canonical("SởNộivụ")
+    ('Phòng Kế hoạch - Tài chính - Tổng hợp', 'Sở Công Thương', 'Sở Nội vụ')
     """
     name = regex.sub(r"\s+", " ", name).strip(" -–;,.:")
     scope = scope_of(issuer)
@@ -253,4 +253,9 @@ def canonical(name: str, issuer: str | None = None) -> str:
         for n in (unit.name, *unit.aliases):
             if any(fold(x) == key for x in _expand(n)) and (best is None or unit.scope == scope):
                 best = unit
+    if best is None and " " not in name.strip() and len(key) > 5:   # OCR glued the syllables: "SởNộivụ"
+        for unit in units_for_scope(scope):
+            for n in (unit.name, *unit.aliases):
+                if any(fold(x).replace(" ", "") == key for x in _expand(n)) and (best is None or unit.scope == scope):
+                    best = unit
     return _localise(best.name, issuer) if best else name
