@@ -44,11 +44,9 @@ import pypdfium2 as pdfium
 
 from congvan import pipeline
 from ingest import ocr
-from ingest import pdf as ingest_pdf
 from ingest.pdf import read_pdf, read_text_layer
 
-# read_pdf's table pass (pdfplumber on ruled pages); absent once read_text_layer finds tables itself
-_read_tables = getattr(ingest_pdf, "_read_tables", lambda path, pages: pages)
+# the text layer with and without read_pdf's table pass (pdfplumber on ruled pages)
 
 OCRMYPDF = REPO / ".venv" / "bin" / "ocrmypdf"  # from the [test] extra, which `make install` installs
 if not OCRMYPDF.exists():
@@ -177,11 +175,11 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
 def bench_digital(files: list[Path], trust: list[Path], rounds: int, work: Path) -> tuple[Timings, int]:
     def text_layer_and_tables() -> None:
         for path in files:
-            _read_tables(path, read_text_layer(path))
+            read_text_layer(path, tables=True)
 
     def text_layer_only() -> None:
         for path in files:
-            read_text_layer(path)
+            read_text_layer(path, tables=False)
 
     def full_read_pdf() -> None:
         for path in files:

@@ -147,8 +147,17 @@ def _layout_text(words: Sequence[Word], width: float, fallback: str) -> str:
     return words_to_text(words, width) if words else fallback
 
 
-def read_text_layer(path: Path) -> list[Page]:
-    """Reads every page's text layer; pages that need OCR come back with source `ocr` and no text."""
+def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
+    """Reads every page's text layer; pages that need OCR come back with source `ocr` and no text.
+
+    With `tables`, the text pages that have ruling lines also get their tables (pdfplumber).
+    """
+    pages, ruled = _text_pages(path)
+    return _read_tables(path, pages, ruled) if tables else pages
+
+
+def _text_pages(path: Path) -> tuple[list[Page], set[int]]:
+    ruled: set[int] = set()
     pdf = _open(path)
     try:
         if len(pdf) == 0:
@@ -167,19 +176,18 @@ def read_text_layer(path: Path) -> list[Page]:
                 text = _layout_text(words, width, text)
             else:
                 text = ""
-            tables_wanted = source == "text" and _has_paths(page, TABLE_MIN_PATHS)
+            if source == "text" and _has_paths(page, TABLE_MIN_PATHS):
+                ruled.add(index + 1)
             textpage.close()
             page.close()
-            pages.append(Page(index + 1, text, source, reason, width, height, words,
-                              tables=(("?",),) if tables_wanted else ()))
-        return pages
+            pages.append(Page(index + 1, text, source, reason, width, height, words))
+        return pages, ruled
     finally:
         pdf.close()
 
 
-def _read_tables(path: Path, pages: list[Page]) -> list[Page]:
+def _read_tables(path: Path, pages: list[Page], wanted: set[int]) -> list[Page]:
     """Runs pdfplumber's table finder on the text pages that have ruling lines."""
-    wanted = [p.number for p in pages if p.tables]
     if not wanted:
         return pages
     import pdfplumber
@@ -189,7 +197,7 @@ def _read_tables(path: Path, pages: list[Page]) -> list[Page]:
     with pdfplumber.open(path) as plumber:
         for number in wanted:
             found[number] = tables_from_pdfplumber(plumber.pages[number - 1])
-    return [_replace(p, tables=found.get(p.number, ())) if p.tables else p for p in pages]
+    return [_replace(p, tables=found[p.number]) if p.number in found else p for p in pages]
 
 
 def _replace(page: Page, **changes) -> Page:
@@ -219,7 +227,6 @@ def read_pdf(
     size = path.stat().st_size
     try:
         pages = read_text_layer(path)
-        pages = _read_tables(path, pages)
         need_ocr = [p.number - 1 for p in pages if p.source == "ocr"]
         if need_ocr:
             if ocr is None:
