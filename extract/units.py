@@ -162,6 +162,16 @@ def _shorts(scope: str) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def _fuzzy_short(folded: str, pos: int, shorts: list[tuple[str, str]]) -> tuple[str, str, int] | None:
+    """A long listed name with one letter garbled by OCR ("ke hoach va dau †u"): (short, canonical, length)."""
+    for short, name in shorts:
+        if len(short) >= 10:
+            m = regex.compile(rf"(?:{regex.escape(short)}){{e<=1}}(?!\w)").match(folded, pos, timeout=_TIMEOUT)
+            if m:
+                return short, name, m.end() - pos
+    return None
+
+
 _ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban)\b\s*:?\s*")
 _ENUM_SEP = regex.compile(r"\s*(?:,|;)?\s*(?:và\s+)?")
 
@@ -177,13 +187,15 @@ def _enumerations(text: str, scope: str) -> list[list[UnitMention]]:
             continue
         pos, items = m.end(), []
         while pos < len(text):
-            hit = next(((s, c) for s, c in shorts[kind] if folded.startswith(s, pos)
+            hit = next(((s, c, len(s)) for s, c in shorts[kind] if folded.startswith(s, pos)
                         and (pos + len(s) == len(text) or not text[pos + len(s)].isalnum())), None)
+            if hit is None:
+                hit = _fuzzy_short(folded, pos, shorts[kind])
             if hit is None:
                 break
             start = pos if items else m.start()
-            items.append(UnitMention(hit[1], text[start:pos + len(hit[0])], start, pos + len(hit[0])))
-            pos += len(hit[0])
+            items.append(UnitMention(hit[1], text[start:pos + hit[2]], start, pos + hit[2]))
+            pos += hit[2]
             sep = _ENUM_SEP.match(text, pos)
             if sep is None or sep.end() == pos:
                 break
