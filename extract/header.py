@@ -75,9 +75,10 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
         if m:   # "ỦY BAN NHÂN DÂN", OCR's "ỦYBANNHÂNDÂN" or "UY BAN NHAN DAN"
             text = short + text[m.end():]
             break
-    known = units.canonical(text, scope_issuer)
-    if known != text.strip(" -–;,.:"):
-        return known
+    for scope_of_name in (scope_issuer, "Sở X", "UBND huyện X", "UBND tỉnh X"):   # the registry in any scope
+        known = units.canonical(text, scope_of_name)
+        if known != text.strip(" -–;,.:"):
+            return known
     if not _is_upper(text):
         return text
     lowered = fold(text)
@@ -353,7 +354,7 @@ def find(document: Document) -> Header:
         if m:
             number = m.group("number")
             symbol = regex.sub(r"\s+", "", m.group("symbol"))
-            number = number.lstrip("0") or number if number else None
+            number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
     for line in zone:
