@@ -28,6 +28,7 @@ import regex
 
 from extract import units
 from ingest.model import Document
+from ingest.tables import column_patterns
 from ingest.textnorm import fold
 from rules import load, pattern
 
@@ -133,13 +134,6 @@ def fill_codes(codes: list[str | None], areas: list[str | None],
     return out
 
 
-@lru_cache(maxsize=1)
-def _column_words() -> dict[str, regex.Pattern]:
-    """Per column role, one pattern for its header words as whole words (folded)."""
-    return {k: regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in v) + r")(?!\w)")
-            for k, v in load("criteria")["columns"].items()}
-
-
 def _roles(row: Sequence[str | None]) -> dict[str, int]:
     """Column roles named by the cells of a header row ("STT", "Đơn vị thực hiện", "Ghi chú" …)."""
     roles: dict[str, int] = {}
@@ -148,7 +142,7 @@ def _roles(row: Sequence[str | None]) -> dict[str, int]:
         if not text or len(text.split()) > 8:
             continue
         for role in ("cooperate", "deadline", "note", "unit", "content", "code"):
-            if role not in roles and _column_words()[role].search(text):
+            if role not in roles and column_patterns()[role].search(text):
                 if role == "unit" and ("tieu chi" in text or "linh vuc" in text):
                     continue
                 roles[role] = i

@@ -75,10 +75,9 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
         if m:   # "ỦY BAN NHÂN DÂN", OCR's "ỦYBANNHÂNDÂN" or "UY BAN NHAN DAN"
             text = short + text[m.end():]
             break
-    for scope_of_name in (scope_issuer, "Sở X", "UBND huyện X", "UBND tỉnh X"):   # the registry in any scope
-        known = units.canonical(text, scope_of_name)
-        if known != text.strip(" -–;,.:"):
-            return known
+    known = units.canonical(text, scope_issuer, scopes=(units.scope_of(scope_issuer), "sở", "huyện", "tỉnh"))
+    if known != text.strip(" -–;,.:"):
+        return known
     if not _is_upper(text):
         return text
     lowered = fold(text)
@@ -104,15 +103,22 @@ def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def _best_title(lines: list[str]) -> str | None:
-    """Of the upper-case lines of a signing block, the one that reads most like a position."""
+def _closest_position(line: str) -> tuple[str | None, float]:
+    """The known position (rules/header.yaml) a title line reads most like, and how closely (0–1)."""
     from difflib import SequenceMatcher
 
-    def score(line: str) -> float:
-        letters = regex.sub(r"[^a-z ]", "", fold(line)).strip()
-        return max(SequenceMatcher(None, letters, fold(p)).ratio() for p in load("header")["positions"])
+    letters = regex.sub(r"[^a-z ]", "", fold(line)).strip()
+    best, score = None, 0.0
+    for p in load("header")["positions"]:
+        ratio = SequenceMatcher(None, letters, fold(p)).ratio()
+        if ratio > score:
+            best, score = p, ratio
+    return best, score
 
-    scored = [(score(t), i, t) for i, t in enumerate(lines)]
+
+def _best_title(lines: list[str]) -> str | None:
+    """Of the upper-case lines of a signing block, the one that reads most like a position."""
+    scored = [(_closest_position(t)[1], i, t) for i, t in enumerate(lines)]
     good = [x for x in scored if x[0] >= 0.8]
     return max(good)[2] if good else (lines[-1] if lines else None)
 
@@ -124,15 +130,8 @@ def _position(title: str, authority: str | None) -> str:
     >>> _position("CHU TỊCH", None), _position("2 GIÁM ĐỐ", "KT."), _position("PHÓ GIÁM ĐỐC", "KT.")
     ('Chủ tịch', 'Phó Giám đốc', 'Phó Giám đốc')
     """
-    from difflib import SequenceMatcher
-
     rules = load("header")
-    letters = regex.sub(r"[^a-z ]", "", fold(title)).strip()
-    best, score = None, 0.0
-    for p in rules["positions"]:
-        ratio = SequenceMatcher(None, letters, fold(p)).ratio()
-        if ratio > score:
-            best, score = p, ratio
+    best, score = _closest_position(title)
     name = best if best and score >= 0.8 else _title_case_position(title)
     if authority == "KT." and name in rules["deputies"]:
         name = rules["deputies"][name]
@@ -215,9 +214,14 @@ def _type_of_title(text: str) -> dict | None:
     return None
 
 
+def _place_date(text: str):
+    """The "<Địa danh>, ngày … tháng … năm …" match, also on text whose marks OCR lost (spans are the same)."""
+    return pattern("header", "place_date").search(text, timeout=_T) or \
+        pattern("header", "place_date_plain").search(strip_marks(text), timeout=_T)
+
+
 def _is_place_date(text: str) -> bool:
-    return bool(pattern("header", "place_date").search(text, timeout=_T)
-                or pattern("header", "place_date_plain").search(strip_marks(text), timeout=_T))
+    return _place_date(text) is not None
 
 
 def _doc_type_and_subject(zone: list[Line], symbol: str | None) -> tuple[str | None, str | None]:
@@ -359,8 +363,7 @@ def find(document: Document) -> Header:
             break
     for line in zone:
         text = _strip_quoc_hieu(line.text)
-        m = pattern("header", "place_date").search(text, timeout=_T) or \
-            pattern("header", "place_date_plain").search(strip_marks(text), timeout=_T)
+        m = _place_date(text)
         if m:
             place = title_case_place(text[m.start("place"):m.end("place")].strip())
             header = replace(header, place=place, issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))

@@ -67,18 +67,15 @@ class _Part:
 @lru_cache(maxsize=1)
 def _rules() -> dict:
     data = load("verbs")
-
-    def words(key: str) -> regex.Pattern:
-        items = sorted(data[key], key=len, reverse=True)
-        return regex.compile("|".join(regex.escape(fold(w)) for w in items))
-
+    words = units.verb_words
     return {
-        "assign": regex.compile(r"(?:^|\s)(" + words("assign_before").pattern + r")\s*:?\s*$"),
+        "assign": regex.compile(r"(?:^|\s)(" + words("assign_before") + r")\s*:?\s*$"),
         "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
-        "object": regex.compile(r"(?:^|\s)(?:" + words("object_before").pattern + r")\s*$"),
-        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:" + words("responsible_after").pattern + r")\b"),
-        "negation": regex.compile(r"^\s*(?:" + words("negation_after").pattern + r")\b"),
-        "title": regex.compile(r"(?:^|\s)(?:" + words("titles").pattern + r")(?:\s+các)?\s*$"),
+        "object": regex.compile(r"(?:^|\s)(?:" + words("object_before") + r")\s*$"),
+        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:" + words("responsible_after") + r")\b"),
+        "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
+        "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
+        "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
         "kinds": regex.compile(r"^(?:" + "|".join(regex.escape(k) for k in
                                                   sorted(data["unit_kinds"], key=len, reverse=True)) + r")\b"),
         "closing": regex.compile(data["closing"]),
@@ -130,13 +127,11 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
     out = []
     for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T):
         start = m.end()
-        title = regex.match(r"(?:(?:" + rules["title"].pattern.split("(?:", 2)[-1].split(")")[0] + r")\s+)?", fold(text[start:]))
-        start += title.end() if title else 0
+        start += rules["title_prefix"].match(fold(text[start:])).end()
         if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known):
             continue
         if not rules["kinds"].match(text[start:]) or not text[start:start + 1].isupper():
             continue
-        stop = regex.search(r"[,.;:(]|\s(?=\S)", text[start:start + 120])
         end = start
         window = text[start:start + 120]
         level = regex.search(r"(?i)\s(?:tỉnh|huyện|thành phố|thị xã|quận|xã|phường)(?=[\s,.;:]|$)", window)
@@ -151,7 +146,7 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
                 break
             end = start + w.end()
         name = text[start:end]
-        if stop and len(name.split()) >= 2:
+        if len(name.split()) >= 2:
             out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
     return out
 

@@ -12,6 +12,7 @@ also works on OCR text that lost its diacritics.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -208,16 +209,20 @@ def _enumerations(text: str, scope: str) -> list[list[UnitMention]]:
 _LONGER_NAME = regex.compile(r"\s+(?:và|-|–)\s+(\p{Lu}\p{Ll}*(?:\s+\p{Ll}+){0,3})(?=[\s,.;:()]|$)")
 
 
+@lru_cache(maxsize=None)
+def verb_words(key: str) -> str:
+    """A regex alternation of the folded words of one list of rules/verbs.yaml, longest first."""
+    return "|".join(regex.escape(w) for w in sorted((fold(w) for w in load("verbs")[key]), key=len, reverse=True))
+
+
 @lru_cache(maxsize=1)
 def _titles() -> regex.Pattern:
-    words = sorted((fold(w) for w in load("verbs")["titles"]), key=len, reverse=True)
-    return regex.compile(r"(?:" + "|".join(regex.escape(w) for w in words) + r")\b")
+    return regex.compile(r"(?:" + verb_words("titles") + r")\b")
 
 
 @lru_cache(maxsize=1)
 def _task_verbs() -> regex.Pattern:
-    words = sorted((fold(w) for w in load("verbs")["responsible_after"]), key=len, reverse=True)
-    return regex.compile(r"\s(?:" + "|".join(regex.escape(w) for w in words) + r")\b")
+    return regex.compile(r"\s(?:" + verb_words("responsible_after") + r")\b")
 _UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường)\b")
 
 
@@ -251,23 +256,32 @@ def find(text: str, issuer: str | None = None) -> list[UnitMention]:
     return mentions
 
 
-def canonical(name: str, issuer: str | None = None) -> str:
-    """The registry's name for a unit as written, or the text itself, tidied, when unknown.
-
-    >>> canonical("KHTCTH", "Sở Công Thương"), canonical("SỞ CÔNG THƯƠNG"), canonical("SởNộivụ")
-    ('Phòng Kế hoạch - Tài chính - Tổng hợp', 'Sở Công Thương', 'Sở Nội vụ')
-    """
-    name = regex.sub(r"\s+", " ", name).strip(" -–;,.:")
-    scope = scope_of(issuer)
-    key = fold(name)
+def _lookup(key: str, scope: str, glued: bool) -> Unit | None:
+    """The registry unit whose name or alias folds to `key` (scoped entries outrank `any`)."""
     best = None
     for unit in units_for_scope(scope):
         for n in (unit.name, *unit.aliases):
-            if any(fold(x) == key for x in _expand(n)) and (best is None or unit.scope == scope):
+            if any((fold(x).replace(" ", "") if glued else fold(x)) == key for x in _expand(n)) \
+                    and (best is None or unit.scope == scope):
                 best = unit
-    if best is None and " " not in name.strip() and len(key) > 5:   # OCR glued the syllables: "SởNộivụ"
-        for unit in units_for_scope(scope):
-            for n in (unit.name, *unit.aliases):
-                if any(fold(x).replace(" ", "") == key for x in _expand(n)) and (best is None or unit.scope == scope):
-                    best = unit
-    return _localise(best.name, issuer) if best else name
+    return best
+
+
+def canonical(name: str, issuer: str | None = None, *, scopes: Sequence[str] | None = None) -> str:
+    """The registry's name for a unit as written, or the text itself, tidied, when unknown.
+
+    The name is looked up in the issuer's scope, or in each of `scopes` in turn.
+
+    >>> canonical("KHTCTH", "Sở Công Thương"), canonical("SỞ CÔNG THƯƠNG"), canonical("SởNộivụ")
+    ('Phòng Kế hoạch - Tài chính - Tổng hợp', 'Sở Công Thương', 'Sở Nội vụ')
+    >>> canonical("PHÒNG NỘI VỤ", scopes=("any", "sở", "huyện"))
+    'Phòng Nội vụ'
+    """
+    name = regex.sub(r"\s+", " ", name).strip(" -–;,.:")
+    key = fold(name)
+    glued = " " not in name and len(key) > 5          # OCR glued the syllables: "SởNộivụ"
+    for scope in scopes or (scope_of(issuer),):
+        best = _lookup(key, scope, False) or (_lookup(key, scope, True) if glued else None)
+        if best:
+            return _localise(best.name, issuer)
+    return name

@@ -36,6 +36,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytesseract
+import regex
 from PIL import Image, ImageChops
 
 from ingest.errors import OcrFailed, TesseractMissing
@@ -292,8 +293,6 @@ def correct_abbreviation(text: str) -> str:
     >>> correct_abbreviation("ĐIXHH"), correct_abbreviation("CCHC"), correct_abbreviation("Đơn")
     ('ĐTXHH', 'CCHC', 'Đơn')
     """
-    import regex
-
     core = text.strip(".,;:()")
     if len(core) < 4 or not core.isupper() or core in _abbreviations():
         return text

@@ -251,13 +251,12 @@ def read_pdf(
 
 def _is_header_row(row: tuple) -> bool:
     """A table row naming columns ("STT", "Đơn vị thực hiện", "Ghi chú"; rules/criteria.yaml), no numbers."""
+    from ingest.tables import column_patterns
     from ingest.textnorm import fold
-    from rules import load
 
-    words = [w for ws in load("criteria")["columns"].values() for w in ws if len(w) > 2]
     cells = [fold(c or "") for c in row]
     return not any(ch.isdigit() for c in cells for ch in c) and \
-        sum(any(regex.search(rf"(?<!\w){regex.escape(w)}(?!\w)", c) for w in words) for c in cells) >= 1
+        any(p.search(c) for c in cells for p in column_patterns(3).values())
 
 
 def _drop_repeated_headers(pages: list[Page]) -> list[Page]:
