@@ -2,17 +2,15 @@
 references of the five corpus texts, and junk input."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 
 from extract import citations, header
 from extract.model import Header
+from tests.texts import corpus_case
 from tests.texts import document as one_page
 from rules import load
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RULES = load("citations")
 FIELDS = ("reference", "doc_type", "date", "issuer")
 
@@ -59,9 +57,6 @@ def test_reference_cut_with_nothing_to_complete_it_is_dropped():
 
 @pytest.mark.parametrize("number", ["000", "001", "002", "003", "004"])
 def test_corpus_text_gives_the_gold_references(number):
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
-    document = one_page((CORPUS / f"{number}.txt").read_text(encoding="utf-8"))
-    gold = json.loads((CORPUS / f"{number}.gold.json").read_text(encoding="utf-8"))
+    document, gold = corpus_case(number)
     found = citations.find(document, header.find(document))
     assert sorted(c.reference for c in found) == sorted(r["reference"] for r in gold["references"])

@@ -2,17 +2,15 @@
 point losses of the five corpus texts, and junk input."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 
 from extract import header, points
 from extract.model import Header
+from tests.texts import corpus_case
 from tests.texts import document as one_page
 from rules import load
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RULES = load("points")
 FIELDS = ("code", "title", "achieved", "max_points", "lost", "reason", "year")
 
@@ -54,10 +52,7 @@ def test_year_is_that_of_the_lost_points_not_of_the_next_plan():
 
 @pytest.mark.parametrize("number", ["000", "001", "002", "003", "004"])
 def test_corpus_text_gives_the_gold_point_losses(number):
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
-    document = one_page((CORPUS / f"{number}.txt").read_text(encoding="utf-8"))
-    gold = json.loads((CORPUS / f"{number}.gold.json").read_text(encoding="utf-8"))
+    document, gold = corpus_case(number)
     found = points.find(document, header.find(document))
     assert [(p.code, p.achieved, p.max_points, p.lost) for p in found] == \
         [(g["code"], g["achieved"], g["max"], g["lost"]) for g in gold.get("point_losses", [])]

@@ -2,17 +2,15 @@
 index scores of the five corpus texts, and junk input."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 
 from extract import header, scores
 from extract.model import Header
+from tests.texts import corpus_case
 from tests.texts import document as one_page
 from rules import load
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RULES = load("scores")
 FIELDS = ("subject", "year", "score", "max_score", "lost", "rank", "of_total")
 
@@ -54,10 +52,7 @@ def test_span_runs_from_the_subject_to_the_rank():
 
 @pytest.mark.parametrize("number", ["000", "001", "002", "003", "004"])
 def test_corpus_text_gives_the_gold_index_scores(number):
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
-    document = one_page((CORPUS / f"{number}.txt").read_text(encoding="utf-8"))
-    gold = json.loads((CORPUS / f"{number}.gold.json").read_text(encoding="utf-8"))
+    document, gold = corpus_case(number)
     found = scores.find(document, header.find(document))
     assert [(s.subject, s.year, s.score, s.rank, s.of_total) for s in found] == \
         [(g["subject"], g["year"], g["score"], g["rank"], g["of"]) for g in gold.get("index_scores", [])]
