@@ -3,18 +3,21 @@
 Four measurements, each with its methods run round-robin in the same loop (the order
 rotates every round) so they share the machine's noise; the figure is the median:
 
-  scan       congvan OCR (ingest.ocr.ocr_pages, all cores, no cache, one call per file
-             as read_pdf does) vs the bare tesseract CLI on pre-rendered pages (same dpi,
-             psm and core count) vs `ocrmypdf --sidecar` + pdftotext, per file.
-  digital    text layer + table pass (what read_pdf does for text pages) and full
-             read_pdf (with signatures) vs `pdftotext` (one process per document).
-  re-ingest  pipeline.ingest of one scan into a fresh db, then of the same bytes under a
-             new name into another fresh db sharing the OCR cache: speed-up = first / second.
+  scan       congvan reading the scans (ingest.reader.read_pdfs, as pipeline.ingest does:
+             all files at once on all cores, no cache) vs the bare tesseract CLI on
+             pre-rendered pages (same dpi, psm and core count) vs `ocrmypdf --sidecar` +
+             pdftotext, per file.
+  digital    congvan reading the digital files (read_pdfs: text layer, tables, signatures,
+             all cores) and in one process (read_pdf one file after another) vs
+             `pdftotext` (one process per document, one after another).
+  re-ingest  pipeline.ingest of one scan, then of the same file renamed: into the same
+             database (reingest_speedup) and into a fresh database that shares only the
+             OCR cache (reingest_fresh_db_speedup); speed-up = first / again.
   memory     peak RSS of this process plus the largest child (getrusage maxrss).
 
 The output ends with key=value lines (a ratio above 1 means congvan is faster):
 scan_pages_per_s, scan_vs_tesseract, scan_vs_ocrmypdf, digital_pages_per_s,
-digital_vs_pdftotext, reingest_speedup, peak_rss_mb.
+digital_vs_pdftotext, reingest_speedup, reingest_fresh_db_speedup, peak_rss_mb.
 
 Usage (`make bench` runs the first line; ~5-8 minutes on 2 cores):
     .venv/bin/python bench/bench.py --corpus ../shared/corpus
@@ -41,12 +44,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import pypdfium2 as pdfium
+import sqlite_utils
 
 from congvan import pipeline
 from ingest import ocr
 from ingest.pdf import read_pdf, read_text_layer
-
-# the text layer with and without read_pdf's table pass (pdfplumber on ruled pages)
+from ingest.reader import read_pdfs
 
 OCRMYPDF = REPO / ".venv" / "bin" / "ocrmypdf"  # from the [test] extra, which `make install` installs
 if not OCRMYPDF.exists():
@@ -133,14 +136,11 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
     settings = ocr.DEFAULT_SETTINGS
     pages = {path: page_count(path) for path in scans}
     images = render_floor_images(scans, settings.dpi, work)
-    calls: list[int] = []
 
     def congvan() -> None:
-        before = ocr.tesseract_calls()
-        for path, count in pages.items():
-            results = ocr.ocr_pages(path, list(range(count)), workers=workers, cache_dir=None)
-            assert len(results) == count
-        calls.append(ocr.tesseract_calls() - before)
+        documents = list(read_pdfs(list(pages), workers=workers, cache_dir=None))
+        assert [len(d.pages) for d in documents] == list(pages.values())
+        assert all(d.status == "ok" and d.text_source == "ocr" for d in documents)
 
     def tesseract_floor() -> None:
         def one(image: Path) -> None:
@@ -156,7 +156,7 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
                        "--sidecar", str(sidecar), str(path), str(out_pdf)])
             run_quiet(["pdftotext", "-enc", "UTF-8", str(out_pdf), str(work / f"{path.stem}.pdftotext.txt")])
 
-    methods = {"congvan ocr_pages": congvan, "tesseract CLI (floor)": tesseract_floor,
+    methods = {"congvan read_pdfs": congvan, "tesseract CLI (floor)": tesseract_floor,
                "ocrmypdf + pdftotext": ocrmypdf_route}
     if not OCRMYPDF.exists():  # reported as scan_vs_ocrmypdf=nan
         del methods["ocrmypdf + pdftotext"]
@@ -164,34 +164,33 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
     first = next(iter(pages))
     ocr.ocr_pages(first, [0], workers=1)
     run_quiet(["tesseract", str(images[0]), "stdout", "-l", "vie", "--psm", str(settings.psm)])
-    timings = round_robin(methods, rounds, warmup=False)
-    timings.notes["congvan ocr_pages"] = f"tesseract calls per round {calls[0]} for {sum(pages.values())} pages"
-    return timings, sum(pages.values())
+    return round_robin(methods, rounds, warmup=False), sum(pages.values())
 
 
 # ------------------------------------------------------------------------------------- digital
 
 
-def bench_digital(files: list[Path], trust: list[Path], rounds: int, work: Path) -> tuple[Timings, int]:
-    def text_layer_and_tables() -> None:
+def bench_digital(files: list[Path], trust: list[Path], rounds: int, workers: int, work: Path
+                  ) -> tuple[Timings, int]:
+    def all_cores() -> None:
+        documents = list(read_pdfs(files, workers=workers, trust_roots=trust, cache_dir=work / "unused-cache"))
+        assert all(d.status == "ok" and d.text_source == "text" for d in documents)
+
+    def one_process() -> None:
         for path in files:
-            read_text_layer(path, tables=True)
+            document = read_pdf(path, trust_roots=trust, cache_dir=work / "unused-cache")
+            assert document.status == "ok", document.error
 
     def text_layer_only() -> None:
         for path in files:
             read_text_layer(path, tables=False)
 
-    def full_read_pdf() -> None:
-        for path in files:
-            document = read_pdf(path, trust_roots=trust, cache_dir=work / "unused-cache")
-            assert document.status == "ok", document.error
-
     def pdftotext() -> None:
         for path in files:
             run_quiet(["pdftotext", "-enc", "UTF-8", str(path), "-"])
 
-    methods = {"congvan text layer + tables": text_layer_and_tables, "congvan text layer only": text_layer_only,
-               "congvan read_pdf (full)": full_read_pdf, "pdftotext (1 process/doc)": pdftotext}
+    methods = {"congvan read_pdfs (all cores)": all_cores, "congvan read_pdf (1 process)": one_process,
+               "congvan text layer only (1 p.)": text_layer_only, "pdftotext (1 process/doc)": pdftotext}
     return round_robin(methods, rounds, warmup=True), sum(page_count(p) for p in files)
 
 
@@ -199,7 +198,9 @@ def bench_digital(files: list[Path], trust: list[Path], rounds: int, work: Path)
 
 
 def bench_reingest(scan: Path, trust: list[Path], workers: int, rounds: int, work: Path) -> Timings:
-    """First ingest (OCR) and second ingest (same bytes, new name, fresh db, warm OCR cache)."""
+    """First ingest (OCR), then the same bytes under a new name: in the same database (what a
+    user does: rename or copy the file, ingest again) and in a fresh database that shares only
+    the OCR cache (a rebuilt database: no OCR, but reading, extraction and writing again)."""
     timings = Timings()
     warm = work / "reingest-warm"  # untimed: first-use imports (extract rules, pyHanko) and schema code
     warm.mkdir()
@@ -207,21 +208,28 @@ def bench_reingest(scan: Path, trust: list[Path], workers: int, rounds: int, wor
     pipeline.ingest(warm, work / "reingest-warm.db", workers=workers, trust_roots=trust)
     for r in range(rounds):
         base = work / f"reingest-{r}"
-        cache = base / "ocr-cache"
-        first_corpus, second_corpus = base / "corpus1", base / "corpus2"
-        first_corpus.mkdir(parents=True)
-        second_corpus.mkdir()
-        shutil.copy(scan, first_corpus / scan.name)
-        shutil.copy(scan, second_corpus / f"renamed-{scan.name}")
-        for label, corpus, db in (("first ingest (OCR)", first_corpus, base / "first.db"),
-                                  ("second ingest (cache)", second_corpus, base / "second.db")):
+        cache, corpus = base / "ocr-cache", base / "corpus"
+        corpus.mkdir(parents=True)
+        shutil.copy(scan, corpus / scan.name)
+
+        def rename() -> Path:
+            (corpus / scan.name).rename(corpus / f"renamed-{scan.name}")
+            return base / "congvan.db"
+
+        steps = (("first ingest (OCR)", lambda: base / "congvan.db", "ok"),
+                 ("renamed, same database", rename, "skipped"),
+                 ("renamed, fresh database", lambda: base / "fresh.db", "ok"))
+        for label, prepare, expected in steps:
+            db = prepare()
             calls, start = ocr.tesseract_calls(), time.perf_counter()
             summary = pipeline.ingest(corpus, db, workers=workers, cache_dir=cache, trust_roots=trust)
             elapsed = time.perf_counter() - start
             statuses = [f.status for f in summary.files]
-            assert statuses == ["ok"], f"{label}: {[(f.path, f.status, f.error) for f in summary.files]}"
+            assert statuses == [expected], f"{label}: {[(f.path, f.status, f.error) for f in summary.files]}"
             timings.seconds.setdefault(label, []).append(elapsed)
             timings.notes[label] = f"tesseract calls {ocr.tesseract_calls() - calls}"
+        paths = [row["path"] for row in sqlite_utils.Database(base / "congvan.db").query("select path from documents")]
+        assert paths == [f"renamed-{scan.name}"], paths   # the renamed file's row now has the new name
     return timings
 
 
@@ -289,36 +297,37 @@ def main() -> int:
             (work / "scan").mkdir()
             scan, scan_pages = bench_scan(scans, args.workers, args.rounds, work / "scan")
             names = ", ".join(p.name for p in scans)
-            print_table(f"SCANNED PAGES: {scan_pages} pages of {names}; {args.workers} parallel tesseracts each",
-                        scan, scan_pages, "congvan ocr_pages")
-            cong, floor = "congvan ocr_pages", "tesseract CLI (floor)"
+            print_table(f"SCANNED PAGES: {scan_pages} pages of {names}; {args.workers} workers each",
+                        scan, scan_pages, "congvan read_pdfs")
+            cong, floor = "congvan read_pdfs", "tesseract CLI (floor)"
             own = statistics.median(scan.cpu_self[cong]) / scan_pages
             kids = statistics.median(scan.cpu_children[cong]) / scan_pages
             floor_cpu = statistics.median(scan.cpu_children[floor]) / scan_pages
-            print(f"  CPU per page: congvan {own + kids:.2f} s (Python {own:.2f} + tesseract {kids:.2f}), "
+            print(f"  CPU per page: congvan {own + kids:.2f} s (this process {own:.2f} + workers and their tesseracts {kids:.2f}), "
                   f"floor {floor_cpu:.2f} s; CPU-only ratio {floor_cpu / (own + kids):.2f} "
                   "(what scan_vs_tesseract would be with no idle core)")
-            keys["scan_pages_per_s"] = f"{scan_pages / scan.median('congvan ocr_pages'):.3f}"
-            keys["scan_vs_tesseract"] = f"{scan.ratio('tesseract CLI (floor)', 'congvan ocr_pages'):.3f}"
+            keys["scan_pages_per_s"] = f"{scan_pages / scan.median(cong):.3f}"
+            keys["scan_vs_tesseract"] = f"{scan.ratio(floor, cong):.3f}"
             if "ocrmypdf + pdftotext" in scan.seconds:
-                keys["scan_vs_ocrmypdf"] = f"{scan.ratio('ocrmypdf + pdftotext', 'congvan ocr_pages'):.3f}"
+                keys["scan_vs_ocrmypdf"] = f"{scan.ratio('ocrmypdf + pdftotext', cong):.3f}"
             else:
                 print(f"  ocrmypdf not found ({OCRMYPDF}): run `make install` (it is in the [test] extra)")
 
         (work / "digital").mkdir()
-        dig, dig_pages = bench_digital(digital, trust, args.digital_rounds, work / "digital")
-        print_table(f"DIGITAL PAGES: {dig_pages} pages of {len(digital)} *-digital.pdf; congvan in ONE process "
-                    "(the pipeline reads files one after another)", dig, dig_pages, "congvan text layer + tables")
-        keys["digital_pages_per_s"] = f"{dig_pages / dig.median('congvan text layer + tables'):.3f}"
-        keys["digital_vs_pdftotext"] = f"{dig.ratio('pdftotext (1 process/doc)', 'congvan text layer + tables'):.3f}"
+        dig, dig_pages = bench_digital(digital, trust, args.digital_rounds, args.workers, work / "digital")
+        print_table(f"DIGITAL PAGES: {dig_pages} pages of {len(digital)} *-digital.pdf; text layer, tables, "
+                    f"signatures; {args.workers} workers", dig, dig_pages, "congvan read_pdfs (all cores)")
+        keys["digital_pages_per_s"] = f"{dig_pages / dig.median('congvan read_pdfs (all cores)'):.3f}"
+        keys["digital_vs_pdftotext"] = f"{dig.ratio('pdftotext (1 process/doc)', 'congvan read_pdfs (all cores)'):.3f}"
 
         reingest = bench_reingest(corpus / args.reingest_file, trust, args.workers, args.rounds, work)
         print_table(f"RE-INGEST: {args.reingest_file} ({page_count(corpus / args.reingest_file)} pages), "
-                    "pipeline.ingest, fresh db each time, shared OCR cache", reingest, None, None)
-        speedups = [a / b for a, b in zip(reingest.seconds["first ingest (OCR)"],
-                                          reingest.seconds["second ingest (cache)"])]
-        print(f"  speed-up first/second per round: {', '.join(f'{s:.1f}' for s in speedups)}")
-        keys["reingest_speedup"] = f"{statistics.median(speedups):.2f}"
+                    "pipeline.ingest with an OCR cache", reingest, None, None)
+        for label, key in (("renamed, same database", "reingest_speedup"),
+                           ("renamed, fresh database", "reingest_fresh_db_speedup")):
+            speedups = [a / b for a, b in zip(reingest.seconds["first ingest (OCR)"], reingest.seconds[label])]
+            print(f"  speed-up first / {label}, per round: {', '.join(f'{s:.1f}' for s in speedups)}")
+            keys[key] = f"{statistics.median(speedups):.2f}"
 
     own, kids = peak_rss_mb()
     print(f"\nPEAK RSS: this process {own:.0f} MB, largest child {kids:.0f} MB")
@@ -332,7 +341,7 @@ def main() -> int:
               if k in keys and (float(keys[k]) < v or (k == "scan_vs_ocrmypdf" and float(keys[k]) <= v))]
     print(f"targets missed: {'; '.join(missed) if missed else 'none'}\n")
     for name in ("scan_pages_per_s", "scan_vs_tesseract", "scan_vs_ocrmypdf", "digital_pages_per_s",
-                 "digital_vs_pdftotext", "reingest_speedup", "peak_rss_mb"):
+                 "digital_vs_pdftotext", "reingest_speedup", "reingest_fresh_db_speedup", "peak_rss_mb"):
         print(f"{name}={keys.get(name, 'nan')}")
     return 0
 

@@ -21,6 +21,7 @@ from extract.model import Facts
 from extract.units import registry
 from ingest.model import Document, Page
 from ingest.pdf import read_pdf, sha256_file
+from ingest.reader import read_pdfs
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +67,31 @@ def _safe_extract(document: Document) -> Facts | None:
 def ingest_file(db, path: Path, corpus: Path, *, ocr=None, workers: int | None = None,
                 trust_roots=(), cache_dir: Path | None = None, force: bool = False) -> FileResult:
     """Ingests one file unless a file with the same bytes is already in the database."""
-    name = str(path.relative_to(corpus))
     digest = sha256_file(path)
-    seen = load.known(db, digest)
-    if seen and not force and seen["status"] == "ok":
-        if seen["path"] != name and not (corpus / seen["path"]).exists():
-            db["documents"].update(digest, {"path": name})   # renamed: same bytes, new name
-        return FileResult(name, "skipped")
+    skipped = _skip(db, path, corpus, digest, force)
+    if skipped:
+        return skipped
     document = read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
                         relative_to=corpus, sha256=digest)
+    return _store(db, document)
+
+
+def _skip(db, path: Path, corpus: Path, digest: str, force: bool) -> FileResult | None:
+    """A skipped result when a file with these bytes was ingested before (renamed: the new path is kept)."""
+    name = str(path.relative_to(corpus))
+    seen = load.known(db, digest)
+    if not seen or force or seen["status"] != "ok":
+        return None
+    if seen["path"] != name and not (corpus / seen["path"]).exists():
+        db["documents"].update(digest, {"path": name})   # renamed: same bytes, new name
+    return FileResult(name, "skipped")
+
+
+def _store(db, document: Document) -> FileResult:
+    """Extracts the facts of a read document and writes both in one transaction."""
     facts = _safe_extract(document)
     load.save(db, document, facts)
-    return FileResult(name, "ok" if document.status == "ok" else "failed", document.text_source,
+    return FileResult(document.path, "ok" if document.status == "ok" else "failed", document.text_source,
                       len(document.pages), document.error)
 
 
@@ -85,7 +99,11 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
            trust_roots=(), cache_dir: Path | None = None, force: bool = False,
            progress: Callable[[FileResult], None] | None = None,
            on_start: Callable[[int], None] | None = None) -> RunSummary:
-    """Ingests every PDF of `corpus` into the database at `db_path`."""
+    """Ingests every PDF of `corpus` into the database at `db_path`.
+
+    Files are read several at a time (`ingest.reader.read_pdfs`, one process per core);
+    facts are extracted and written here, one file after another, in path order.
+    """
     corpus, db_path = Path(corpus), Path(db_path)
     if ocr is None:
         from ingest.ocr import check_tesseract
@@ -95,12 +113,25 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
     load.save_units(db, registry())
     summary = RunSummary()
     cache_dir = cache_dir or default_cache_dir(db_path)
+    workers = workers or os.cpu_count() or 1
     paths = find_pdfs(corpus)
     if on_start:
         on_start(len(paths))
+    digests = {path: sha256_file(path) for path in paths}
+    skipped = {path: _skip(db, path, corpus, digests[path], force) for path in paths}
+    first = {}
+    for path in paths:  # two copies of one file in the corpus: the first is read, as if one after the other
+        if first.setdefault(digests[path], path) != path:
+            skipped[path] = FileResult(str(path.relative_to(corpus)), "skipped")
+    wanted = [path for path in paths if skipped[path] is None]
+    if ocr is None:
+        documents = read_pdfs(wanted, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
+                              relative_to=corpus, sha256s=digests)
+    else:  # an injected OCR function (tests) runs in this process
+        documents = (read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
+                              relative_to=corpus, sha256=digests[path]) for path in wanted)
     for path in paths:
-        result = ingest_file(db, path, corpus, ocr=ocr, workers=workers or os.cpu_count(),
-                             trust_roots=trust_roots, cache_dir=cache_dir, force=force)
+        result = skipped[path] or _store(db, next(documents))
         summary.files.append(result)
         if progress:
             progress(result)

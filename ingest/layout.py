@@ -24,10 +24,12 @@ Kính gửi: các phòng chuyên môn thuộc Sở.
 """
 from __future__ import annotations
 
+import math
 import statistics
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import insort
+from dataclasses import dataclass, field
 
 from ingest.model import Word
 
@@ -43,6 +45,16 @@ class _Line:
     words: list[Word]
     top: float
     bottom: float
+    tops: list[float] = field(default_factory=list)      # sorted, for the running median
+    bottoms: list[float] = field(default_factory=list)
+    free: dict[float, list[tuple[float, float]]] = field(default_factory=dict)  # by min_gap
+
+    def add(self, word: Word) -> None:
+        """Takes a word; the line's band is the median box, so tall diacritics don't widen it."""
+        self.words.append(word)
+        insort(self.tops, word.top)
+        insort(self.bottoms, word.bottom)
+        self.top, self.bottom = _median(self.tops), _median(self.bottoms)
 
     @property
     def height(self) -> float:
@@ -68,16 +80,19 @@ def _group(words: Sequence[Word]) -> list[_Line]:
             if ratio >= 0.5 and ratio > best_overlap:
                 best, best_overlap = line, ratio
         if best is None:
-            lines.append(_Line([word], word.top, word.bottom))
+            lines.append(_Line([word], word.top, word.bottom, [word.top], [word.bottom]))
         else:
-            best.words.append(word)
-            # keep the line's band from growing with tall diacritics: median box
-            best.top = statistics.median(w.top for w in best.words)
-            best.bottom = statistics.median(w.bottom for w in best.words)
+            best.add(word)
     for line in lines:
         line.words.sort(key=lambda w: w.x0)
     lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
     return lines
+
+
+def _median(values: list[float]) -> float:
+    """Median of a sorted list (as `statistics.median`)."""
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -90,10 +105,44 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return merged
 
 
+def _free(line: _Line, min_gap: float) -> list[tuple[float, float]]:
+    """The x-ranges of one line without words, at least `min_gap` wide (the two open ends included)."""
+    if min_gap not in line.free:
+        merged = _merge(line.spans())
+        line.free[min_gap] = [(-math.inf, merged[0][0])] + [
+            (a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= min_gap
+        ] + [(merged[-1][1], math.inf)]
+    return line.free[min_gap]
+
+
+def _intersect(free: list[tuple[float, float]], other: list[tuple[float, float]], min_gap: float
+               ) -> list[tuple[float, float]]:
+    """The ranges free in both lists, at least `min_gap` wide (both lists sorted, disjoint)."""
+    both, i, j = [], 0, 0
+    while i < len(free) and j < len(other):
+        start, end = max(free[i][0], other[j][0]), min(free[i][1], other[j][1])
+        if end - start >= min_gap:
+            both.append((start, end))
+        if free[i][1] < other[j][1]:
+            i += 1
+        else:
+            j += 1
+    return both
+
+
+def _bounded(free: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return [(a, b) for a, b in free if a != -math.inf and b != math.inf]
+
+
 def _channels(lines: list[_Line], min_gap: float) -> list[tuple[float, float]]:
-    """x-ranges free of words in all `lines`, at least `min_gap` wide, with words on both sides."""
-    merged = _merge([span for line in lines for span in line.spans()])
-    return [(a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= min_gap]
+    """x-ranges free of words in all `lines`, at least `min_gap` wide, with words on both sides.
+
+    The intersection of every line's free ranges (each line's are worked out once).
+    """
+    free = _free(lines[0], min_gap)
+    for line in lines[1:]:
+        free = _intersect(free, _free(line, min_gap), min_gap)
+    return _bounded(free)
 
 
 def _is_page_number(line: _Line, page_width: float) -> bool:
@@ -134,11 +183,13 @@ def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], l
     typical = statistics.median(ln.height for ln in lines)
     runs: list[tuple[list[_Line], list[tuple[float, float]]]] = []
     i = 0
+    gap = CHANNEL_GAP * page_width
     while i < len(lines):
-        end = i
+        end, free = i, _free(lines[i], gap)
         while end + 1 < len(lines):
             leap = lines[end + 1].top - lines[end].bottom
-            if leap > MAX_REGION_LEAP * typical or not _channels(lines[i : end + 2], CHANNEL_GAP * page_width):
+            free = _intersect(free, _free(lines[end + 1], gap), gap)  # the channels of lines[i : end + 2]
+            if leap > MAX_REGION_LEAP * typical or not _bounded(free):
                 break
             end += 1
         channels = _confirmed(lines[i : end + 1], page_width)

@@ -196,7 +196,7 @@ def _row(name: str, identity: dict | None, signed_at: datetime | None, page: int
          intact: bool = False, covers_whole_document: bool = False, trusted: bool = False) -> Signature:
     who = identity or {}
     return Signature(
-        field_name=name,
+        field_name=str(name),  # pyHanko's TextStringObject keeps its reader (and open file) alive
         signer_name=who.get("signer_name"),
         signer_email=who.get("signer_email"),
         organization=who.get("organization"),

@@ -7,10 +7,14 @@ This is the layout of pdfplumber's ``Table.extract()``. Cell text is NFC, stripp
 the lines of a cell are joined with one space (``"Văn phòng\\nSở"`` → ``"Văn phòng Sở"``),
 which is also how ``NNN.txt`` writes a cell of several lines.
 
-Digital pages go through pdfplumber's own table finder. Scanned pages go through the
-same algorithm fed with ruling lines found in the image: dark runs much longer than a
-glyph, after the page is deskewed by the angle those runs show. OCR words are put in
-the cell that holds their centre.
+Both kinds of page go through pdfplumber's table algorithm (merge the ruling edges,
+intersect them, cells, tables). On a digital page the edges are the line segments of its
+path objects, read with pypdfium2 (`ingest.pdf.ruling_edges`): the same cells as
+pdfplumber's own ``extract_tables()`` at a tenth of the time, since pdfminer does not
+parse the page again (tests/test_tables.py checks they agree). On a scanned page they
+are ruling lines found in the image: dark runs much longer than a glyph, after the page
+is deskewed by the angle those runs show. Words are put in the cell that holds their
+centre.
 
 Example (page 1 of 004-digital.pdf, row 3 and the first covered row):
     ("1.1", "Kế hoạch CCHC hàng năm", "Văn phòng Sở", "")
@@ -65,8 +69,24 @@ def column_patterns(min_length: int = 0) -> dict[str, re.Pattern]:
             if any(len(w) >= min_length for w in words)}
 
 
+def tables_from_edges(edges: list[dict[str, float]], words: Sequence[Word]) -> tuple[Table, ...]:
+    """Tables of a digital page from its ruling `edges` (pdfplumber edge dicts, points) and its
+    positioned `words`, with pdfplumber's default settings (snap, join, intersect 3 pt; edges
+    at least 3 pt)."""
+    if len(edges) < 4:
+        return ()
+    edges = merge_edges(edges, _SNAP, _SNAP, _JOIN, _JOIN)
+    edges = [e for e in edges if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= 3]
+    cells = intersections_to_cells(edges_to_intersections(edges, _INTERSECT, _INTERSECT))
+    if not cells:
+        return ()
+    placed = [((w.x0 + w.x1) / 2, (w.top + w.bottom) / 2, w.bottom - w.top, w) for w in words]
+    return tuple(_fill(group, placed) for group in cells_to_tables(cells))
+
+
 def tables_from_pdfplumber(page: Any) -> tuple[Table, ...]:
-    """Tables of a digital page via ``page.extract_tables()``, cells cleaned as the module says.
+    """Tables of a digital page via pdfplumber's own ``page.extract_tables()``, cells cleaned as the
+    module says: the reference `tables_from_edges` is tested against.
 
     ``"\\ufffe"`` (how some PDFs map the hyphen) becomes ``"-"``; ``None`` stays ``None``.
     """
@@ -298,7 +318,9 @@ def _fill(cells: list[Bbox], placed: list[tuple[float, float, float, Word]]) -> 
     table = _PlumberTable(None, cells)  # only .rows is used, which needs no page
     rows = []
     for row in table.rows:
-        rows.append(tuple(None if cell is None else _cell_text(cell, placed) for cell in row.cells))
+        x0, top, x1, bottom = row.bbox
+        in_row = [p for p in placed if top <= p[1] < bottom and x0 <= p[0] < x1]
+        rows.append(tuple(None if cell is None else _cell_text(cell, in_row) for cell in row.cells))
     return tuple(rows)
 
 

@@ -206,3 +206,65 @@ def test_running_text_scan_page_has_no_table() -> None:
 @needs_corpus
 def test_table_scan_pages_are_detected(scan_004_p1) -> None:
     assert (has_ruled_table(scan_004_p1), has_ruled_table(_render("001-scan.pdf", 2))) == (True, True)
+
+
+def _pdfplumber_tables(path: Path) -> list[tuple]:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return [tables_from_pdfplumber(page) for page in pdf.pages]
+
+
+def _text_layer_tables(path: Path) -> list[tuple]:
+    from ingest.pdf import read_text_layer
+
+    return [page.tables for page in read_text_layer(path)]
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.pdf")) + sorted(CORPUS.glob("*-digital.pdf"))
+                         + sorted(CORPUS.glob("*-signed.pdf")), ids=lambda p: p.name)
+def test_text_layer_tables_are_the_tables_pdfplumber_finds(path: Path) -> None:
+    from ingest.pdf import read_text_layer
+
+    pages = read_text_layer(path)
+    expected = _pdfplumber_tables(path)
+    assert [p.tables if p.source == "text" else () for p in pages] == [
+        t if p.source == "text" else () for p, t in zip(pages, expected)]
+
+
+def test_tables_drawn_as_rectangles_inside_a_form_object(tmp_path: Path) -> None:
+    """Cells drawn with `re` (closed sub-paths) inside a scaled, moved form XObject."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font = next((f for f in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                             "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf") if Path(f).exists()), None)
+    if font is None:
+        pytest.skip("no TrueType font with Vietnamese letters")
+    pdfmetrics.registerFont(TTFont("Body", font))
+    path = tmp_path / "rects.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont("Body", 11)
+    c.drawString(72, 780, "Phụ lục: bảng phân công nhiệm vụ cải cách hành chính năm 2021 của các phòng thuộc Sở")
+    c.beginForm("grid")
+    for row in range(3):
+        for col, width in enumerate((60, 200)):
+            c.rect(20 + sum((60, 200)[:col]), 200 - 30 * row, width, 30)
+    c.endForm()
+    c.saveState()
+    c.translate(52, 400)
+    c.scale(1.2, 1.2)
+    c.doForm("grid")
+    c.restoreState()
+    for row, (code, unit) in enumerate((("STT", "Đơn vị thực hiện"), ("1.1", "Văn phòng Sở"), ("1.2", "Thanh tra Sở"))):
+        top = 400 + 1.2 * (230 - 30 * row) - 24
+        c.drawString(52 + 1.2 * 25, top, code)
+        c.drawString(52 + 1.2 * 85, top, unit)
+    c.save()
+    tables = _text_layer_tables(path)
+    assert tables[0] == (((("STT", "Đơn vị thực hiện"), ("1.1", "Văn phòng Sở"), ("1.2", "Thanh tra Sở"))),)
+    assert tables == _pdfplumber_tables(path)
