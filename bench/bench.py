@@ -303,7 +303,8 @@ def main() -> int:
             own = statistics.median(scan.cpu_self[cong]) / scan_pages
             kids = statistics.median(scan.cpu_children[cong]) / scan_pages
             floor_cpu = statistics.median(scan.cpu_children[floor]) / scan_pages
-            print(f"  CPU per page: congvan {own + kids:.2f} s (this process {own:.2f} + workers and their tesseracts {kids:.2f}), "
+            print(f"  CPU per page: congvan {own + kids:.2f} s (this process {own:.2f} + workers and their "
+                  f"tesseracts {kids:.2f}), "
                   f"floor {floor_cpu:.2f} s; CPU-only ratio {floor_cpu / (own + kids):.2f} "
                   "(what scan_vs_tesseract would be with no idle core)")
             keys["scan_pages_per_s"] = f"{scan_pages / scan.median(cong):.3f}"

@@ -29,7 +29,8 @@ MIN_GOOD_RATIO = 0.85     # share of characters that are letters, digits, punctu
 _STAMP_LINE = regex.compile(
     r"(?i)đã ký lên văn bản này|ký bởi\s*:|thời gian ký\s*:|ban cơ yếu chính phủ|phiên bản thử nghiệm",
 )
-_GOOD_CHAR = regex.compile(r"[\p{Latin}\p{N}.,;:!?()\[\]/\-–—_%&+'\"“”‘’…*<>=@#§°]")  # readable, not space
+# readable characters of Vietnamese text, spaces apart
+_GOOD_CHAR = regex.compile(r"[\p{Latin}\p{N}.,;:!?()\[\]/\-–—_%&+'\"“”‘’…*<>=@#§°]")
 _SPACE = regex.compile(r"\s")
 
 
@@ -171,7 +172,8 @@ def ruling_edges(page: pdfium.PdfPage, max_segments: int = 20_000) -> list[dict[
             if kind == pdfium_raw.FPDF_PAGEOBJ_PATH:
                 path(obj, _compose(_matrix(obj), outer))
             elif kind == pdfium_raw.FPDF_PAGEOBJ_FORM:
-                inner = [pdfium_raw.FPDFFormObj_GetObject(obj, i) for i in range(pdfium_raw.FPDFFormObj_CountObjects(obj))]
+                count = pdfium_raw.FPDFFormObj_CountObjects(obj)
+                inner = [pdfium_raw.FPDFFormObj_GetObject(obj, i) for i in range(count)]
                 walk(inner, _compose(_matrix(obj), outer))
 
     walk((pdfium_raw.FPDFPage_GetObject(page.raw, i) for i in range(pdfium_raw.FPDFPage_CountObjects(page.raw))),
