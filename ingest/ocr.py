@@ -461,7 +461,7 @@ def _text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width
     parts, rest = [], list(words)
     for box, table in sorted(zip(boxes, tables), key=lambda pair: pair[0][1]):
         above = [w for w in rest if (w.top + w.bottom) / 2 < box[1]]
-        inside = [w for w in rest if box[1] <= (w.top + w.bottom) / 2 <= box[3] and box[0] <= (w.x0 + w.x1) / 2 <= box[2]]
+        inside = [w for w in rest if _centre_in(w, box)]
         taken = {id(w) for w in above} | {id(w) for w in inside}
         rest = [w for w in rest if id(w) not in taken]
         if above:

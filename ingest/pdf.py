@@ -2,8 +2,8 @@
 
 Text layers are read with pypdfium2 (the engine under pdfplumber, ~75× faster for
 text) with a box for every character, so headers and footers can be split into
-columns by position. Ruled tables go through pdfplumber's table finder, which is
-worth its cost only there. Pages with no usable text layer are rendered and OCR'd.
+columns by position. Ruled tables: the page's ruling lines (pypdfium2 path objects)
+through pdfplumber's table algorithm. Pages with no usable text layer are rendered and OCR'd.
 """
 from __future__ import annotations
 
@@ -300,8 +300,7 @@ def read_layer(
     (`pages_to_ocr` lists them; `complete_ocr` fills them in). Never raises for a bad file.
     """
     path = Path(path)
-    name = str(path.relative_to(relative_to)) if relative_to else path.name
-    document = Document(sha256 or sha256_file(path), name, size=path.stat().st_size)
+    document = empty_document(path, relative_to=relative_to, sha256=sha256)
     try:
         pages = read_text_layer(path)
         from ingest.signatures import read_signatures
@@ -310,6 +309,12 @@ def read_layer(
     except Exception as e:  # noqa: BLE001 — an unforeseen library failure must fail this file, not the run
         return failed(document, e)
     return _replace(document, pages=tuple(pages), signatures=tuple(signatures))
+
+
+def empty_document(path: Path, *, relative_to: Path | None = None, sha256: str | None = None) -> Document:
+    """The Document of a file before anything is read: its hash, its name (relative to the corpus), its size."""
+    name = str(path.relative_to(relative_to)) if relative_to else path.name
+    return Document(sha256 or sha256_file(path), name, size=path.stat().st_size)
 
 
 def pages_to_ocr(document: Document) -> list[int]:

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ingest import errors
 from ingest.model import Document, OcrResult
-from ingest.pdf import complete_ocr, failed, pages_to_ocr, read_layer, read_pdf, sha256_file
+from ingest.pdf import complete_ocr, empty_document, failed, pages_to_ocr, read_layer, read_pdf, sha256_file
 
 
 @dataclass
@@ -139,8 +139,7 @@ def _layer(item: _File, relative_to: Path | None) -> Document:
     except BrokenProcessPool:
         raise
     except Exception as e:  # noqa: BLE001 — e.g. a result that cannot be pickled: fail this file only
-        name = str(item.path.relative_to(relative_to)) if relative_to else item.path.name
-        return failed(Document(item.sha256, name, size=item.path.stat().st_size), e)
+        return failed(empty_document(item.path, relative_to=relative_to, sha256=item.sha256), e)
 
 
 def _submit_pages(pool: ProcessPoolExecutor, item: _File, cache_dir: Path | None) -> None:
@@ -173,6 +172,6 @@ def _restart(pool: ProcessPoolExecutor, workers: int, flight: list[_File], relat
     pool.shutdown(wait=False, cancel_futures=True)
     for item in flight:
         if item.document is None:
-            name = str(item.path.relative_to(relative_to)) if relative_to else item.path.name
-            item.document = failed(Document(item.sha256, name, size=item.path.stat().st_size), _ReaderStopped(name))
+            document = empty_document(item.path, relative_to=relative_to, sha256=item.sha256)
+            item.document = failed(document, _ReaderStopped(document.path))
     return _pool(workers)
