@@ -142,6 +142,9 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
         assert [len(d.pages) for d in documents] == list(pages.values())
         assert all(d.status == "ok" and d.text_source == "ocr" for d in documents)
 
+    # Warm-up (untimed): imports, tesseract's model in the page cache.
+    list(read_pdfs(list(pages), workers=workers, cache_dir=None))
+
     def tesseract_floor() -> None:
         def one(image: Path) -> None:
             run_quiet(["tesseract", str(image), "stdout", "-l", "vie", "--psm", str(settings.psm)])
@@ -160,9 +163,6 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
                "ocrmypdf + pdftotext": ocrmypdf_route}
     if not OCRMYPDF.exists():  # reported as scan_vs_ocrmypdf=nan
         del methods["ocrmypdf + pdftotext"]
-    # Warm-up: imports, tesseract's model in the page cache; one page each, untimed.
-    first = next(iter(pages))
-    ocr.ocr_pages(first, [0], workers=1)
     run_quiet(["tesseract", str(images[0]), "stdout", "-l", "vie", "--psm", str(settings.psm)])
     return round_robin(methods, rounds, warmup=False), sum(pages.values())
 

@@ -135,19 +135,34 @@ def fill_codes(codes: list[str | None], areas: list[str | None],
 
 
 def _roles(row: Sequence[str | None]) -> dict[str, int]:
-    """Column roles named by the cells of a header row ("STT", "Đơn vị thực hiện", "Ghi chú" …)."""
+    """Column roles named by the cells of a header row ("STT", "Đơn vị thực hiện", "Ghi chú" …).
+
+    A header cell that spans the next columns (they hold None) and names several roles, in
+    the order it names them, gives them to those columns: a scan whose rule between "STT"
+    and "Lĩnh vực/Tiêu chí" was not found reads ["STT Lĩnh vực/Tiêu chí", None, "Đơn vị …"].
+
+    >>> _roles(["STT Lĩnh vực/Tiêu chí/Tiêu chí thành phần", None, "Đơn vị thực hiện", "Ghi chú"])
+    {'code': 0, 'content': 1, 'unit': 2, 'note': 3}
+    """
     roles: dict[str, int] = {}
     for i, cell in enumerate(row):
         text = fold(cell or "").strip()
         if not text or len(text.split()) > 8:
             continue
-        for role in ("cooperate", "deadline", "note", "unit", "content", "code"):
-            if role not in roles and column_patterns()[role].search(text):
-                if role == "unit" and ("tieu chi" in text or "linh vuc" in text):
-                    continue
-                roles[role] = i
-                break
+        span = 1
+        while i + span < len(row) and row[i + span] is None:
+            span += 1
+        named = sorted((m.start(), role) for role in ("cooperate", "deadline", "note", "unit", "content", "code")
+                       if role not in roles and (m := column_patterns()[role].search(text))
+                       and not (role == "unit" and ("tieu chi" in text or "linh vuc" in text)))
+        if len(named) > 1 and span > 1:
+            roles.update((role, i + k) for k, (_, role) in enumerate(named[:span]))
+        elif named:
+            roles[min(named, key=lambda m: _ROLE_ORDER.index(m[1]))[1]] = i
     return roles
+
+
+_ROLE_ORDER = ("cooperate", "deadline", "note", "unit", "content", "code")  # which role a cell naming several takes
 
 
 def _header(row: Sequence[str | None]) -> dict[str, int] | None:

@@ -345,6 +345,29 @@ def _issuer_from_symbol(symbol: str | None, zone: list[Line]) -> str | None:
     return None
 
 
+def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
+    """A group of the ký hiệu that names no known unit and is one letter away from exactly one
+    abbreviation of the issuer is that abbreviation (OCR read "SGT-VP" on a scan of Sở Công Thương).
+
+    >>> _repaired_symbol("SGT-VP", "Sở Công Thương"), _repaired_symbol("SCT-VP", "Sở Công Thương")
+    ('SCT-VP', 'SCT-VP')
+    >>> _repaired_symbol("KH-UBND", "UBND tỉnh Đắk Lắk"), _repaired_symbol("SGT-VP", None)
+    ('KH-UBND', 'SGT-VP')
+    """
+    if not symbol or not issuer:
+        return symbol
+    abbreviations = {a for u in units.registry() if u.name == issuer for a in u.aliases
+                     if a.isupper() and a.isalpha() and len(a) >= 3}
+    groups = regex.split(r"([-/])", symbol)
+    for i, group in enumerate(groups):
+        if len(group) < 3 or not group.isupper() or group in abbreviations or units.canonical(group, None) != group:
+            continue
+        near = [a for a in abbreviations if len(a) == len(group) and sum(x != y for x, y in zip(a, group)) == 1]
+        if len(near) == 1:
+            groups[i] = near[0]
+    return "".join(groups)
+
+
 def find(document: Document) -> Header:
     """Reads the header of a document; fields it cannot read stay None."""
     all_lines = lines(document)
@@ -382,6 +405,9 @@ def find(document: Document) -> Header:
                 break
     if header.issuer is None:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
+    symbol = _repaired_symbol(header.symbol, header.issuer)
+    if symbol != header.symbol:
+        header = replace(header, symbol=symbol, reference=f"{header.number or ''}/{symbol}")
     doc_type, subject = _doc_type_and_subject(zone, header.symbol)
     header = replace(header, doc_type=doc_type, subject=subject)
     recipients = _recipients(first_page + [x for x in all_lines if x.page == all_lines[0].page + 1],

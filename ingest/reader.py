@@ -5,9 +5,11 @@ turn, in the same order, but keeps every core busy:
 
 - a file's text layer, tables and signatures are read in a worker process (pure Python
   work: one process per core is the only way to use two cores);
-- each page that needs OCR is one more task in the same pool (render, clean up, one
-  single-threaded tesseract), so the pages of the next files start while the last page
-  of a file is still being read: no core waits at a file's end;
+- the pages that need OCR are more tasks in the same pool, a few pages of a file to a
+  task, read by one single-threaded tesseract (`ingest.ocr.ocr_pages_together`; batches
+  shrink to single pages as the work runs out, see `ingest.ocr.batch_size`), so the
+  pages of the next files start while the last page of a file is still being read: no
+  core waits at a file's end;
 - a page read before (same file bytes, see `ingest.ocr.cached_page`) is answered from the
   cache in this process without a round trip;
 - at most `ahead` files are in flight, so a large corpus is never held in memory.
@@ -53,12 +55,13 @@ class _File:
     sha256: str
     layer: Future | None = None
     document: Document | None = None
-    pages: dict[int, Future] = field(default_factory=dict)
+    todo: list[int] = field(default_factory=list)  # pages to OCR, not yet handed to the pool
+    batches: dict[Future, list[int]] = field(default_factory=dict)  # pages being read together
     results: dict[int, OcrResult] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
-        return self.document is not None and all(f.done() for f in self.pages.values())
+        return self.document is not None and not self.todo and all(f.done() for f in self.batches)
 
 
 class _ReaderStopped(errors.IngestError):
@@ -118,7 +121,8 @@ def read_pdfs(
                 for item in flight:
                     if item.document is None and item.layer.done():
                         item.document = _layer(item, relative_to)
-                        _submit_pages(pool, item, cache_dir)
+                        _queue_pages(item, cache_dir)
+                _dispatch(pool, flight, workers, cache_dir, more=bool(waiting))
             except BrokenProcessPool:
                 pool = _restart(pool, workers, flight, relative_to)
                 continue
@@ -126,7 +130,7 @@ def read_pdfs(
                 yield _finish(flight.pop(0))
             if flight and not flight[0].done:
                 pending = [f for item in flight for f in ([item.layer] if item.document is None else [])
-                           + list(item.pages.values()) if not f.done()]
+                           + list(item.batches) if not f.done()]
                 wait(pending, return_when=FIRST_COMPLETED)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -142,25 +146,46 @@ def _layer(item: _File, relative_to: Path | None) -> Document:
         return failed(empty_document(item.path, relative_to=relative_to, sha256=item.sha256), e)
 
 
-def _submit_pages(pool: ProcessPoolExecutor, item: _File, cache_dir: Path | None) -> None:
-    from ingest.ocr import cached_page, ocr_page
+def _queue_pages(item: _File, cache_dir: Path | None) -> None:
+    """The file's pages that need OCR: from the cache here, the others queued for the pool."""
+    from ingest.ocr import cached_page
 
     for index in pages_to_ocr(item.document):
         hit = cached_page(cache_dir, item.document.sha256, index) if cache_dir is not None else None
         if hit is not None:
             item.results[index] = hit
         else:
-            item.pages[index] = pool.submit(ocr_page, item.path, index, cache_dir=cache_dir,
-                                            file_sha256=item.document.sha256)
+            item.todo.append(index)
+
+
+def _dispatch(pool: ProcessPoolExecutor, flight: list[_File], workers: int, cache_dir: Path | None,
+              more: bool) -> None:
+    """Hands queued pages to the pool in batches read by one tesseract each (`ingest.ocr.batch_size`:
+    large while much is left, single pages at the end), keeping about two tasks per worker
+    in the pool so that batches are cut as late as possible. `more`: files are still to come
+    (as are the pages of files whose text layer is still being read)."""
+    from ingest.ocr import batch_size, ocr_pages_together
+
+    unread = sum(1 for item in flight if item.document is None)  # files whose pages are not known yet
+    busy = sum(1 for item in flight for f in item.batches if not f.done()) + unread
+    more = more or unread > 0
+    for item in flight:
+        while item.todo and busy < 2 * workers:  # pages still to come count as a full batch per worker
+            size = batch_size(sum(len(i.todo) for i in flight) + (8 * workers if more else 0), workers)
+            batch, item.todo = item.todo[:size], item.todo[size:]
+            future = pool.submit(ocr_pages_together, item.path, batch, cache_dir=cache_dir,
+                                 file_sha256=item.document.sha256)
+            item.batches[future] = batch
+            busy += 1
 
 
 def _finish(item: _File) -> Document:
     document = item.document
-    if not item.pages and not item.results:
+    if not item.batches and not item.results:
         return document
-    for index, future in item.pages.items():
+    for future in item.batches:
         try:
-            item.results[index] = future.result()
+            item.results.update(future.result())
         except Exception as e:  # noqa: BLE001 — OCR failure or a crashed worker fails this file only
             return failed(document, _ReaderStopped(document.path) if isinstance(e, BrokenProcessPool) else e)
     return complete_ocr(document, item.results)

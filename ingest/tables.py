@@ -52,7 +52,6 @@ _INTERSECT = 3.0
 _MIN_RULE = 12.0  # a ruling segment is at least this long (pt); 12 pt glyph strokes are shorter
 _MIN_SKEW_RUN = 8.0  # horizontal runs used to measure the skew (pt)
 _MAX_SKEW = 3.0  # degrees searched either way
-_CHECK_WIDTH = 850  # has_ruled_table works on the page shrunk to about 100 dpi
 _RULE_GLYPHS = frozenset("|¦[]!_—–")  # what tesseract reads on a ruling line
 
 
@@ -138,9 +137,12 @@ class Grid:
         return tuple(_fill(group, placed) for group in self.groups)
 
 
-def grid(gray: np.ndarray, *, scale: float) -> Grid:
-    """Finds the ruling lines of a page image (2-D uint8, `scale` pixels per point) and their cells."""
-    cells, angle = _find_cells(gray, scale)
+def grid(gray: np.ndarray, *, scale: float, deskewed: bool = False) -> Grid:
+    """Finds the ruling lines of a page image (2-D uint8, `scale` pixels per point) and their cells.
+
+    `deskewed`: the image is level already (the OCR stage turned it), so the skew is not measured.
+    """
+    cells, angle = _find_cells(gray, scale, deskewed)
     return Grid(tuple(cells), angle, gray.shape, scale)
 
 
@@ -153,49 +155,6 @@ def tables_from_image(gray: np.ndarray, words: Sequence[Word], *, scale: float) 
     return grid(gray, scale=scale).fill(words)
 
 
-def has_ruled_table(gray: np.ndarray) -> bool:
-    """True when ruling lines on the page enclose at least three cells (cheap: ~100 dpi).
-
-    The scale is guessed from the image width and an A4 portrait page (595 pt wide).
-    """
-    factor = max(1, gray.shape[1] // _CHECK_WIDTH)
-    height, width = gray.shape[0] // factor, gray.shape[1] // factor
-    small = gray[:height * factor:factor, :width * factor:factor].copy()
-    for dy in range(factor):  # minimum pooling keeps 1-px rules dark
-        for dx in range(factor):
-            np.minimum(small, gray[dy:height * factor:factor, dx:width * factor:factor], out=small)
-    cells, _ = _find_cells(small, small.shape[1] / 595.0)
-    return len(cells) >= 3
-
-
-def erase_rules(gray: np.ndarray, *, scale: float) -> np.ndarray:
-    """The page image with its ruling lines painted in the paper's grey, for OCR.
-
-    Tesseract reads rules as "|", "_" or "—", merges text across cells and drops short
-    codes next to them; on 004-scan.pdf page 1 erasing first doubles the criterion codes
-    read right. Runs of at least 12 pt are erased (slanted up to about 1.5° at 300 dpi),
-    so a long dash or underscore in the text goes too: call it on table pages only.
-    """
-    dark = _binarise(gray)
-    min_length = max(4, round(_MIN_RULE * scale))
-    rules = np.zeros(dark.shape, dtype=bool)
-    rows, starts, ends = _runs(_close_gaps(dark), min_length)
-    for y, x0, x1 in zip(rows.tolist(), starts.tolist(), ends.tolist()):
-        rules[y, x0:x1] = True
-    cols, starts, ends = _runs(_close_gaps(np.ascontiguousarray(dark.T)), min_length)
-    for x, y0, y1 in zip(cols.tolist(), starts.tolist(), ends.tolist()):
-        rules[y0:y1, x] = True
-    grown = rules.copy()
-    for shift in (1, 2):  # the blurred fringe of a rule
-        grown[shift:, :] |= rules[:-shift, :]
-        grown[:-shift, :] |= rules[shift:, :]
-        grown[:, shift:] |= rules[:, :-shift]
-        grown[:, :-shift] |= rules[:, shift:]
-    erased = gray.copy()
-    erased[grown] = np.uint8(np.median(gray[::4, ::4]))
-    return erased
-
-
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
@@ -204,12 +163,12 @@ def _clean(text: str | None) -> str | None:
     return " ".join(text.split())
 
 
-def _find_cells(gray: np.ndarray, scale: float) -> tuple[list[Bbox], float]:
+def _find_cells(gray: np.ndarray, scale: float, deskewed: bool = False) -> tuple[list[Bbox], float]:
     """Cells (PDF points, deskewed frame) and the skew angle in degrees that was removed."""
     if gray.ndim != 2 or min(gray.shape) < 8:
         raise ValueError(f"expected a 2-D grayscale page image, got shape {gray.shape}")
     dark = _binarise(gray)
-    angle = _skew_angle(dark, scale)
+    angle = 0.0 if deskewed else _skew_angle(dark, scale)
     if abs(angle) >= 0.02:
         rotated = Image.fromarray(np.ascontiguousarray(gray)).rotate(
             angle, resample=Image.Resampling.BILINEAR, fillcolor=255
@@ -221,7 +180,48 @@ def _find_cells(gray: np.ndarray, scale: float) -> tuple[list[Bbox], float]:
     edges = merge_edges(edges, _SNAP, _SNAP, _JOIN, _JOIN)
     edges = [e for e in edges if e["x1"] - e["x0"] >= _MIN_RULE or e["bottom"] - e["top"] >= _MIN_RULE]
     cells = intersections_to_cells(edges_to_intersections(edges, _INTERSECT, _INTERSECT))
-    return cells, angle
+    return cells + _missed_cells(cells), angle
+
+
+def _missed_cells(cells: list[Bbox]) -> list[Bbox]:
+    """Cells the grid lost because one of their rules was not found (a faint or shaded stretch).
+
+    Within each table, a stretch of a row band that no cell covers, between the table's
+    left and right edges, becomes a cell; a stretch left open over several bands in a row
+    is one (merged) cell; a stretch is cut where the other rows have a column rule. On
+    001-scan.pdf the shaded header cell "Lĩnh vực/Tiêu chí/Tiêu chí thành phần" is found
+    this way, whose text was otherwise dropped.
+
+    >>> _missed_cells([(0, 0, 10, 5), (0, 5, 10, 10), (10, 5, 30, 10)])
+    [(10, 0, 30, 5)]
+    >>> sorted(_missed_cells([(30, 0, 40, 5), (0, 5, 10, 10), (10, 5, 30, 10), (30, 5, 40, 10)]))
+    [(0, 0, 10, 5), (10, 0, 30, 5)]
+    """
+    missed: list[Bbox] = []
+    for table in cells_to_tables(cells):
+        left, right = min(c[0] for c in table), max(c[2] for c in table)
+        columns = sorted({c[0] for c in table} | {c[2] for c in table})
+        ys = sorted({c[1] for c in table} | {c[3] for c in table})
+        open_: dict[tuple[float, float], float] = {}  # x-stretch → top of the bands it has been open
+        for top, bottom in zip(ys, ys[1:]):
+            spans = sorted((c[0], c[2]) for c in table if c[1] <= top + _SNAP and c[3] >= bottom - _SNAP)
+            stretches, x = [], left
+            for x0, x1 in spans:
+                if x0 > x + _SNAP:
+                    stretches.append((x, x0))
+                x = max(x, x1)
+            if x < right - _SNAP:
+                stretches.append((x, right))
+            gaps = set()
+            for x0, x1 in stretches:  # cut at the column rules of the rest of the table
+                cuts = [x0] + [c for c in columns if x0 + _SNAP < c < x1 - _SNAP] + [x1]
+                gaps.update(zip(cuts, cuts[1:]))
+            for gap in [g for g in open_ if g not in gaps]:
+                missed.append((gap[0], open_.pop(gap), gap[1], top))
+            for gap in gaps:
+                open_.setdefault(gap, top)
+        missed.extend((gap[0], start, gap[1], ys[-1]) for gap, start in open_.items())
+    return missed
 
 
 def _binarise(gray: np.ndarray) -> np.ndarray:
@@ -231,14 +231,28 @@ def _binarise(gray: np.ndarray) -> np.ndarray:
 
 
 def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(line index, start, end) of the runs of True along axis 1 at least `min_length` long."""
-    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
+    """(line index, start, end) of the runs of True along axis 1 at least `min_length` long.
+
+    Only the lines that hold such a run are scanned for run ends (a page has few rules and
+    many lines of text).
+
+    >>> [a.tolist() for a in _runs(np.array([[1, 1, 1, 0, 1], [1, 0, 1, 1, 0]], dtype=bool), 2)]
+    [[0, 1], [0, 2], [3, 4]]
+    """
+    full, have = mask.copy(), 1
+    while have < min_length:  # full[:, i]: the `have` values from i on are all True
+        step = min(have, min_length - have)
+        full[:, :-step] &= full[:, step:]
+        full[:, -step:] = False
+        have += step
+    lines = np.flatnonzero(full.any(axis=1))
+    padded = np.zeros((len(lines), mask.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask[lines]
     step = np.diff(padded, axis=1)
     rows, starts = np.nonzero(step == 1)
     _, ends = np.nonzero(step == -1)
     keep = ends - starts >= min_length
-    return rows[keep], starts[keep], ends[keep]
+    return lines[rows[keep]], starts[keep], ends[keep]
 
 
 def _close_gaps(mask: np.ndarray) -> np.ndarray:

@@ -63,6 +63,38 @@ def test_cache_returns_the_same_result_without_tesseract(first_page):
     assert again == result
 
 
+@needs_corpus
+def test_pages_read_together_start_one_tesseract_and_read_as_pages_read_alone():
+    before = ocr.tesseract_calls()
+    together = ocr.ocr_pages_together(SCAN, [0, 1])
+    assert ocr.tesseract_calls() - before == 1
+    alone = {index: ocr.ocr_page(SCAN, index) for index in (0, 1)}
+    assert ocr.tesseract_calls() - before == 3
+    assert together == alone
+    assert list(together) == [0, 1]
+
+
+@needs_corpus
+def test_a_table_page_gets_its_number_column_and_its_shaded_header_cell():
+    """Page 3 of 001-scan.pdf: the STT numbers stand alone in their cells (sparse text drops
+    them; the cell re-read finds them) and the shaded header cell has lost a rule (the grid
+    puts the missed cell back, so its words are not dropped)."""
+    result = ocr.ocr_page(SHARED / "corpus" / "001-scan.pdf", 2)
+    (table,) = result.tables
+    assert table[0] == ("STT", "Tên cơ quan", "Lĩnh vực/Tiêu chí/Tiêu chí thành phần")
+    assert " ".join(row[0] for row in table[1:] if row[0]).split() == ["1", "2", "3", "4", "5", "6", "7"]
+    assert "Lĩnh vực/Tiêu chí/Tiêu chí thành phần" in result.text
+
+
+def test_batches_shrink_to_single_pages_as_the_work_runs_out():
+    sizes, left = [], 30
+    while left:
+        sizes.append(ocr.batch_size(left, workers=2))
+        left -= sizes[-1]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] == 4 and sizes[-3:] == [1, 1, 1]
+
+
 def test_stamp_removal_whitens_red_and_keeps_black_text():
     image = Image.new("RGB", (600, 200), (235, 235, 235))
     draw = ImageDraw.Draw(image)

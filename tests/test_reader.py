@@ -35,8 +35,8 @@ def test_parallel_reading_gives_the_documents_of_one_by_one_reading_in_order(tmp
     assert any(d.text_source == "ocr" for d in together) and any(d.text_source == "text" for d in together)
 
 
-def _no_ocr_page(path, index, **_):
-    raise AssertionError(f"page {index} of {path} was sent to OCR")
+def _no_ocr_page(path, indexes, **_):
+    raise AssertionError(f"pages {indexes} of {path} were sent to OCR")
 
 
 def test_pages_read_before_come_from_the_cache_without_a_worker(tmp_path, monkeypatch):
@@ -44,7 +44,7 @@ def test_pages_read_before_come_from_the_cache_without_a_worker(tmp_path, monkey
     cache = tmp_path / "cache"
     first = list(reader.read_pdfs(files, workers=2, cache_dir=cache))
     assert len(list((cache / "by-file").glob("*.json"))) == 2
-    monkeypatch.setattr("ingest.ocr.ocr_page", _no_ocr_page)
+    monkeypatch.setattr("ingest.ocr.ocr_pages_together", _no_ocr_page)
     again = list(reader.read_pdfs(files, workers=2, cache_dir=cache))
     assert again == first
 
