@@ -20,6 +20,9 @@ class Word:
     bottom: float
     conf: float | None = None
 
+    def __reduce__(self):  # pickled as its fields: twice as fast as a slotted dataclass's state (worker results)
+        return (Word, (self.text, self.x0, self.top, self.x1, self.bottom, self.conf))
+
 
 @dataclass(frozen=True, slots=True)
 class Page:

@@ -245,6 +245,9 @@ def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
             found = tables_from_edges(ruling_edges(page), words) if tables and source == "text" else ()
             textpage.close()
             page.close()
+            if not (found or index in (0, len(pdf) - 1)):
+                words = ()  # kept where layout matters (header, signature, tables): a Document sent back
+                #             from a worker process is pickled, and running text's words are most of it
             pages.append(Page(index + 1, text, source, reason, width, height, words, tables=found))
         return pages
     finally:

@@ -110,3 +110,18 @@ def test_a_result_the_worker_cannot_send_back_fails_that_file_only(tmp_path, mon
     monkeypatch.setattr(reader, "read_layer", _layer_that_cannot_be_sent_back)
     documents = list(reader.read_pdfs(sorted(corpus.iterdir()), workers=2, relative_to=corpus))
     assert [(d.path, d.status) for d in documents] == [("odd.pdf", "failed"), ("plain.pdf", "ok")]
+
+
+def test_words_travel_back_only_for_pages_where_layout_matters():
+    """A worker sends its Documents back pickled: running-text pages keep their text and drop
+    their words; the first and the last page (header, signature) and table pages keep them."""
+    import pickle
+
+    shared = ROOT.parent / "shared" / "corpus" / "003-digital.pdf"
+    if not shared.exists():
+        pytest.skip("shared/corpus is not present")
+    pages = read_layer(shared).pages
+    assert len(pages) > 3 and all(page.text for page in pages)
+    assert pages[0].words and pages[-1].words
+    assert all(page.words == () for page in pages[1:-1] if not page.tables)
+    assert pickle.loads(pickle.dumps(pages[0].words)) == pages[0].words
