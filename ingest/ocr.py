@@ -576,12 +576,10 @@ def _reread_cells(pages: list[_Page], *, gap: int = 30, unsure: float = 40.0) ->
     pieces = []  # (page, cell, top-left corner of the cut in points, cut)
     for page in pages:
         column = page.found.narrow_first_column()
-        doubtful = []
-        for cell in page.found.cells:
-            old = [w for w in page.words if _centre_in(w, cell)]
-            if (column is not None and abs(cell[0] - column[0]) < 2 and abs(cell[2] - column[2]) < 2) or not old \
-                    or min(w.conf or 0.0 for w in old) < unsure:
-                doubtful.append(cell)
+        inside = _words_in(page.words, page.found.cells)
+        doubtful = [cell for cell, old in zip(page.found.cells, inside)
+                    if (column is not None and abs(cell[0] - column[0]) < 2 and abs(cell[2] - column[2]) < 2)
+                    or not old or min(w.conf or 0.0 for w in old) < unsure]
         pieces += [(page, *piece) for piece in _cell_lines(page.gray, doubtful, page.scale)]
     if not pieces:
         return
@@ -604,6 +602,21 @@ def _reread_cells(pages: list[_Page], *, gap: int = 30, unsure: float = 40.0) ->
         old = [w for w in page.words if _centre_in(w, cell)]
         if new and (not old or _mean_conf(tuple(new)) >= _mean_conf(tuple(old))):
             page.words = tuple(w for w in page.words if not _centre_in(w, cell)) + tuple(new)
+
+
+def _words_in(words: Sequence[Word], boxes: Sequence[tuple]) -> list[list[Word]]:
+    """For each box, the words whose centre lies in it (as `_centre_in`, all at once).
+
+    >>> [[w.text for w in ws] for ws in _words_in([Word("a", 0, 0, 2, 2), Word("b", 5, 0, 7, 2)], [(0, 0, 4, 4), (9, 9, 9, 9)])]
+    [['a'], []]
+    """
+    if not words or not boxes:
+        return [[] for _ in boxes]
+    xy = np.array([((w.x0 + w.x1) / 2, (w.top + w.bottom) / 2) for w in words])
+    b = np.asarray(boxes, dtype=float)
+    hit = ((b[:, None, 0] <= xy[None, :, 0]) & (xy[None, :, 0] <= b[:, None, 2])
+           & (b[:, None, 1] <= xy[None, :, 1]) & (xy[None, :, 1] <= b[:, None, 3]))
+    return [[words[i] for i in np.flatnonzero(row)] for row in hit]
 
 
 def _cell_lines(clean: Image.Image, cells: list, scale: float, margin: int = 4
