@@ -73,7 +73,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     remove_rules: bool = True
-    version: str = "ocr-13"
+    version: str = "ocr-14"
 
     @property
     def key(self) -> str:
@@ -504,9 +504,9 @@ def _finish(page: _Page, settings: OcrSettings) -> OcrResult:
     """The page's tables and text; a page that read badly is checked for a turned scan first."""
     if page.gray is None:
         return OcrResult(text="", words=(), confidence=None, image_sha256=page.sha)
-    words, width_pt, tables, boxes = page.words, page.width_pt, (), []
+    words, width_pt, tables, boxes, cells = page.words, page.width_pt, (), [], ()
     if page.found is not None:
-        tables, boxes = page.found.fill(words), page.found.boxes
+        tables, boxes, cells = page.found.fill(words), page.found.boxes, page.found.cells
     confidence = _mean_conf(words)
     if len(words) < settings.min_words_upright or (confidence or 0) < settings.min_confidence_upright:
         rotate = _detect_rotation(page.gray)
@@ -518,7 +518,7 @@ def _finish(page: _Page, settings: OcrSettings) -> OcrResult:
                 width_pt = turned.width * width_pt / page.gray.width
                 tables, boxes = (), []
     return OcrResult(
-        text=_text_with_tables(words, tables, boxes, width_pt),
+        text=_text_with_tables(words, tables, boxes, width_pt, cells),
         words=words,
         confidence=confidence,
         tables=tables,
@@ -543,15 +543,18 @@ def table_grid(ruled: Image.Image, scale: float):
     return found
 
 
-def _text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width: float) -> str:
+def _text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width: float,
+                      cells: Sequence[tuple] = ()) -> str:
     """Page text with each table written row by row, its cells separated by tabs (a merged cell
-    is empty in the rows it covers), and the text around the tables laid out as usual."""
+    is empty in the rows it covers), and the text around the tables laid out as usual; words
+    inside a table's outline but in none of its `cells` come after it, not lost."""
     if not tables or len(tables) != len(boxes):
         return words_to_text(words, width)
+    in_cell = {id(w) for found in _words_in(words, cells) for w in found} if cells else None
     parts, rest = [], list(words)
     for box, table in sorted(zip(boxes, tables), key=lambda pair: pair[0][1]):
         above = [w for w in rest if (w.top + w.bottom) / 2 < box[1]]
-        inside = [w for w in rest if _centre_in(w, box)]
+        inside = [w for w in rest if _centre_in(w, box) and (in_cell is None or id(w) in in_cell)]
         taken = {id(w) for w in above} | {id(w) for w in inside}
         rest = [w for w in rest if id(w) not in taken]
         if above:

@@ -86,6 +86,15 @@ def test_a_table_page_gets_its_number_column_and_its_shaded_header_cell():
     assert "Lĩnh vực/Tiêu chí/Tiêu chí thành phần" in result.text
 
 
+def test_a_word_in_a_table_outline_but_in_no_cell_is_kept_after_the_table():
+    words = (Word("Bảng", 10, 5, 40, 15), Word("A1", 12, 32, 20, 40), Word("B1", 62, 32, 70, 40),
+             Word("lạc", 30, 82, 45, 90))  # under the grid's last row, inside the outline
+    cells = ((10, 30, 60, 50), (60, 30, 110, 50))
+    table = (("A1", "B1"),)
+    text = ocr._text_with_tables(words, (table,), [(10, 30, 110, 100)], 595.0, cells)
+    assert text.splitlines() == ["Bảng", "A1\tB1", "lạc"]
+
+
 def test_batches_shrink_to_single_pages_as_the_work_runs_out():
     sizes, left = [], 30
     while left:
