@@ -134,6 +134,9 @@ def fill_codes(codes: list[str | None], areas: list[str | None],
     return out
 
 
+_ROLE_ORDER = ("cooperate", "deadline", "note", "unit", "content", "code")  # which role a cell naming several takes
+
+
 def _roles(row: Sequence[str | None]) -> dict[str, int]:
     """Column roles named by the cells of a header row ("STT", "Đơn vị thực hiện", "Ghi chú" …).
 
@@ -152,7 +155,7 @@ def _roles(row: Sequence[str | None]) -> dict[str, int]:
         span = 1
         while i + span < len(row) and row[i + span] is None:
             span += 1
-        named = sorted((m.start(), role) for role in ("cooperate", "deadline", "note", "unit", "content", "code")
+        named = sorted((m.start(), role) for role in _ROLE_ORDER
                        if role not in roles and (m := column_patterns()[role].search(text))
                        and not (role == "unit" and ("tieu chi" in text or "linh vuc" in text)))
         if len(named) > 1 and span > 1:
@@ -160,9 +163,6 @@ def _roles(row: Sequence[str | None]) -> dict[str, int]:
         elif named:
             roles[min(named, key=lambda m: _ROLE_ORDER.index(m[1]))[1]] = i
     return roles
-
-
-_ROLE_ORDER = ("cooperate", "deadline", "note", "unit", "content", "code")  # which role a cell naming several takes
 
 
 def _header(row: Sequence[str | None]) -> dict[str, int] | None:

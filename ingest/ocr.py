@@ -87,6 +87,12 @@ _COUNTER_LOCK = threading.Lock()
 _tesseract_calls = 0
 
 
+def _count_call() -> None:
+    global _tesseract_calls
+    with _COUNTER_LOCK:
+        _tesseract_calls += 1
+
+
 def tesseract_calls() -> int:
     """How many tesseract processes this module has started (tests use it to see cache hits)."""
     return _tesseract_calls
@@ -121,19 +127,33 @@ def render_page(pdf_path: str | Path, page_index: int, dpi: int) -> Image.Image:
     page that is one JPEG scanned at exactly `dpi` is not rendered: its JPEG is decoded
     (the same pixels, ~4× faster; see `_scanned_jpeg`).
     """
+    return _render_pages(pdf_path, [page_index], dpi)[0][0]
+
+
+def _render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int) -> list[tuple[Image.Image, float]]:
+    """Each page as `render_page` gives it, with its width in points; the PDF opened once."""
+    out = []
     with _PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(str(pdf_path))
         try:
-            page = pdf[page_index]
-            image = _scanned_jpeg(page, dpi)
-            if image is not None:
-                return image
-            colour = _may_have_colour(page)
-            # a gray page is rendered gray directly (about half the time of colour, then no conversion)
-            image = page.render(scale=dpi / 72, rev_byteorder=True, grayscale=not colour).to_pil()
-            page.close()
+            for index in page_indexes:
+                page = pdf[index]
+                try:
+                    out.append((_render(page, dpi), page.get_size()[0]))
+                finally:
+                    page.close()
         finally:
             pdf.close()
+    return out
+
+
+def _render(page: pdfium.PdfPage, dpi: int) -> Image.Image:
+    image = _scanned_jpeg(page, dpi)
+    if image is not None:
+        return image
+    colour = _may_have_colour(page)
+    # a gray page is rendered gray directly (about half the time of colour, then no conversion)
+    image = page.render(scale=dpi / 72, rev_byteorder=True, grayscale=not colour).to_pil()
     if colour and image.mode != "RGB":
         image = image.convert("RGB")
     return image if colour or image.mode == "L" else image.convert("L")
@@ -271,15 +291,12 @@ def _runs(dark: np.ndarray, length: int, axis: int) -> np.ndarray:
     >>> _runs(np.array([[1, 1, 1, 0, 1, 1]], dtype=bool), 3, axis=1).astype(int).tolist()
     [[1, 1, 1, 0, 0, 0]]
     """
+    from ingest.tables import run_starts
+
     def cut(a: np.ndarray, start: int | None, stop: int | None) -> np.ndarray:
         return a[:, start:stop] if axis == 1 else a[start:stop, :]
 
-    full, have = dark.copy(), 1
-    while have < length:  # full[i]: the `have` pixels from i on are all dark
-        step = min(have, length - have)
-        cut(full, None, -step)[...] &= cut(full, step, None)
-        cut(full, -step, None)[...] = False
-        have += step
+    full = run_starts(dark, length, axis)
     cover, have = full, 1
     while have < length:  # cover[x]: a fully dark window starts in (x - have, x]
         step = min(have, length - have)
@@ -325,9 +342,7 @@ def _ink_fraction(gray: Image.Image) -> float:
 
 
 def _run_tesseract(image: Image.Image, psm: int, extra: str = "") -> dict:
-    global _tesseract_calls
-    with _COUNTER_LOCK:
-        _tesseract_calls += 1
+    _count_call()
     image.format = "BMP"  # pytesseract writes BMP (3 ms) instead of PNG (150 ms)
     return _image_to_data(image, psm, extra)
 
@@ -354,9 +369,7 @@ def _run_tesseract_many(images: Sequence[Image.Image], psm: int) -> list[dict]:
     """
     if len(images) <= 1:
         return [_run_tesseract(image, psm) for image in images]
-    global _tesseract_calls
-    with _COUNTER_LOCK:
-        _tesseract_calls += 1
+    _count_call()
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as folder:
         names = []
         for n, image in enumerate(images):
@@ -374,9 +387,7 @@ def _run_tesseract_many(images: Sequence[Image.Image], psm: int) -> list[dict]:
 
 
 def _detect_rotation(image: Image.Image) -> int:
-    global _tesseract_calls
-    with _COUNTER_LOCK:
-        _tesseract_calls += 1
+    _count_call()
     image.format = "BMP"
     try:
         osd = pytesseract.image_to_osd(image, config="--psm 0", output_type=pytesseract.Output.DICT)
@@ -719,15 +730,6 @@ def _store_cached(path: Path, result: OcrResult) -> None:
     os.replace(tmp, path)
 
 
-def _page_size(pdf_path: str | Path, page_index: int) -> tuple[float, float]:
-    with _PDFIUM_LOCK:
-        pdf = pdfium.PdfDocument(str(pdf_path))
-        try:
-            return pdf[page_index].get_size()
-        finally:
-            pdf.close()
-
-
 def _by_file_path(cache_dir: Path, file_sha256: str, page_index: int, settings: OcrSettings) -> Path:
     return cache_dir / "by-file" / f"{file_sha256}.p{page_index}.{settings.key}.json"
 
@@ -767,17 +769,17 @@ def ocr_pages_together(
     bytes is answered from `by-file/` without rendering (~1 ms instead of ~80 ms).
     """
     results: dict[int, OcrResult] = {}
-    todo = []  # (index, image, width, sha, cache path, by-file path)
-    for index in page_indexes:
-        by_file = path = sha = None
-        if cache_dir is not None and file_sha256:
+    if cache_dir is not None and file_sha256:
+        for index in page_indexes:
             cached = cached_page(cache_dir, file_sha256, index, settings)
             if cached is not None:
                 results[index] = cached
-                continue
-            by_file = _by_file_path(Path(cache_dir), file_sha256, index, settings)
-        width, _ = _page_size(pdf_path, index)
-        image = render_page(pdf_path, index, settings.dpi)
+    unread = [index for index in page_indexes if index not in results]
+    todo = []  # (index, image, width, sha, cache path, by-file path)
+    for index, (image, width) in zip(unread, _render_pages(pdf_path, unread, settings.dpi) if unread else []):
+        path = sha = None
+        by_file = _by_file_path(Path(cache_dir), file_sha256, index, settings) \
+            if cache_dir is not None and file_sha256 else None
         if cache_dir is not None:
             sha = image_sha256(image)
             path = _cache_path(Path(cache_dir), sha, settings)
@@ -823,13 +825,13 @@ def ocr_pages(
         return {}
     workers = max(1, min(workers, len(page_indexes)))
     options = {"cache_dir": cache_dir, "settings": settings, "file_sha256": file_sha256}
+    if workers == 1:
+        return ocr_pages_together(pdf_path, page_indexes, **options)
     batches, rest = [], list(page_indexes)
     while rest:
         size = batch_size(len(rest), workers)
         batches.append(rest[:size])
         rest = rest[size:]
-    if workers == 1:
-        return ocr_pages_together(pdf_path, page_indexes, **options)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         done = list(pool.map(lambda batch: ocr_pages_together(pdf_path, batch, **options), batches))
     return {i: result for part in done for i, result in part.items()}

@@ -239,13 +239,7 @@ def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np
     >>> [a.tolist() for a in _runs(np.array([[1, 1, 1, 0, 1], [1, 0, 1, 1, 0]], dtype=bool), 2)]
     [[0, 1], [0, 2], [3, 4]]
     """
-    full, have = mask.copy(), 1
-    while have < min_length:  # full[:, i]: the `have` values from i on are all True
-        step = min(have, min_length - have)
-        full[:, :-step] &= full[:, step:]
-        full[:, -step:] = False
-        have += step
-    lines = np.flatnonzero(full.any(axis=1))
+    lines = np.flatnonzero(run_starts(mask, min_length, axis=1).any(axis=1))
     padded = np.zeros((len(lines), mask.shape[1] + 2), dtype=np.int8)
     padded[:, 1:-1] = mask[lines]
     step = np.diff(padded, axis=1)
@@ -253,6 +247,25 @@ def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np
     _, ends = np.nonzero(step == -1)
     keep = ends - starts >= min_length
     return lines[rows[keep]], starts[keep], ends[keep]
+
+
+def run_starts(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Where a run of at least `length` True values along `axis` starts: True at i when the
+    `length` values from i on are all True. Whole-array shifts, doubling the length each time.
+
+    >>> run_starts(np.array([[1, 1, 1, 0, 1, 1]], dtype=bool), 2, axis=1).astype(int).tolist()
+    [[1, 1, 0, 0, 1, 0]]
+    """
+    def cut(a: np.ndarray, start: int | None, stop: int | None) -> np.ndarray:
+        return a[:, start:stop] if axis == 1 else a[start:stop, :]
+
+    full, have = mask.copy(), 1
+    while have < length:  # full[i]: the `have` values from i on are all True
+        step = min(have, length - have)
+        cut(full, None, -step)[...] &= cut(full, step, None)
+        cut(full, -step, None)[...] = False
+        have += step
+    return full
 
 
 def _close_gaps(mask: np.ndarray) -> np.ndarray:
