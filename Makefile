@@ -44,10 +44,26 @@ serve: install
 test: install
 	$(BIN)/pytest -q
 
+# `make eval` ingests each development set into its own database under $(EVAL_DIR) (one OCR
+# cache shared by all sets) and scores it; it fails when the shared corpus falls below F1 0.98.
+EVAL_DIR  ?= /tmp/congvan-eval
+EVAL_SETS ?= corpus dev-real dev-real-scans dev-cchc
+MIN_F1    ?= 0.98
+
 eval: install
-	rm -f /tmp/congvan-eval.db /tmp/congvan-eval.db-wal /tmp/congvan-eval.db-shm
-	$(BIN)/congvan ingest $(SHARED)/corpus --db /tmp/congvan-eval.db --trust $(SHARED)/corpus/test-ca.pem || true
-	$(PY) $(SHARED)/tools/score.py --db /tmp/congvan-eval.db --gold $(SHARED)/corpus -v
+	@mkdir -p $(EVAL_DIR); status=0; \
+	for set in $(EVAL_SETS); do \
+	  src=$(SHARED)/$$set; pdfs=$$src; gold=$$src; \
+	  [ -d $$src/pdf ] && pdfs=$$src/pdf; [ -d $$src/gold ] && gold=$$src/gold; \
+	  [ -d $$src ] || { echo "== $$set: not in $(SHARED), skipped"; continue; }; \
+	  rm -f $(EVAL_DIR)/$$set.db $(EVAL_DIR)/$$set.db-wal $(EVAL_DIR)/$$set.db-shm; \
+	  $(BIN)/congvan ingest $$pdfs --db $(EVAL_DIR)/$$set.db --trust $(SHARED)/corpus/test-ca.pem >$(EVAL_DIR)/$$set.ingest.log 2>&1; \
+	  gate=""; [ $$set = corpus ] && gate="--min-f1 $(MIN_F1)"; \
+	  echo "== $$set (details: $(EVAL_DIR)/$$set.score.txt)"; \
+	  $(PY) $(SHARED)/tools/score.py --db $(EVAL_DIR)/$$set.db --gold $$gold -v $$gate >$(EVAL_DIR)/$$set.score.txt; rc=$$?; \
+	  grep -v '^  ' $(EVAL_DIR)/$$set.score.txt; \
+	  [ $$rc = 0 ] || { echo "!! $$set: overall F1 below $(MIN_F1)"; status=1; }; \
+	done; exit $$status
 
 bench: install
 	$(PY) bench/bench.py --corpus $(SHARED)/corpus
