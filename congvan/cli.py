@@ -142,14 +142,40 @@ def status(db_path: Path) -> None:
               show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS,
-              show_default=True, help="Folder whose PDFs are served read-only under /pdf/.")
-def serve(db_path: Path, port: int, host: str, corpus: Path) -> None:
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder whose PDFs are served read-only under /pdf/ (default: the folder the "
+                   "database was ingested from).")
+def serve(db_path: Path, port: int, host: str, corpus: Path | None) -> None:
     """Publish the database with Datasette (full-text search, facets, canned queries).
 
     Example: congvan serve --db db/congvan.db --port 8001
     """
+    corpus, warning = pdf_folder(db_path, corpus)
+    if warning:
+        click.echo(f"Cảnh báo: {warning}", err=True)
+    click.echo(f"Sổ đăng ký công văn: http://{host}:{port}/ (Ctrl+C để dừng)")
     os.execvp(sys.executable, datasette_command(db_path, port=port, host=host, corpus=corpus))
+
+
+def pdf_folder(db_path: Path, given: Path | None) -> tuple[Path | None, str | None]:
+    """The folder of the PDFs a database was read from (stored at ingest), or why links will not open."""
+    from db import register, schema
+
+    if given is not None:
+        return (given, None) if given.is_dir() else (None, f"thư mục {given} không tồn tại: liên kết "
+                                                           "“Mở PDF” sẽ không mở được.")
+    db = schema.connect(db_path)
+    try:
+        stored = register.corpus_root(db)
+    finally:
+        db.close()
+    if stored is None:
+        return None, (f"{db_path} không ghi thư mục PDF (nhập bằng phiên bản cũ): chạy lại congvan ingest "
+                      "<thư mục> hoặc thêm --corpus <thư mục> để liên kết “Mở PDF” mở được.")
+    if not Path(stored).is_dir():
+        return None, (f"thư mục PDF {stored} (nơi đã nhập {db_path}) không còn: thêm --corpus <thư mục> "
+                      "để liên kết “Mở PDF” mở được.")
+    return Path(stored), None
 
 
 def _metadata_for(db_path: Path) -> Path:
@@ -174,7 +200,8 @@ def datasette_command(db_path: Path, *, port: int, host: str = "127.0.0.1", corp
     cmd = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
            "--metadata", str(_metadata_for(Path(db_path))), "--setting", "allow_download", "off",
            "--setting", "sql_time_limit_ms", "3000", "--setting", "truncate_cells_html", "400"]
-    cmd += ["--static", f"congvan-static:{METADATA.parent / 'static'}"]
+    cmd += ["--static", f"congvan-static:{METADATA.parent / 'static'}",
+            "--plugins-dir", str(METADATA.parent / "plugins"), "--template-dir", str(METADATA.parent / "templates")]
     if corpus and Path(corpus).is_dir():
         cmd += ["--static", f"pdf:{Path(corpus).resolve()}"]
     return cmd
@@ -199,33 +226,165 @@ def export(unit: str | None, all_units: bool, fmt: str, out: Path | None, db_pat
     Example: congvan export --unit "Sở Nội vụ" --format xlsx --out so-noi-vu.xlsx
     """
     from db import export as exports
-    from db import schema
+    from db import register, schema
 
     if bool(unit) == all_units:
-        click.echo("Error: give either --unit NAME or --all-units.", err=True)
+        click.echo("Lỗi: cần --unit TÊN hoặc --all-units (một trong hai).", err=True)
         sys.exit(2)
     db = schema.connect(db_path)
     try:
         exports.create_views(db)
+        register.refresh(db)
         if all_units:
             folder = out or Path("export")
+            _writable_folder(folder, create=True)
             results = exports.export_all(db, fmt, folder)
             for r in results:
                 click.echo(f"{r.tasks:4d}  {r.unit} → {r.path}")
-            click.echo(f"{len(results)} files, {sum(r.tasks for r in results)} tasks → {folder}")
+            click.echo(f"{len(results)} tệp, {sum(r.tasks for r in results)} nhiệm vụ → {folder}")
             return
         try:
             name = exports.resolve_unit(db, unit)
         except exports.UnknownUnit as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Lỗi: {e}", err=True)
             sys.exit(2)
         path = out or Path(f"{exports.slug(name)}.{fmt}")
         if path.is_dir():
             path = path / f"{exports.slug(name)}.{fmt}"
-        result = exports.export_unit(db, name, fmt, path)
-        click.echo(f"{result.tasks} tasks of {result.unit} → {result.path}")
+        _writable_folder(path.parent, create=False)
+        try:
+            result = exports.export_unit(db, name, fmt, path)
+        except OSError as e:
+            _cannot_write(path, e)
+        click.echo(export_message(result))
     finally:
         db.close()
+
+
+def export_message(result) -> str:
+    """What an export wrote, in the clerk's words; for a calendar, what it left out and why.
+
+    >>> from db.export import ExportResult
+    >>> print(export_message(ExportResult("Sở Nội vụ", Path("snv.ics"), 5, 3, 1, 1)))
+    Đã ghi 3 sự kiện lịch cho Sở Nội vụ → snv.ics (5 nhiệm vụ; 1 nhiệm vụ chưa có hạn không có trong lịch; 1 nhiệm vụ đã xong không đưa vào lịch)
+    """
+    if result.events is None:
+        return f"Đã ghi {result.tasks} nhiệm vụ của {result.unit} → {result.path}"
+    left_out = [f"{result.undated} nhiệm vụ chưa có hạn không có trong lịch"] if result.undated else []
+    finished_dated = result.tasks - result.undated - result.events
+    if finished_dated:
+        left_out.append(f"{finished_dated} nhiệm vụ đã xong không đưa vào lịch")
+    extra = "; ".join([f"{result.tasks} nhiệm vụ"] + left_out)
+    return f"Đã ghi {result.events} sự kiện lịch cho {result.unit} → {result.path} ({extra})"
+
+
+def _cannot_write(path: Path, error: OSError) -> None:
+    reason = error.strerror or str(error)
+    click.echo(f"Lỗi: không ghi được {path}: {reason}. Chọn một thư mục có quyền ghi với --out.", err=True)
+    sys.exit(2)
+
+
+def _writable_folder(folder: Path, *, create: bool) -> None:
+    """Exits 2 with a plain message when `folder` is missing (and may not be made) or not writable."""
+    folder = folder if str(folder) else Path(".")
+    if create and not folder.exists():
+        try:
+            folder.mkdir()
+        except OSError as e:
+            _cannot_write(folder, e)
+    if not folder.is_dir():
+        what = "không phải là thư mục" if folder.exists() else "không tồn tại"
+        click.echo(f"Lỗi: thư mục {folder} {what}. Tạo thư mục trước (mkdir -p {folder}) hoặc chọn thư mục "
+                   "khác với --out.", err=True)
+        sys.exit(2)
+    if not os.access(folder, os.W_OK):
+        click.echo(f"Lỗi: không có quyền ghi vào thư mục {folder}. Chọn thư mục khác với --out.", err=True)
+        sys.exit(2)
+
+
+@main.group()
+def task() -> None:
+    """The officer's status of a task: đang thực hiện, đã hoàn thành, không thuộc đơn vị.
+
+    A task's ID (shown by `congvan task list` and in exports) comes from the document and the task's
+    text, so the status stays after re-ingest and `congvan extract`.
+
+    Example: congvan task done 3f2a9c01d4 --note "Đã gửi báo cáo số 12/BC-SNV"
+    """
+
+
+_DB_OPTION = click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                          default=DEFAULT_DB, show_default=True)
+
+
+def _set_task(db_path: Path, typed: str, status: str, note: str | None) -> None:
+    from db import register, schema
+
+    db = schema.connect(db_path)
+    try:
+        register.refresh(db)
+        task_id = register.resolve_task(db, typed)
+        row = register.set_status(db, task_id, status, note=note, source="cli")
+    except register.UnknownTask as e:
+        click.echo(f"Lỗi: {e}", err=True)
+        sys.exit(2)
+    finally:
+        db.close()
+    action = " ".join((row.get("action") or "").split())
+    click.echo(f"{task_id}: {status} — {row.get('unit') or ''}: {action[:80]}")
+
+
+@task.command("done")
+@click.argument("task_id")
+@click.option("--note", help="Ghi chú (số văn bản đã gửi, người làm…).")
+@_DB_OPTION
+def task_done(task_id: str, note: str | None, db_path: Path) -> None:
+    """Mark a task đã hoàn thành (done). Example: congvan task done 3f2a9c01d4 --note "đã gửi" """
+    _set_task(db_path, task_id, "đã hoàn thành", note)
+
+
+@task.command("not-ours")
+@click.argument("task_id")
+@click.option("--note", help="Ghi chú (vì sao không thuộc đơn vị).")
+@_DB_OPTION
+def task_not_ours(task_id: str, note: str | None, db_path: Path) -> None:
+    """Mark a task không thuộc đơn vị. Example: congvan task not-ours 3f2a9c01d4"""
+    _set_task(db_path, task_id, "không thuộc đơn vị", note)
+
+
+@task.command("reopen")
+@click.argument("task_id")
+@click.option("--note", help="Ghi chú.")
+@_DB_OPTION
+def task_reopen(task_id: str, note: str | None, db_path: Path) -> None:
+    """Set a task back to đang thực hiện. Example: congvan task reopen 3f2a9c01d4"""
+    _set_task(db_path, task_id, "đang thực hiện", note)
+
+
+@task.command("list")
+@click.option("--unit", required=True, help="Tên đơn vị (tên chuẩn, viết tắt, có dấu hay không dấu).")
+@_DB_OPTION
+def task_list(unit: str, db_path: Path) -> None:
+    """A unit's tasks with their IDs and status. Example: congvan task list --unit "Sở Nội vụ" """
+    from db import export as exports
+    from db import register, schema
+    from db.web import display_date
+
+    db = schema.connect(db_path)
+    try:
+        register.refresh(db)
+        try:
+            name = exports.resolve_unit(db, unit)
+        except exports.UnknownUnit as e:
+            click.echo(f"Lỗi: {e}", err=True)
+            sys.exit(2)
+        tasks = exports.tasks_for_unit(db, name)
+    finally:
+        db.close()
+    click.echo(f"{len(tasks)} nhiệm vụ của {name}")
+    for t in tasks:
+        due = display_date(t.deadline.isoformat()) if t.deadline else "chưa có hạn"
+        click.echo(f"{t.task_id or '-':<12} {due:<11} {t.status:<18} {' '.join(t.action.split())[:70]}")
 
 
 @main.command()

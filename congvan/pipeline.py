@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db import load, schema
+from db import load, register, schema
 from extract import extract
 from extract.model import Facts
 from extract.units import registry
@@ -136,6 +136,8 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
         if progress:
             progress(result)
     load.link_citations(db)
+    register.remember_corpus(db, corpus)
+    register.refresh(db)
     db.close()
     return summary
 
@@ -164,6 +166,7 @@ def extract_stored(db_path: str | Path) -> int:
             load.save_facts(db, document.sha256, facts)
             count += 1
     load.link_citations(db)
+    register.refresh(db)
     db.close()
     return count
 

@@ -25,7 +25,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from congvan import pipeline
-from db import load, schema
+from db import load, register, schema
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +178,7 @@ class Watcher:
 
             load.save_units(db, registry())
             create_views(db)
+            register.remember_corpus(db, self.corpus)
         except BaseException as e:  # reported to start(), which re-raises it in the caller's thread
             self._failure = e
             self._ready.set()
@@ -199,6 +200,7 @@ class Watcher:
             result = pipeline.ingest_file(db, path, self.corpus, ocr=self.ocr, workers=self.workers,
                                           trust_roots=self.trust_roots, cache_dir=cache_dir)
             load.link_citations(db)
+            register.refresh(db)
             outcome = WatchResult(name, result, None, time.monotonic() - started)
         except Exception as e:  # one bad file must not stop the watch: report it and go on
             log.exception("watch: ingest of %s failed", path)

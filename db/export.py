@@ -27,6 +27,7 @@ from pathlib import Path
 import regex
 import sqlite_utils
 
+from db.register import FINISHED, criteria_display
 from ingest.textnorm import fold
 
 FORMATS = ("xlsx", "csv", "md", "ics")
@@ -35,6 +36,10 @@ FORMATS = ("xlsx", "csv", "md", "ics")
 _PDF_URL = ("'/pdf/' || replace(replace(replace(replace(d.path, '%', '%25'), ' ', '%20'), '#', '%23'), "
             "'?', '%3F') || coalesce('#page=' || o.page, '')")
 _TODAY = "date('now', 'localtime')"
+_FINISHED = "('đã hoàn thành', 'không thuộc đơn vị')"
+# ISO date → dd/mm/yyyy (a month → mm/yyyy, a year stays)
+_DISPLAY_DATE = ("case when length({col}) = 10 then strftime('%d/%m/%Y', {col}) "
+                 "when length({col}) = 7 then substr({col}, 6, 2) || '/' || substr({col}, 1, 4) else {col} end")
 
 VIEWS = {
     "obligations_view": f"""
@@ -51,6 +56,53 @@ from obligations o join documents d on d.id = o.document_id""",
 select c.id, cast(substr(c.code, 1, instr(c.code || '.', '.') - 1) as integer) as area, c.code, c.level,
   c.title, c.unit, c.survey, c.note, c.page, d.reference, d.issuer, d.path, c.document_id
 from criteria c join documents d on d.id = c.document_id""",
+    # one row per task of a document (its primary copy), with the officer's status (db/register.py)
+    "tasks_view": f"""
+select t.task_id, o.deadline, {_DISPLAY_DATE.format(col="o.deadline")} as deadline_display,
+  case when length(o.deadline) = 10 then cast(julianday(o.deadline) - julianday({_TODAY}) as integer) end
+    as days_left,
+  case when s.status in {_FINISHED} then s.status
+       when o.deadline is null or length(o.deadline) < 10 then 'chưa có hạn'
+       when o.deadline < {_TODAY} then 'quá hạn'
+       when o.deadline <= date({_TODAY}, '+7 days') then 'trong 7 ngày'
+       when o.deadline <= date({_TODAY}, '+30 days') then 'trong 30 ngày'
+       else 'còn hạn' end as due_state,
+  coalesce(s.status, 'đang thực hiện') as status, s.note as status_note, s.status_date,
+  o.unit, o.action, o.deadline_text, o.recurring, t.criteria_display as criteria, o.clause, o.page,
+  {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, c.copies,
+  t.document_key, o.id as obligation_id
+from obligation_tasks t join obligations o on o.id = t.obligation_id
+  join document_copies c on c.document_id = o.document_id and c.is_primary = 1
+  join documents d on d.id = o.document_id
+  left join task_status s on s.task_id = t.task_id""",
+    # every status an officer recorded, flagged when its task is no longer read from any copy
+    "task_history_view": """
+select s.task_id, s.status, s.note, s.status_date, s.updated_at, s.source, s.unit, s.action, s.deadline,
+  s.reference, s.path, s.page,
+  case when exists (select 1 from obligation_tasks t where t.task_id = s.task_id) then 0 else 1 end
+    as disappeared
+from task_status s""",
+    # one row per document, whatever the number of files holding it
+    "documents_register": f"""
+select c.document_key, d.doc_type, d.reference, d.issuer, d.issued_date,
+  {_DISPLAY_DATE.format(col="d.issued_date")} as issued_display, d.subject, c.copies,
+  (select group_concat(d2.path, ', ') from document_copies c2 join documents d2 on d2.id = c2.document_id
+   where c2.document_key = c.document_key) as files,
+  d.path as primary_path, d.text_source,
+  (select count(distinct x.fact) from copy_disagreements x where x.document_key = c.document_key)
+    as disagreements
+from document_copies c join documents d on d.id = c.document_id where c.is_primary = 1""",
+    # point losses and index results counted once per document (read from its primary copy)
+    "point_losses_view": """
+select l.id, l.code, cast(substr(l.code, 1, instr(l.code || '.', '.') - 1) as integer) as area, l.title,
+  l.achieved, l.max_points, l.lost, l.reason, l.year, l.page, d.reference, d.issuer, d.path, c.document_key
+from point_losses l join document_copies c on c.document_id = l.document_id and c.is_primary = 1
+  join documents d on d.id = l.document_id""",
+    "index_scores_view": """
+select s.id, s.subject, s.year, s.score, s.max_score, s.lost, s.rank, s.of_total, s.page,
+  d.reference, d.issuer, d.path, c.document_key
+from index_scores s join document_copies c on c.document_id = s.document_id and c.is_primary = 1
+  join documents d on d.id = s.document_id""",
 }
 
 
@@ -67,9 +119,9 @@ class UnknownUnit(LookupError):
 
     def __init__(self, name: str, suggestions: list[str]):
         self.name, self.suggestions = name, suggestions
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f'Unknown unit "{name}".{hint} '
-                         "List the known units with: sqlite-utils <db> 'select name from units'")
+        hint = f" Có phải: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f'Không có đơn vị "{name}".{hint} '
+                         "Xem danh sách đơn vị trên trang chủ (congvan serve) hoặc trong bảng units.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +142,12 @@ class Task:
     clause: str | None
     criteria: tuple[str, ...]
     recurring: bool
+    task_id: str | None = None
+    status: str = "đang thực hiện"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
 
     @property
     def source(self) -> str:
@@ -152,22 +210,31 @@ def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None =
     """The tasks of one canonical unit, dated ones first by deadline, then the undated.
 
     With `dedupe`, a document saved as several files (digital, scan, signed copy) gives each
-    task once, from the first file in path order: a task is dropped when one already kept has
-    the same deadline, page and clause and an action at least 90 % alike once folded (OCR slips).
+    task once: from its primary copy (db/register.py: text layer before OCR) when the files
+    were grouped as one document, and otherwise from the first file in path order, a task
+    being dropped when one already kept has the same deadline, page and clause and an action
+    at least 90 % alike once folded (OCR slips). Each task carries its stable id and status.
     """
     today = today or date.today()
+    primary = "and coalesce(c.is_primary, 1) = 1" if dedupe else ""
     rows = db.query(
-        """select o.*, d.reference, d.issued_date, d.issuer, d.doc_type, d.path from obligations o
-           join documents d on d.id = o.document_id where o.unit = ?
-           order by o.deadline is null, o.deadline, d.path, o.page, o.id""", [unit])
+        f"""select o.*, d.reference, d.issued_date, d.issuer, d.doc_type, d.path, t.task_id,
+                   coalesce(s.status, 'đang thực hiện') as status
+            from obligations o join documents d on d.id = o.document_id
+            left join document_copies c on c.document_id = o.document_id
+            left join obligation_tasks t on t.obligation_id = o.id
+            left join task_status s on s.task_id = t.task_id
+            where o.unit = ? {primary}
+            order by o.deadline is null, o.deadline, d.path, o.page, o.id""", [unit])
     tasks = []
     for r in rows:
         deadline = _parse_date(r["deadline"])
         tasks.append(Task(
             r["unit"], r["action"] or "", deadline, r["deadline_text"],
             (deadline - today).days if deadline else None, r["reference"], r["issued_date"], r["issuer"],
-            r["doc_type"], r["path"], r["page"], r["clause"], tuple(json.loads(r["criteria"] or "[]")),
-            bool(r["recurring"])))
+            r["doc_type"], r["path"], r["page"], r["clause"],
+            tuple(c for c in criteria_display(r["criteria"]).split(", ") if c), bool(r["recurring"]),
+            r["task_id"], r["status"]))
     return _distinct(tasks) if dedupe else tasks
 
 
@@ -196,12 +263,12 @@ def slug(unit: str) -> str:
 
 
 HEADERS = ("Hạn", "Còn (ngày)", "Nhiệm vụ", "Đơn vị", "Số ký hiệu", "Ngày văn bản", "Cơ quan ban hành",
-           "Trang", "Mục", "Tiêu chí", "Hạn (nguyên văn)", "Tệp")
+           "Trang", "Mục", "Tiêu chí", "Hạn (nguyên văn)", "Tệp", "Trạng thái", "Mã nhiệm vụ")
 
 
 def _cells(t: Task) -> list:
     return [t.deadline, t.days_left, t.action, t.unit, t.reference, t.issued_date, t.issuer, t.page,
-            t.clause, ", ".join(t.criteria), t.deadline_text, t.path]
+            t.clause, ", ".join(t.criteria), t.deadline_text, t.path, t.status, t.task_id]
 
 
 def write_xlsx(tasks: list[Task], path: Path, *, unit: str) -> None:
@@ -221,7 +288,7 @@ def write_xlsx(tasks: list[Task], path: Path, *, unit: str) -> None:
         ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{ws.cell(row=max(ws.max_row, 1), column=len(HEADERS)).coordinate}"
-    for letter, width in zip("ABCDEFGHIJKL", (12, 10, 70, 28, 18, 12, 26, 7, 8, 14, 30, 24)):
+    for letter, width in zip("ABCDEFGHIJKLMN", (12, 10, 70, 28, 18, 12, 26, 7, 8, 14, 30, 24, 16, 12)):
         ws.column_dimensions[letter].width = width
     wb.properties.title = f"Nhiệm vụ — {unit}"
     wb.save(path)
@@ -253,9 +320,20 @@ def render_markdown(tasks: list[Task], *, unit: str, today: date) -> str:
 
 
 def write_ics(tasks: list[Task], path: Path, *, unit: str, remind_days: int = 3) -> int:
-    """One all-day event per dated task, on the deadline, with a reminder `remind_days` before.
+    """One all-day event per dated open task, on the deadline, with a reminder `remind_days` before.
 
     Returns the number of events written.
+    """
+    Path(path).write_bytes(render_ics(tasks, unit=unit, remind_days=remind_days))
+    return sum(1 for t in tasks if t.deadline is not None and not t.finished)
+
+
+def render_ics(tasks: list[Task], *, unit: str, remind_days: int = 3) -> bytes:
+    """The calendar of a unit's tasks (the file of `write_ics`, the feed `/lich/<unit>.ics`).
+
+    An event's UID is the task's stable id (db/register.py), so a calendar app that imports
+    or subscribes again updates the events instead of duplicating them; finished tasks
+    (đã hoàn thành, không thuộc đơn vị) and undated ones are left out.
     """
     from icalendar import Alarm, Calendar, Event
 
@@ -265,10 +343,11 @@ def write_ics(tasks: list[Task], path: Path, *, unit: str, remind_days: int = 3)
     cal.add("x-wr-calname", f"Nhiệm vụ — {unit}")
     count = 0
     for t in tasks:
-        if t.deadline is None:
+        if t.deadline is None or t.finished:
             continue
         event = Event()
-        event.add("uid", f"{slug(t.path)}-p{t.page}-{slug(t.unit)}-{t.deadline:%Y%m%d}-{count}@congvan")
+        event.add("uid", f"{t.task_id}@congvan" if t.task_id else
+                  f"{slug(t.path)}-p{t.page}-{slug(t.unit)}-{t.deadline:%Y%m%d}-{count}@congvan")
         event.add("dtstamp", _stamp())
         event.add("dtstart", t.deadline)
         event.add("dtend", t.deadline + timedelta(days=1))
@@ -282,8 +361,7 @@ def write_ics(tasks: list[Task], path: Path, *, unit: str, remind_days: int = 3)
         event.add_component(alarm)
         cal.add_component(event)
         count += 1
-    Path(path).write_bytes(cal.to_ical())
-    return count
+    return cal.to_ical()
 
 
 def _stamp():
@@ -302,6 +380,9 @@ class ExportResult:
     unit: str
     path: Path
     tasks: int
+    events: int | None = None     # ICS only: events written
+    undated: int = 0              # tasks with no date (not in a calendar)
+    finished: int = 0             # tasks marked đã hoàn thành / không thuộc đơn vị
 
 
 def export_unit(db: sqlite_utils.Database, unit: str, fmt: str, out: Path, *,
@@ -312,7 +393,7 @@ def export_unit(db: sqlite_utils.Database, unit: str, fmt: str, out: Path, *,
     today = today or date.today()
     tasks = tasks_for_unit(db, unit, today=today)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    events = None
     if fmt == "xlsx":
         write_xlsx(tasks, out, unit=unit)
     elif fmt == "csv":
@@ -320,12 +401,13 @@ def export_unit(db: sqlite_utils.Database, unit: str, fmt: str, out: Path, *,
     elif fmt == "md":
         out.write_text(render_markdown(tasks, unit=unit, today=today), encoding="utf-8")
     else:
-        write_ics(tasks, out, unit=unit)
-    return ExportResult(unit, out, len(tasks))
+        events = write_ics(tasks, out, unit=unit)
+    return ExportResult(unit, out, len(tasks), events, sum(1 for t in tasks if t.deadline is None),
+                        sum(1 for t in tasks if t.finished))
 
 
 def export_all(db: sqlite_utils.Database, fmt: str, out_dir: Path, *,
                today: date | None = None) -> list[ExportResult]:
-    """One file per unit that has tasks: `<out_dir>/<slug(unit)>.<fmt>`."""
+    """One file per unit that has tasks: `<out_dir>/<slug(unit)>.<fmt>` (the folder must exist)."""
     return [export_unit(db, unit, fmt, Path(out_dir) / f"{slug(unit)}.{fmt}", today=today)
             for unit in units_with_tasks(db)]

@@ -31,6 +31,15 @@ from typing import Any
 
 from ingest.model import Signature
 
+# pyHanko imports cryptography's DSA and other old algorithms, which print deprecation warnings on
+# the console of the clerk, who can do nothing about them: silenced for every process (workers fork).
+with contextlib.suppress(ImportError):
+    import warnings
+
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
+
 MAX_OFFSET = timedelta(hours=14)  # UTC-12 … UTC+14: a larger gap is not a time-zone mislabel
 MAX_PAGE_NODES = 200_000          # bound on the page-tree walk of a hostile file
 TRUST_ROOT_SUFFIXES = (".pem", ".crt")

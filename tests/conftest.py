@@ -135,12 +135,14 @@ def ingested_db(small_corpus, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tasks_db(ingested_db, tmp_path_factory) -> Path:
+    from db import register
     from db.export import create_views
 
     path = copy_db(ingested_db, tmp_path_factory.mktemp("tasks") / "congvan.db")
     db = sqlite_utils.Database(path)
     fill_fixture_facts(db)
     create_views(db)
+    register.refresh(db)
     db.close()
     return path
 

@@ -37,7 +37,7 @@ def test_unknown_unit_lists_close_matches(db):
     with pytest.raises(export.UnknownUnit) as e:
         export.resolve_unit(db, "Sở Nội")
     assert e.value.suggestions[0] == "Sở Nội vụ"
-    assert "Did you mean: Sở Nội vụ" in str(e.value)
+    assert "Có phải: Sở Nội vụ, " in str(e.value)
 
 
 def test_tasks_of_so_noi_vu_are_dated_first_with_days_left(db):
@@ -59,7 +59,7 @@ def test_xlsx_has_vietnamese_headers_frozen_row_filter_and_real_dates(db, tmp_pa
     ws = load_workbook(result.path).active
     assert [c.value for c in ws[1]] == list(export.HEADERS)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:L4"
+    assert ws.auto_filter.ref == "A1:N4"
     assert [ws.cell(row=r, column=1).value for r in (2, 3, 4)] == [
         datetime(2021, 7, 17), datetime(2021, 7, 30), None]
     assert ws.cell(row=2, column=1).is_date is True
@@ -118,7 +118,7 @@ def test_cli_export_xlsx_for_so_noi_vu(tasks_db, tmp_path):
     r = CliRunner().invoke(main, ["export", "--unit", "Sở Nội vụ", "--format", "xlsx", "--out", str(out),
                                   "--db", str(tasks_db)])
     assert r.exit_code == 0, r.output
-    assert r.output == f"3 tasks of Sở Nội vụ → {out}\n"
+    assert r.output == f"Đã ghi 3 nhiệm vụ của Sở Nội vụ → {out}\n"
     ws = load_workbook(out).active
     assert [ws.cell(row=i, column=1).value.date().isoformat() for i in (2, 3)] == ["2021-07-17", "2021-07-30"]
 
@@ -128,7 +128,7 @@ def test_cli_export_khtcth_resolves_and_defaults_the_file_name(tasks_db, tmp_pat
                                   "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     path = tmp_path / "phong-ke-hoach-tai-chinh-tong-hop.ics"
-    assert r.output == f"1 tasks of Phòng Kế hoạch - Tài chính - Tổng hợp → {path}\n"
+    assert r.output == f"Đã ghi 1 sự kiện lịch cho Phòng Kế hoạch - Tài chính - Tổng hợp → {path} (1 nhiệm vụ)\n"
     from icalendar import Calendar
 
     events = list(Calendar.from_ical(path.read_bytes()).walk("VEVENT"))
@@ -140,7 +140,7 @@ def test_cli_unknown_unit_exits_2_with_suggestions(tasks_db, tmp_path):
     r = CliRunner().invoke(main, ["export", "--unit", "So Noi", "--format", "md", "--db", str(tasks_db),
                                   "--out", str(tmp_path / "x.md")])
     assert r.exit_code == 2
-    assert 'Unknown unit "So Noi". Did you mean: Sở Nội vụ' in r.output
+    assert 'Không có đơn vị "So Noi". Có phải: Sở Nội vụ, ' in r.output
     assert not (tmp_path / "x.md").exists()
 
 
@@ -150,7 +150,7 @@ def test_cli_all_units_to_a_folder(tasks_db, tmp_path):
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "phong-ke-hoach-tai-chinh-tong-hop.csv", "so-noi-vu.csv", "so-tu-phap.csv"]
-    assert r.output.splitlines()[-1] == f"3 files, 5 tasks → {tmp_path / 'out'}"
+    assert r.output.splitlines()[-1] == f"3 tệp, 5 nhiệm vụ → {tmp_path / 'out'}"
 
 
 def test_real_pipeline_rows_give_so_noi_vu_its_two_deadlines(ingested_db, tmp_path):
