@@ -54,7 +54,7 @@ def line_chart(series: dict[str, list[tuple[int, float]]], *, title: str, invert
 
     def y(value: float) -> float:
         share = (value - lo) / (hi - lo)
-        return 30 + (h - 70) * (share if invert else 1 - share)
+        return 44 + (h - 84) * (share if invert else 1 - share)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{w}" height="{h + 20 * len(series)}" '
              f'font-family="sans-serif" font-size="12"><title>{escape(title)}</title>',

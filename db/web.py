@@ -111,22 +111,33 @@ def _words(query: str) -> list[str]:
     return [w for w in regex.findall(r"[\p{L}\p{N}]+", nfc(query), timeout=1.0)][:12]
 
 
-def highlight(text: str, query: str, width: int = 220) -> Markup:
-    """An excerpt of `text` around the query with <mark>ed matches.
+def _spans(text: str, words: list[str]) -> list[tuple[int, int]]:
+    """Where the typed words occur in `text`: the whole phrase where it occurs, else each word.
 
-    Typed with diacritics, a word is marked only where the text has the same marks ("Sở" is not
-    "số"); typed without them, folded matches are marked.
+    Typed with diacritics, the marks must match ("Sở" is not "số"); typed without, folded text is compared.
+    Folding keeps the length of NFC text, so offsets in the folded text are offsets in `text`.
+    """
+    marked = any(fold(w) != w.lower() for w in words)
+    haystack = text.lower() if marked else fold(text)
+    needles = [w.lower() if marked else fold(w) for w in words]
+    phrase = r"(?<![\p{L}\p{N}])" + r"[\W_]+".join(regex.escape(w) for w in needles) + r"(?![\p{L}\p{N}])"
+    spans = [m.span() for m in regex.finditer(phrase, haystack, timeout=2.0)]
+    if spans or len(needles) == 1:
+        return spans
+    return [m.span() for m in regex.finditer(r"[\p{L}\p{N}]+", haystack, timeout=2.0) if m.group() in needles]
+
+
+def highlight(text: str, query: str, width: int = 220) -> Markup:
+    """An excerpt of `text` around the query with <mark>ed matches (the phrase first, else its words).
 
     >>> str(highlight("Chỉ số CCHC; Sở Nội vụ chủ trì", "Sở Nội vụ"))
-    'Chỉ số CCHC; <mark>Sở</mark> <mark>Nội</mark> <mark>vụ</mark> chủ trì'
-    >>> str(highlight("Chỉ số CCHC", "chi so"))
-    '<mark>Chỉ</mark> <mark>số</mark> CCHC'
+    'Chỉ số CCHC; <mark>Sở Nội vụ</mark> chủ trì'
+    >>> str(highlight("Chỉ số CCHC của sở", "chi so"))
+    '<mark>Chỉ số</mark> CCHC của sở'
+    >>> str(highlight("Nội dung của Sở", "Sở Nội vụ"))
+    '<mark>Nội</mark> dung của <mark>Sở</mark>'
     """
-    words = _words(query)
-    marked = any(fold(w) != w.lower() for w in words)
-    wanted = {w.lower() if marked else fold(w) for w in words}
-    spans = [m.span() for m in regex.finditer(r"[\p{L}\p{N}]+", text, timeout=2.0)
-             if (m.group().lower() if marked else fold(m.group())) in wanted]
+    spans = _spans(text, _words(query)) if _words(query) else []
     start = max(0, spans[0][0] - width // 3) if spans else 0
     end = min(len(text), start + width)
     out, pos = [], start
@@ -136,7 +147,7 @@ def highlight(text: str, query: str, width: int = 220) -> Markup:
         out += [html.escape(text[pos:a]), f"<mark>{html.escape(text[a:b])}</mark>"]
         pos = b
     out.append(html.escape(text[pos:end]))
-    excerpt = "".join(out).replace("\n", " ")
+    excerpt = " ".join("".join(out).split())
     return Markup(("… " if start else "") + excerpt + (" …" if end < len(text) else ""))
 
 

@@ -127,6 +127,10 @@ async def set_status(datasette, request):
     if client not in LOOPBACK:
         return Response.text("Chỉ ghi được trạng thái từ chính máy chủ (127.0.0.1).", status=403)
     form = await request.post_vars()
+    # asgi-csrf lets a request without any cookie through; a write needs the page's token and its cookie
+    cookie = request.cookies.get("ds_csrftoken")
+    if not cookie or form.get("csrftoken") != cookie:
+        return Response.text("Thiếu mã bảo vệ biểu mẫu (CSRF): mở lại trang đơn vị rồi lưu.", status=403)
     status, note = form.get("status", ""), (form.get("note") or "").strip()[:1000]
     if status not in register.STATUSES:
         return Response.text("Trạng thái không hợp lệ.", status=400)
@@ -169,22 +173,23 @@ def extra_template_vars(request):
 
 
 def _csv_bom(app):
-    """Prepends a UTF-8 BOM to every .csv response, so Excel opens Vietnamese text intact."""
+    """Prepends a UTF-8 BOM to every CSV answer of a .csv address, so Excel opens Vietnamese intact."""
     async def wrapped(scope, receive, send):
         if scope.get("type") != "http" or not scope.get("path", "").endswith(".csv"):
             return await app(scope, receive, send)
-        first = {"body": True}
+        state = {"csv": False, "first": True}
 
         async def send_with_bom(message):
             if message["type"] == "http.response.start":
-                headers = []
-                for k, v in message.get("headers", []):
-                    if k.lower() == b"content-length":
-                        v = str(int(v) + 3).encode()
-                    headers.append((k, v))
-                message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and first["body"]:
-                first["body"] = False
+                headers = dict((k.lower(), v) for k, v in message.get("headers", []))
+                kind = headers.get(b"content-type", b"")
+                state["csv"] = kind.startswith((b"text/csv", b"text/plain"))
+                if state["csv"] and b"content-length" in headers:
+                    message = {**message, "headers": [
+                        (k, str(int(v) + 3).encode() if k.lower() == b"content-length" else v)
+                        for k, v in message["headers"]]}
+            elif message["type"] == "http.response.body" and state["csv"] and state["first"]:
+                state["first"] = False
                 message = {**message, "body": b"\xef\xbb\xbf" + message.get("body", b"")}
             await send(message)
         return await app(scope, receive, send_with_bom)
