@@ -57,12 +57,12 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
                                       force=force, progress=progress.advance,
                                       on_start=progress.start)
     except IngestError as e:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)
     ocr_pages = _after_ingest(db_path, [f.path for f in summary.files if f.status != "skipped"])
     click.echo("\n".join(summary_lines(summary, db_path, time.monotonic() - started, ocr_pages)))
     for f in summary.failed:
-        click.echo(f"  failed: {f.path}: {f.error}", err=True)
+        click.echo(f"  lỗi: {f.path}: {f.error}", err=True)
     sys.exit(1 if summary.failed else 0)
 
 
@@ -73,24 +73,29 @@ def summary_lines(summary: pipeline.RunSummary, db_path: Path, seconds: float, o
     ...                          pipeline.FileResult("b.pdf", "ok", "mixed", 9),
     ...                          pipeline.FileResult("c.pdf", "skipped")])
     >>> print("\\n".join(summary_lines(s, Path("db/congvan.db"), 12.34, 4)))
-    2 ok, 0 failed, 1 unchanged (skipped) → db/congvan.db
-      files read: 2 in 12.3 s (6.2 s per file)
-      pages: 12, of which read by OCR: 4
-      text source: mixed 1, text 1
+    2 tệp đọc được, 0 tệp lỗi, 1 tệp không đổi (bỏ qua) → db/congvan.db
+      đã đọc 2 tệp trong 12,3 giây (6,2 giây mỗi tệp)
+      số trang: 12, trong đó đọc bằng OCR: 4
+      nguồn chữ: mixed 1, text 1
     """
     read = [f for f in summary.files if f.status != "skipped"]
     pages = sum(f.pages for f in read)
     sources: dict[str, int] = {}
     for f in read:
         sources[f.text_source or "none"] = sources.get(f.text_source or "none", 0) + 1
-    lines = [f"{summary.count('ok')} ok, {summary.count('failed')} failed, "
-             f"{summary.count('skipped')} unchanged (skipped) → {db_path}",
-             f"  files read: {len(read)} in {seconds:.1f} s"
-             + (f" ({seconds / len(read):.1f} s per file)" if read else "")]
+    lines = [f"{summary.count('ok')} tệp đọc được, {summary.count('failed')} tệp lỗi, "
+             f"{summary.count('skipped')} tệp không đổi (bỏ qua) → {db_path}",
+             f"  đã đọc {len(read)} tệp trong {_decimal(seconds)} giây"
+             + (f" ({_decimal(seconds / len(read))} giây mỗi tệp)" if read else "")]
     if read:
-        lines.append(f"  pages: {pages}, of which read by OCR: {ocr_pages}")
-        lines.append("  text source: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
+        lines.append(f"  số trang: {pages}, trong đó đọc bằng OCR: {ocr_pages}")
+        lines.append("  nguồn chữ: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     return lines
+
+
+def _decimal(value: float) -> str:
+    """One decimal, written with a comma as Vietnamese readers do: 12,3."""
+    return f"{value:.1f}".replace(".", ",")
 
 
 def _after_ingest(db_path: Path, paths: list[str]) -> int:
@@ -117,7 +122,7 @@ def extract(db_path: Path) -> None:
     Example: congvan extract --db db/congvan.db
     """
     n = pipeline.extract_stored(db_path)
-    click.echo(f"{n} documents re-extracted in {db_path}")
+    click.echo(f"Đã đọc lại {n} văn bản bằng quy tắc hiện hành trong {db_path}")
 
 
 @main.command()
@@ -129,11 +134,11 @@ def status(db_path: Path) -> None:
     Example: congvan status --db db/congvan.db
     """
     s = pipeline.status(db_path)
-    click.echo("documents: " + ", ".join(f"{k} {v}" for k, v in sorted(s["status"].items())) or "none")
-    click.echo("text source: " + ", ".join(f"{k} {v}" for k, v in sorted(s["text_source"].items())))
-    click.echo("facts: " + ", ".join(f"{k} {v}" for k, v in s["facts"].items()))
+    click.echo("tệp: " + (", ".join(f"{k} {v}" for k, v in sorted(s["status"].items())) or "chưa có"))
+    click.echo("nguồn chữ: " + ", ".join(f"{k} {v}" for k, v in sorted(s["text_source"].items())))
+    click.echo("dữ kiện: " + ", ".join(f"{k} {v}" for k, v in s["facts"].items()))
     for row in s["failed"]:
-        click.echo(f"failed: {row['path']}: {row['error']}")
+        click.echo(f"lỗi: {row['path']}: {row['error']}")
     sys.exit(1 if s["failed"] else 0)
 
 

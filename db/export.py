@@ -13,7 +13,9 @@ A clerk of Sở Nội vụ wants the tasks the corpus gives her unit: hạn (dea
 
 The view `obligations_view` (one row per task, with its source document, the deadline
 month for facets, the days left and the PDF address `/pdf/<path>#page=N`) is shared by
-the exports and by Datasette (`db/metadata.yaml`); `create_views` makes it.
+the exports and by Datasette (`db/metadata.yaml`); `create_views` makes it. Views list a
+document held by several files once, from its primary copy (db/register.py); `tasks_view`
+adds the stable task id and the officer's status.
 """
 from __future__ import annotations
 
@@ -51,11 +53,15 @@ select o.id, o.deadline, substr(o.deadline, 1, 7) as deadline_month,
        else 'còn hạn' end as due_state,
   o.unit, o.action, o.deadline_text, o.recurring, o.criteria, o.clause, o.page,
   {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, o.document_id
-from obligations o join documents d on d.id = o.document_id""",
+from obligations o join documents d on d.id = o.document_id
+  left join document_copies c on c.document_id = o.document_id
+where coalesce(c.is_primary, 1) = 1""",
     "criteria_view": """
 select c.id, cast(substr(c.code, 1, instr(c.code || '.', '.') - 1) as integer) as area, c.code, c.level,
   c.title, c.unit, c.survey, c.note, c.page, d.reference, d.issuer, d.path, c.document_id
-from criteria c join documents d on d.id = c.document_id""",
+from criteria c join documents d on d.id = c.document_id
+  left join document_copies k on k.document_id = c.document_id
+where coalesce(k.is_primary, 1) = 1""",
     # one row per task of a document (its primary copy), with the officer's status (db/register.py)
     "tasks_view": f"""
 select t.task_id, o.deadline, {_DISPLAY_DATE.format(col="o.deadline")} as deadline_display,

@@ -69,11 +69,11 @@ def test_cli_exits_1_when_a_file_failed_and_status_lists_it(tmp_path):
     db_path = tmp_path / "c.db"
     result = CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db_path), "-q"])
     assert result.exit_code == 1, result.output
-    assert "1 ok, 1 failed" in result.output
+    assert "1 tệp đọc được, 1 tệp lỗi" in result.output
     status = CliRunner().invoke(main, ["status", "--db", str(db_path)])
     assert status.exit_code == 1
-    assert "failed: encrypted.pdf: encrypted.pdf: The PDF is password-protected." in status.output
-    assert "documents: failed 1, ok 1" in status.output
+    assert "lỗi: encrypted.pdf: encrypted.pdf: The PDF is password-protected." in status.output
+    assert "tệp: failed 1, ok 1" in status.output
 
 
 def test_a_second_run_reads_no_page_of_unchanged_files(tmp_path):

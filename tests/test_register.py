@@ -219,3 +219,15 @@ def test_calendar_feed_parses_and_uses_the_stable_ids(served, tasks_db):
         ids = [t.task_id for t in export.tasks_for_unit(db, "Sở Nội vụ") if t.deadline]
     assert [str(e["uid"]) for e in events] == [f"{i}@congvan" for i in ids]
     assert [a.decoded("trigger").days for e in events for a in e.walk("VALARM")] == [-3, -3]
+
+
+def test_clerk_messages_are_vietnamese(tasks_db, tmp_path):
+    runner = CliRunner()
+    r = runner.invoke(main, ["export", "--db", str(tasks_db)])
+    assert (r.exit_code, r.output) == (2, "Lỗi: cần --unit TÊN hoặc --all-units (một trong hai).\n")
+    r = runner.invoke(main, ["export", "--unit", "SNV", "--format", "md", "--out", str(tmp_path / "snv.md"),
+                             "--db", str(tasks_db)])
+    assert r.output == f"Đã ghi 3 nhiệm vụ của Sở Nội vụ → {tmp_path / 'snv.md'}\n"
+    r = runner.invoke(main, ["task", "list", "--unit", "so noi vu", "--db", str(tasks_db)])
+    assert r.output.splitlines()[0] == "3 nhiệm vụ của Sở Nội vụ"
+    assert [line.split()[1] for line in r.output.splitlines()[1:]] == ["17/07/2021", "30/07/2021", "chưa"]

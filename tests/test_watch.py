@@ -99,7 +99,9 @@ def test_files_already_there_are_caught_up_at_start(tmp_path, shared_corpus):
     assert (seen[0].path, seen[0].result.status, status_of(db_path, "co-san.pdf")) == ("co-san.pdf", "ok", "ok")
     with sqlite3.connect(db_path) as c:
         views = sorted(r[0] for r in c.execute("select name from sqlite_master where type = 'view'"))
-    assert views == ["criteria_view", "obligations_view"]
+    from db.export import VIEWS
+
+    assert views == sorted(VIEWS)
 
 
 def test_ingest_prints_a_one_screen_summary(tmp_path, shared_corpus):
@@ -115,8 +117,8 @@ def test_ingest_prints_a_one_screen_summary(tmp_path, shared_corpus):
     r = CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db_path), "--quiet"])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0] == f"1 ok, 0 failed, 0 unchanged (skipped) → {db_path}"
-    assert re.fullmatch(r"  files read: 1 in \d+\.\d s \(\d+\.\d s per file\)", lines[1])
-    assert lines[2:] == ["  pages: 2, of which read by OCR: 0", "  text source: text 1"]
+    assert lines[0] == f"1 tệp đọc được, 0 tệp lỗi, 0 tệp không đổi (bỏ qua) → {db_path}"
+    assert re.fullmatch(r"  đã đọc 1 tệp trong \d+,\d giây \(\d+,\d giây mỗi tệp\)", lines[1])
+    assert lines[2:] == ["  số trang: 2, trong đó đọc bằng OCR: 0", "  nguồn chữ: text 1"]
     again = CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db_path), "--quiet"])
-    assert again.output.splitlines()[0] == f"0 ok, 0 failed, 1 unchanged (skipped) → {db_path}"
+    assert again.output.splitlines()[0] == f"0 tệp đọc được, 0 tệp lỗi, 1 tệp không đổi (bỏ qua) → {db_path}"
