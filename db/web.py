@@ -158,7 +158,7 @@ def _fts(query: str) -> str:
 def search(db: sqlite_utils.Database, query: str, *, limit: int = 50) -> dict:
     """Documents, tasks and pages that have every word typed (with or without diacritics)."""
     if not _words(query):
-        return {"query": query, "documents": [], "tasks": [], "pages": []}
+        return {"query": query, "documents": [], "tasks": [], "pages": [], "citing": []}
     match = _fts(query)
     documents = list(db.query(
         """select r.* from documents_register r where r.document_key in (
@@ -180,7 +180,13 @@ def search(db: sqlite_utils.Database, query: str, *, limit: int = 50) -> dict:
         r["rank"] = 0 if exact in " ".join(_words(r["text"])).lower() else 1
         pages.append(r)
     pages.sort(key=lambda r: r["rank"])
-    return {"query": query,
+    citing = list(db.query(
+        """select distinct c.reference as cited, r.document_key, r.doc_type, r.reference, r.issuer, c.page
+           from citations c join document_copies k on k.document_id = c.document_id and k.is_primary = 1
+           join documents_register r on r.document_key = k.document_key
+           where lower(replace(replace(replace(c.reference, ' ', ''), 'Đ', 'D'), 'đ', 'd')) = ?
+           order by r.issued_date""", [fold(query).replace(" ", "")]))
+    return {"query": query, "citing": citing,
             "documents": [{**d, "issued": display_date(d["issued_date"])} for d in documents],
             "tasks": [_task(t, date.today()) for t in tasks],
             "pages": [{**p, "excerpt": highlight(p["text"], query)} for p in pages[:limit]]}

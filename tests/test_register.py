@@ -131,6 +131,15 @@ def test_citation_lookup_ignores_case_and_diacritics(served, typed):
     assert (status, [(r["Tệp"], r["Viện dẫn"]) for r in rows]) == (200, [("000-digital.pdf", "2450/QĐ-UBND")])
 
 
+def test_the_search_page_finds_citing_documents_of_a_reference_typed_without_marks(served):
+    code, _, body = get(served + "/tim-kiem?" + urllib.parse.urlencode({"q": "2450/qd-ubnd"}))
+    html = body.decode("utf-8")
+    assert code == 200
+    assert re.findall(r'<ul class="found-citing">\s*<li><a href="/van-ban/\w+">(.*?)</a>', html) == [
+        "Công văn /SCT-VP"]
+    assert "Văn bản viện dẫn 2450/QĐ-UBND (1)" in html
+
+
 def test_export_into_a_missing_folder_is_a_plain_error(tasks_db, tmp_path):
     out = tmp_path / "no" / "such" / "snv.xlsx"
     r = CliRunner().invoke(main, ["export", "--unit", "SNV", "--out", str(out), "--db", str(tasks_db)])
