@@ -245,7 +245,7 @@ def export(unit: str | None, all_units: bool, fmt: str, out: Path | None, db_pat
             _writable_folder(folder, create=True)
             results = exports.export_all(db, fmt, folder)
             for r in results:
-                click.echo(f"{r.tasks:4d}  {r.unit} → {r.path}")
+                click.echo(export_message(r))
             click.echo(f"{len(results)} tệp, {sum(r.tasks for r in results)} nhiệm vụ → {folder}")
             return
         try:

@@ -99,7 +99,10 @@ def unit_page(db: sqlite_utils.Database, typed: str, *, today: date | None = Non
                        order by deadline is null, length(deadline) < 10, deadline, path, page, obligation_id""",
                     [unit])
     tasks = [_task(r, today) for r in rows]
-    return {"unit": unit, "typed": typed, "tasks": tasks, "counts": counts(tasks, today),
+    vanished = [{**r, "status_date": display_date(r["status_date"]), "deadline": display_date(r["deadline"])}
+                for r in db.query("""select * from task_history_view where unit = ? and disappeared = 1
+                                     order by updated_at desc""", [unit])]
+    return {"unit": unit, "typed": typed, "tasks": tasks, "counts": counts(tasks, today), "vanished": vanished,
             "labels": COUNT_LABELS, "statuses": STATUSES, "slug": export.slug(unit)}
 
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from congvan import pipeline
 from congvan.cli import main, pdf_folder
-from db import export, register
+from db import export, register, web
 from tests.conftest import SHARED_CORPUS, copy_db
 from tests.datasette_server import get, get_json, serve
 
@@ -79,6 +79,11 @@ def test_a_task_that_disappears_keeps_its_history_and_is_flagged(own_db):
         rows = list(db.query("select task_id, status, note, disappeared from task_history_view"))
     assert rows == [{"task_id": task.task_id, "status": "không thuộc đơn vị", "note": "Sở Tư pháp làm",
                      "disappeared": 1}]
+    with sqlite_utils.Database(own_db) as db:
+        page = web.unit_page(db, "SNV")
+    assert [(v["status"], v["note"], v["action"]) for v in page["vanished"]] == [
+        ("không thuộc đơn vị", "Sở Tư pháp làm", task.action)]
+    assert task.task_id not in [t["task_id"] for t in page["tasks"]]
 
 
 def test_unknown_task_id_exits_2_in_vietnamese(own_db):
