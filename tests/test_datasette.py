@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from congvan.cli import METADATA
+from db import register
 from db.export import VIEWS
 from db.schema import SEARCH, TABLES
 from ingest.textnorm import fold
@@ -33,7 +34,8 @@ def view_columns(db_path) -> dict[str, list[str]]:
 
 def test_every_column_of_every_table_and_view_has_a_glossary_entry(ingested_db):
     tables = metadata_tables()
-    wanted = {t: list(spec["columns"]) for t, spec in TABLES.items()} | view_columns(ingested_db)
+    wanted = ({t: list(spec["columns"]) for t, spec in TABLES.items()} | view_columns(ingested_db)
+              | {t: list(columns) for t, (columns, _) in register.TABLES.items()})
     missing = [f"{t}.{c}" for t, cols in wanted.items() for c in cols
                if not (tables.get(t, {}).get("columns") or {}).get(c)]
     assert missing == []
@@ -46,7 +48,8 @@ def test_every_column_of_every_table_and_view_has_a_glossary_entry(ingested_db):
 def test_metadata_names_only_existing_columns(ingested_db):
     tables = metadata_tables()
     known = {t: set(spec["columns"]) for t, spec in TABLES.items()} | {
-        v: set(c) for v, c in view_columns(ingested_db).items()}
+        v: set(c) for v, c in view_columns(ingested_db).items()} | {
+        t: set(columns) for t, (columns, _) in register.TABLES.items()}
     extra = [f"{t}.{c}" for t, spec in tables.items() if t in known for c in (spec.get("columns") or {})
              if c not in known[t]]
     facets = [f"{t}.{f}" for t, spec in tables.items() if t in known for f in spec.get("facets", [])
