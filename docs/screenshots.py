@@ -39,9 +39,13 @@ def shoot(base: str, out: Path, *, unit: str) -> list[Path]:
     written = []
     try:
         for name, path in PAGES:
-            driver.get(base + path.format(unit=urllib.parse.quote(unit)))
+            url = base + path.format(unit=urllib.parse.quote(unit))
+            driver.get(url)
             height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(1280, min(max(int(height) + 40, 700), 2400))
+            inner = driver.execute_script("return window.innerHeight")
+            outer = driver.get_window_size()["height"]
+            driver.set_window_size(1280, min(max(int(height), 700), 2000) + outer - inner)
+            driver.get(url)
             driver.save_screenshot(str(out / name))
             written.append(out / name)
     finally:
