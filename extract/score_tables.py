@@ -1,0 +1,262 @@
+"""Score tables (bảng điểm Chỉ số CCHC): tables whose rows are units with their points.
+
+"STT | Đơn vị | Điểm chuẩn tối đa | Điểm tự đánh giá | Điểm thẩm định | Chỉ số" gives each
+unit two results, self-assessed and appraised; "Thứ hạng | Đơn vị | Điểm chuẩn tối đa |
+Điểm đạt được | Chỉ số chung | Xếp loại" gives one, with its rank out of the ranked group
+("Nhóm … không xếp hạng" has none). Columns are told by their header (rules/score_tables.yaml),
+never by position: a header may run over several rows, and a table converted from Word
+often has empty columns between the labels and its values, so a row's values are matched to
+the labels in order when their counts agree, else to the nearest label. Summary rows (cao
+nhất, trung bình, thấp nhất) are not units; points are kept, not the percentage.
+
+A table that goes on over the next page (its header repeated, or none) is one group: it
+keeps the year, area and ranking of its start. The year and the lĩnh vực come from the
+caption before the table, else from the document's title; the area only when one lĩnh vực
+is named there.
+
+>>> column_role("Điểm tự đánh giá"), column_role("Thứ hạng"), column_role("Ghi chú")
+('self', 'rank', None)
+>>> area_of("KẾT QUẢ ĐÁNH GIÁ ĐỐI VỚI CÁC TIÊU CHÍ THUỘC CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH NĂM 2025")
+'Công tác chỉ đạo điều hành'
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import regex
+
+from extract.model import Header, IndexScore
+from ingest.model import Document
+from ingest.textnorm import fold
+from rules import load, pattern
+
+_T = 1.0
+_CAPTION = 400        # characters before a table read as its caption
+_CONTINUED = 20       # letters left in the text between two tables when the second goes on from the first
+SCORE_ROLES = ("self", "appraised", "achieved")
+
+
+@lru_cache(maxsize=None)
+def _roles() -> tuple[tuple[str, regex.Pattern], ...]:
+    return tuple((role, regex.compile(p)) for role, p in load("score_tables")["columns"].items())
+
+
+@lru_cache(maxsize=None)
+def _named(kind: str) -> tuple[tuple[str, regex.Pattern], ...]:
+    return tuple((e["name"], regex.compile(e["pattern"])) for e in load("score_tables")[kind])
+
+
+def column_role(label: str | None) -> str | None:
+    """What a column header holds: self, appraised, achieved, maximum, percent, rank, unit, …"""
+    folded = " ".join(fold(label or "").split())
+    if not folded:
+        return None
+    return next((role for role, p in _roles() if p.search(folded, timeout=_T)), None)
+
+
+def _one_named(kind: str, text: str) -> str | None:
+    folded = fold(text)
+    found = {name for name, p in _named(kind) if p.search(folded, timeout=_T)}
+    return found.pop() if len(found) == 1 else None
+
+
+def area_of(text: str) -> str | None:
+    """The one lĩnh vực of the index a caption names, or None (none or several)."""
+    return _one_named("areas", text)
+
+
+def index_of(text: str) -> str | None:
+    """The one index other than the Chỉ số CCHC a caption names (SIPAS, PAPI, …), or None."""
+    return _one_named("indices", text)
+
+
+def is_summary(text: str) -> bool:
+    return bool(pattern("score_tables", "summary").search(fold(text), timeout=_T))
+
+
+def number(cell: str | None) -> tuple[float, float | None, bool] | None:
+    """(value, denominator, is_percent) of a value cell: '14,50' → (14.5, None, False), '7,37/10'."""
+    m = pattern("score_tables", "number").match(fold(cell or ""), timeout=_T)
+    if not m:
+        return None
+    of = m.group("of")
+    return float(m.group("value").replace(",", ".")), (float(of.replace(",", ".")) if of else None), \
+        bool(m.group("percent"))
+
+
+def year_in(text: str) -> int | None:
+    years = [int(m.group("year")) for m in pattern("score_tables", "year").finditer(fold(text), timeout=_T)]
+    return years[-1] if years else None
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A table with its columns told: labels (column, text, role) and the rows after the header."""
+
+    page: int
+    labels: tuple[tuple[int, str, str | None], ...]
+    rows: tuple[tuple[str | None, ...], ...]
+    has_header: bool
+
+    def roles(self) -> set[str]:
+        return {r for _, _, r in self.labels if r}
+
+    def header_max(self) -> float | None:
+        for _, text, role in self.labels:
+            m = pattern("score_tables", "header_max").search(fold(text), timeout=_T)
+            if m and role in SCORE_ROLES:
+                return float(m.group("max").replace(",", "."))
+        return None
+
+    def cells(self, row: Sequence[str | None]) -> dict[str, str]:
+        """The row's non-empty cells by role: in label order when as many as the labels, else nearest label."""
+        filled = [(i, c.strip()) for i, c in enumerate(row) if c and c.strip()]
+        out: dict[str, str] = {}
+        if len(filled) == len(self.labels):
+            pairs = [(label, text) for label, (_, text) in zip(self.labels, filled)]
+        else:
+            pairs = [(min(self.labels, key=lambda lab: (abs(lab[0] - i), lab[0] > i)), text) for i, text in filled]
+        for (_, _, role), text in pairs:
+            if role and role not in out:
+                out[role] = text
+        return out
+
+
+def _numeric_cells(row: Sequence[str | None]) -> int:
+    return sum(1 for c in row if number(c) is not None)
+
+
+def grid(table: Sequence[Sequence[str | None]], page: int, previous: Grid | None = None) -> Grid | None:
+    """The table with its header read, or None when it has no header (and does not go on from `previous`)."""
+    if not table or not table[0]:
+        return None
+    width = len(table[0])
+    head = next((i for i, row in enumerate(table) if _numeric_cells(row) >= 2), len(table))
+    texts = [" ".join(str(row[c]).strip() for row in table[:head] if c < len(row) and row[c] and str(row[c]).strip())
+             for c in range(width)]
+    labels = tuple((c, t, column_role(t)) for c, t in enumerate(texts) if t)
+    if head > 0 and labels and any(r in SCORE_ROLES for _, _, r in labels):
+        return Grid(page, labels, tuple(tuple(r) for r in table[head:]), True)
+    if head == 0 and previous is not None and len(previous.rows[0] if previous.rows else ()) == width:
+        return Grid(page, previous.labels, tuple(tuple(r) for r in table), False)
+    return None
+
+
+def grids(document: Document) -> Iterator[Grid]:
+    """Every table of the document with a header naming a score column, continuation tables included."""
+    previous = None
+    for page in document.pages:
+        for table in page.tables:
+            g = grid(table, page.number, previous)
+            if g is not None:
+                previous = g
+                yield g
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a table inherits from its caption or the table it continues."""
+
+    year: int | None
+    area: str | None
+    index_name: str | None
+    unranked: bool
+
+
+def _locate(folded_page: str, name: str, start: int) -> tuple[int, int]:
+    """(start, end) in the page text of the first words of a unit name, searching from `start`."""
+    key = " ".join(fold(name).split()[:3])
+    at = folded_page.find(key, start) if key else -1
+    if at < 0:
+        at = folded_page.find(key) if key else -1
+    return (at, at + len(key)) if at >= 0 else (0, 0)
+
+
+def _continues(between: str, grid_: Grid) -> bool:
+    """Whether the text between two tables is only a repeated header, page numbers and summary rows."""
+    words = set(fold(" ".join(t for _, t, _ in grid_.labels)).split())
+    rest = [w for w in regex.findall(r"\p{L}+", fold(between), timeout=_T) if w not in words]
+    return len("".join(rest)) < _CONTINUED
+
+
+def _context(caption: str, title: str, inherited: Context | None) -> Context:
+    """The caption's year, area and index, else those of the table this one continues, else the title's."""
+    year = year_in(caption) or (inherited.year if inherited else None) or year_in(title)
+    area = area_of(caption) or (inherited.area if inherited else None) or area_of(title)
+    index = index_of(caption) or (inherited.index_name if inherited else None)
+    unranked = bool(pattern("score_tables", "unranked").search(fold(caption), timeout=_T)) or \
+        bool(inherited and inherited.unranked)
+    return Context(year, area, index, unranked)
+
+
+def _results(cells: dict[str, str], g: Grid, ctx: Context, unranked: bool) -> list[tuple[str | None, float, float | None, int | None]]:
+    """(assessed_by, score, maximum, rank) of one unit row."""
+    maximum = number(cells.get("maximum"))
+    top = maximum[0] if maximum else g.header_max()
+    rank_cell = number(cells.get("rank"))
+    rank = int(rank_cell[0]) if rank_cell and not unranked and rank_cell[0].is_integer() else None
+    both = "self" in cells and "appraised" in cells
+    out = []
+    for role in SCORE_ROLES:
+        value = number(cells.get(role))
+        if value is None or value[2]:
+            continue
+        score, of, _ = value
+        out.append(("self" if role == "self" and both else "appraised" if role == "appraised" and both else None,
+                    score, of if of is not None else top, rank))
+        if role == "achieved" or not both:
+            break
+    return out
+
+
+def find(document: Document, header: Header) -> list[IndexScore]:
+    """One result per unit row and kind of points (self-assessed, appraised, achieved), in table order."""
+    pages = {p.number: p.text for p in document.pages}
+    folded_pages = {n: fold(t) for n, t in pages.items()}
+    title = document.pages[0].text[:_CAPTION * 2] if document.pages else ""
+    out: list[IndexScore] = []
+    groups: list[list[int]] = []
+    ctx: Context | None = None
+    cursor = (0, 0)  # (page, offset) after the last unit row read
+    for g in grids(document):
+        if "unit" not in g.roles() or "title" in g.roles():
+            continue
+        rows = [(g.cells(r), r) for r in g.rows]
+        first = next((c["unit"] for c, _ in rows if c.get("unit") and not is_summary(c["unit"])), None)
+        if first is None:
+            continue
+        at = _locate(folded_pages[g.page], first, cursor[1] if cursor[0] == g.page else 0)[0]
+        between = "\n".join(pages[n] for n in range(cursor[0] + 1, g.page)) if cursor[0] < g.page else ""
+        between = (pages[cursor[0]][cursor[1]:] + "\n" if cursor[0] and cursor[0] < g.page else "") + between \
+            + pages[g.page][(cursor[1] if cursor[0] == g.page else 0):at]
+        same = ctx is not None and (not g.has_header or _continues(between, g))
+        ctx = _context(between[-_CAPTION:], title, ctx if same else None) if not same else ctx
+        if not same or not groups:
+            groups.append([])
+        unranked = ctx.unranked
+        for cells, raw in rows:
+            unit = " ".join((cells.get("unit") or "").split()).strip(" .,;*")
+            scores = [cells.get(r) for r in SCORE_ROLES if cells.get(r)]
+            if not scores:
+                text = " ".join(c for c in raw if c)
+                if pattern("score_tables", "group_row").search(fold(text), timeout=_T) and not is_summary(text):
+                    unranked = bool(pattern("score_tables", "unranked").search(fold(text), timeout=_T))
+                    groups.append([])
+                continue
+            if not unit or is_summary(" ".join(c for c in raw if c)) or not regex.search(r"\p{L}", unit, timeout=_T):
+                continue
+            s, e = _locate(folded_pages[g.page], unit, cursor[1] if cursor[0] == g.page else 0)
+            if e:
+                cursor = (g.page, e)
+            for assessed_by, score, maximum, rank in _results(cells, g, ctx, unranked):
+                groups[-1].append(len(out))
+                out.append(IndexScore(unit, ctx.year, score, maximum, None, rank, None, g.page, s, e,
+                                      area=ctx.area, assessed_by=assessed_by, index_name=ctx.index_name))
+    for group in groups:
+        ranked = [i for i in group if out[i].rank is not None]
+        units = {out[i].subject for i in ranked}
+        for i in ranked:
+            out[i] = replace(out[i], of_total=len(units))
+    return out
