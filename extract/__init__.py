@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from extract import assignment_tables, citations, criteria, header, obligations, points, score_tables, scores
+from extract import (assignment_tables, citations, criteria, criterion_scores, header, obligations, points,
+                     score_tables, scores)
 from extract.model import Facts, Obligation
 from ingest.model import Document
 
-FAMILIES = (citations, obligations, criteria, points, scores, score_tables)
+FAMILIES = (citations, obligations, criteria, points, criterion_scores, scores, score_tables)
 
 
 def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) -> list[Obligation]:
@@ -61,6 +62,6 @@ def extract(document: Document) -> Facts:
         citations=tuple(citations.find(document, head)),
         obligations=tuple(found_obligations),
         criteria=tuple(found_criteria),
-        point_losses=tuple(points.find(document, head)),
+        point_losses=tuple(points.find(document, head)) + tuple(criterion_scores.find(document, head)),
         index_scores=tuple(scores.find(document, head)) + tuple(score_tables.find(document, head)),
     )

@@ -139,7 +139,7 @@ def grid(table: Sequence[Sequence[str | None]], page: int, previous: Grid | None
     labels = tuple((c, t, column_role(t)) for c, t in enumerate(texts) if t)
     if head > 0 and labels and any(r in SCORE_ROLES for _, _, r in labels):
         return Grid(page, labels, tuple(tuple(r) for r in table[head:]), True)
-    if head == 0 and previous is not None and len(previous.rows[0] if previous.rows else ()) == width:
+    if head == 0 and previous is not None and previous.page >= page - 1:  # going on over a page break, no header
         return Grid(page, previous.labels, tuple(tuple(r) for r in table), False)
     return None
 
@@ -165,7 +165,7 @@ class Context:
     unranked: bool
 
 
-def _locate(folded_page: str, name: str, start: int) -> tuple[int, int]:
+def locate(folded_page: str, name: str, start: int) -> tuple[int, int]:
     """(start, end) in the page text of the first words of a unit name, searching from `start`."""
     key = " ".join(fold(name).split()[:3])
     at = folded_page.find(key, start) if key else -1
@@ -181,7 +181,13 @@ def _continues(between: str, grid_: Grid) -> bool:
     return len("".join(rest)) < _CONTINUED
 
 
-def _context(caption: str, title: str, inherited: Context | None) -> Context:
+def _same_header(g: Grid, previous: Grid | None) -> bool:
+    """Whether a table repeats the header of the table before it (a listing going on over a page break)."""
+    return previous is not None and [fold(t).split() for _, t, _ in g.labels] == \
+        [fold(t).split() for _, t, _ in previous.labels]
+
+
+def context_of(caption: str, title: str, inherited: Context | None) -> Context:
     """The caption's year, area and index, else those of the table this one continues, else the title's."""
     year = year_in(caption) or (inherited.year if inherited else None) or year_in(title)
     area = area_of(caption) or (inherited.area if inherited else None) or area_of(title)
@@ -219,6 +225,7 @@ def find(document: Document, header: Header) -> list[IndexScore]:
     out: list[IndexScore] = []
     groups: list[list[int]] = []
     ctx: Context | None = None
+    last: Grid | None = None
     cursor = (0, 0)  # (page, offset) after the last unit row read
     for g in grids(document):
         if "unit" not in g.roles() or "title" in g.roles():
@@ -227,12 +234,14 @@ def find(document: Document, header: Header) -> list[IndexScore]:
         first = next((c["unit"] for c, _ in rows if c.get("unit") and not is_summary(c["unit"])), None)
         if first is None:
             continue
-        at = _locate(folded_pages[g.page], first, cursor[1] if cursor[0] == g.page else 0)[0]
+        at = locate(folded_pages[g.page], first, cursor[1] if cursor[0] == g.page else 0)[0]
         between = "\n".join(pages[n] for n in range(cursor[0] + 1, g.page)) if cursor[0] < g.page else ""
         between = (pages[cursor[0]][cursor[1]:] + "\n" if cursor[0] and cursor[0] < g.page else "") + between \
             + pages[g.page][(cursor[1] if cursor[0] == g.page else 0):at]
-        same = ctx is not None and (not g.has_header or _continues(between, g))
-        ctx = _context(between[-_CAPTION:], title, ctx if same else None) if not same else ctx
+        here = pages[g.page][(cursor[1] if cursor[0] == g.page else 0):at]
+        same = ctx is not None and (not g.has_header or (_same_header(g, last) and _continues(here, g)))
+        ctx = context_of(between[-_CAPTION:], title, ctx if same else None) if not same else ctx
+        last = g
         if not same or not groups:
             groups.append([])
         unranked = ctx.unranked
@@ -247,7 +256,7 @@ def find(document: Document, header: Header) -> list[IndexScore]:
                 continue
             if not unit or is_summary(" ".join(c for c in raw if c)) or not regex.search(r"\p{L}", unit, timeout=_T):
                 continue
-            s, e = _locate(folded_pages[g.page], unit, cursor[1] if cursor[0] == g.page else 0)
+            s, e = locate(folded_pages[g.page], unit, cursor[1] if cursor[0] == g.page else 0)
             if e:
                 cursor = (g.page, e)
             for assessed_by, score, maximum, rank in _results(cells, g, ctx, unranked):

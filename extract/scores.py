@@ -23,6 +23,7 @@ import regex
 
 from extract.header import agency_name
 from extract.model import Header, IndexScore
+from extract.score_tables import index_of
 from extract.text import Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
@@ -55,6 +56,9 @@ def _subject(text: str, folded: str, header: Header) -> str | None:
         folded = folded[:m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
     lead = pattern("scores", "subject_lead").match(folded, timeout=_T)
     cut = lead.end() if lead else 0
+    owner = list(regex.finditer(r"(?<![\p{L}])cua\s+", folded[cut:], timeout=_T))
+    if owner and len(text[cut:].split()) > _MAX_SUBJECT_WORDS:  # "Chỉ số … (PAPI) năm 2024 của tỉnh"
+        cut += owner[-1].end()
     words = text[cut:].split()
     while words and fold(words[-1]) in {"da", "cung", "van", "deu"}:
         words.pop()
@@ -93,7 +97,8 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
             end = min(end, anchors[k + 1].start())
         if pattern("points", "criterion").search(folded, clause, m.start(), timeout=_T) \
                 or pattern("points", "target").search(folded, clause, m.start(), timeout=_T) \
-                or pattern("scores", "target_after").match(folded, m.end(), timeout=_T):
+                or pattern("scores", "target_after").match(folded, m.end(), timeout=_T) \
+                or pattern("scores", "maximum_before").search(folded, clause, m.start(), timeout=_T):
             continue
         rank = pattern("scores", "rank").search(folded, m.end(), end, timeout=_T)
         before = None if rank else pattern("scores", "rank").search(folded, clause, m.start(), timeout=_T)
@@ -110,7 +115,8 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
         out.append(IndexScore(
             _subject(para.text[clause:subject_end], folded[clause:subject_end], header),
             _year(folded, clause, m.start(), earlier), score, maximum, lost,
-            int(rank.group("rank")) if rank else None, int(rank.group("of")) if rank else None, page, s, e))
+            int(rank.group("rank")) if rank else None, int(rank.group("of")) if rank else None, page, s, e,
+            index_name=index_of(para.text[clause:m.start()])))
     return out
 
 
@@ -124,8 +130,8 @@ def find(document: Document, header: Header) -> list[IndexScore]:
         folded = fold(para.text)
         if "diem" in folded:
             for score in _in_paragraph(para, folded, earlier, header):
-                if (score.subject, score.year, score.score) not in seen:
-                    seen.add((score.subject, score.year, score.score))
+                if (score.subject, score.year, score.score, score.index_name) not in seen:
+                    seen.add((score.subject, score.year, score.score, score.index_name))
                     out.append(score)
         earlier = folded
     return out
