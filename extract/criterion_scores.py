@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import regex
 
+from extract.header import agency_name
 from extract.model import Header, PointLoss
 from extract.score_tables import context_of, grids, is_summary, locate, number
 from ingest.model import Document
@@ -49,7 +50,8 @@ def _subject(caption: str) -> str | None:
     if not found:
         return None
     m = found[-1]
-    return " ".join(caption[m.start("subject"):m.end("subject")].split()) or None
+    subject = " ".join(caption[m.start("subject"):m.end("subject")].split())
+    return (agency_name(subject) if subject.isupper() else subject) or None
 
 
 def find(document: Document, header: Header) -> list[PointLoss]:
