@@ -29,6 +29,7 @@ from rules import pattern
 
 _T = 1.0
 _CAPTION = 400
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 _LEADING_CODE = regex.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?=\p{L})")
 
 
@@ -36,9 +37,9 @@ def _code(cells: dict[str, str]) -> tuple[str | None, str | None]:
     """(code, title) of a row: the code cell, else a code opening the title cell."""
     title = " ".join((cells.get("title") or "").split()) or None
     for key in ("code", "number"):
-        m = pattern("score_tables", "code").match(cells.get(key) or "", timeout=_T)
+        m = pattern("score_tables", "code").match(fold(cells.get(key) or ""), timeout=_T)
         if m:
-            return m.group("code"), title
+            return m.group("code") or str(_ROMAN.index(m.group("roman")) + 1), title
     m = _LEADING_CODE.match(title or "", timeout=_T)
     return (m.group(1), title[m.end():].strip() or None) if m else (None, title)
 

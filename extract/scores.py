@@ -105,6 +105,11 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
         rank = rank or before
         subject_end = before.start() if before else m.start()
         score, maximum, lost = _decimal(m.group("score")), _decimal(m.group("max")), _decimal(m.group("lost"))
+        if m.group("percent"):  # a percentage is a result only with a rank and an index named before it
+            if not rank or not pattern("scores", "context").search(folded, clause, m.start(), timeout=_T) \
+                    or pattern("scores", "aggregate").search(folded, clause, m.start(), timeout=_T):
+                continue
+            maximum = 100.0
         if not (rank or maximum == 100 or pattern("scores", "context").search(folded, clause, m.start(), timeout=_T)):
             continue
         if maximum is not None and (score > maximum or (lost is None and maximum < 10)):
@@ -128,7 +133,7 @@ def find(document: Document, header: Header) -> list[IndexScore]:
     earlier = ""
     for para in paragraphs(document):
         folded = fold(para.text)
-        if "diem" in folded:
+        if "diem" in folded or "%" in folded:
             for score in _in_paragraph(para, folded, earlier, header):
                 if (score.subject, score.year, score.score, score.index_name) not in seen:
                     seen.add((score.subject, score.year, score.score, score.index_name))
