@@ -64,7 +64,7 @@ def find(document: Document, header: Header) -> list[PointLoss]:
     ctx, subject, previous_page = None, None, None
     for g in grids(document):
         roles = g.roles()
-        if "title" not in roles or "maximum" not in roles or "unit" in roles:
+        if "title" not in roles or "maximum" not in roles:
             continue
         folded_page = fold(pages[g.page])
         if g.has_header or ctx is None or previous_page is None or g.page > previous_page + 1:

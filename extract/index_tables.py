@@ -34,6 +34,9 @@ _RANK_ONLY = regex.compile(r"^\s*(?:thu\s+|hang\s+)?(\d{1,3})\s*/\s*(\d{1,3})\s*
 _SCORE = regex.compile(r"(?<![\d/.,])(\d{1,3}(?:[.,]\d{1,3})?)(?!\s*/\s*\d)(?![\d])\s*(%|diem)?")
 _CCHC = regex.compile(r"(?<![\p{L}])(?:chi\s+so\s+(?:cchc|cai\s+cach\s+hanh\s+chinh)|par\s*index)")
 _VALUE = regex.compile(r"\d{1,3}[.,]\d|(?<!\d)\d{1,3}\s*/\s*\d{1,3}(?!\d)")
+_LABEL_WORDS = 12   # a row label naming an index is short ("Chỉ số hài lòng (SIPAS)"), not a task
+# A value cell: a number first, short, no date ("83,1", "62/63", "83,1 điểm (xếp thứ 62/63)").
+_CELL = regex.compile(r"^\s*(?:thu\s+)?\d{1,3}(?:[.,]\d{1,3})?(?!\d)(?!.*\d{1,2}/\d{1,2}/\d{4})(?!.*\d/\d{4}).{0,40}$")
 _RANK_HEAD = regex.compile(r"(?<![\p{L}])(?:xep\s+hang|thu\s+hang|xep\s+thu|vi\s+tri|^\s*hang\s*$)")
 
 
@@ -96,13 +99,14 @@ def _table(table: Sequence[Sequence[str | None]], page: int, subject: str | None
     col_year = [_year(h) for h in labels]
     year_col = next((c for c, h in enumerate(labels) if fold(h).strip() in ("nam", "nam danh gia")), None)
     rank_cols = {c for c, h in enumerate(labels) if _RANK_HEAD.search(fold(h), timeout=_T)}
+    number_cols = {c for c, h in enumerate(labels) if fold(h).strip() in ("stt", "tt", "so tt")}
     found: dict[tuple[str | None, int], list] = {}
     for row in rows[head:]:
         label = next((c for c in row if c and regex.search(r"\p{L}", c, timeout=_T)), "")
-        named, name = _index(label)
+        named, name = _index(label) if len(label.split()) <= _LABEL_WORDS else (False, None)
         row_year = _year(row[year_col]) if year_col is not None else _year(label)
         for c, text in enumerate(row):
-            if not text or c == year_col or text == label:
+            if not text or c == year_col or text == label or c in number_cols or not _CELL.match(fold(text), timeout=_T):
                 continue
             year = col_year[c] or row_year
             has, index = (named, name) if named else col_index[c] if col_index[c][0] else caption

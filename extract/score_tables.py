@@ -36,6 +36,7 @@ _T = 1.0
 _CAPTION = 400        # characters before a table read as its caption
 _CONTINUED = 20       # letters left in the text between two tables when the second goes on from the first
 SCORE_ROLES = ("self", "appraised", "achieved")
+_TOTAL = regex.compile(r"(?<![\p{L}])tong(?![\p{L}])")
 
 
 @lru_cache(maxsize=None)
@@ -111,17 +112,45 @@ class Grid:
         return None
 
     def cells(self, row: Sequence[str | None]) -> dict[str, str]:
-        """The row's non-empty cells by role: in label order when as many as the labels, else nearest label."""
+        """The row's non-empty cells by role. Values are matched to labels in order: one to one when as many,
+        else each to a label as near its column as the order allows (`align`). Of several columns of one
+        role, a total ("Tổng điểm") is preferred, else the leftmost."""
         filled = [(i, c.strip()) for i, c in enumerate(row) if c and c.strip()]
+        by_label = dict(zip(align([i for i, _ in filled], [c for c, _, _ in self.labels]), (t for _, t in filled)))
         out: dict[str, str] = {}
-        if len(filled) == len(self.labels):
-            pairs = [(label, text) for label, (_, text) in zip(self.labels, filled)]
-        else:
-            pairs = [(min(self.labels, key=lambda lab: (abs(lab[0] - i), lab[0] > i)), text) for i, text in filled]
-        for (_, _, role), text in pairs:
+        for k in sorted(by_label, key=lambda k: (not _TOTAL.search(fold(self.labels[k][1]), timeout=_T), k)):
+            role = self.labels[k][2]
             if role and role not in out:
-                out[role] = text
+                out[role] = by_label[k]
         return out
+
+
+def align(cells: Sequence[int], labels: Sequence[int]) -> list[int]:
+    """For cells at columns `cells` (ascending), the index of the label each belongs to: an order-keeping
+    match with the least total distance between columns (a converted Word table's values drift a column
+    or two from their labels).
+
+    >>> align([0, 1, 4, 7, 8, 11], [0, 1, 5, 7, 9, 11]), align([0, 1, 8, 11], [0, 1, 5, 7, 9, 11])
+    ([0, 1, 2, 3, 4, 5], [0, 1, 4, 5])
+    """
+    m, n = len(cells), len(labels)
+    if m == n:
+        return list(range(n))
+    if m > n or n == 0:
+        return [min(range(n), key=lambda k: (abs(labels[k] - c), labels[k] > c)) for c in cells] if n else []
+    inf = float("inf")
+    cost = [[inf] * (n + 1) for _ in range(m + 1)]  # cost[i][j]: first i cells matched within the first j labels
+    cost[0] = [0.0] * (n + 1)
+    for i in range(1, m + 1):
+        for j in range(i, n + 1):
+            cost[i][j] = min(cost[i][j - 1], cost[i - 1][j - 1] + abs(cells[i - 1] - labels[j - 1]))
+    out, j = [], n
+    for i in range(m, 0, -1):  # back from the right: on a tie the value goes to the label on its right
+        while cost[i - 1][j - 1] + abs(cells[i - 1] - labels[j - 1]) != cost[i][j]:
+            j -= 1
+        out.append(j - 1)
+        j -= 1
+    return out[::-1]
 
 
 def _numeric_cells(row: Sequence[str | None]) -> int:
