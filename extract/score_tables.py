@@ -68,6 +68,12 @@ def area_of(text: str) -> str | None:
     return _one_named("areas", text)
 
 
+def index_end(folded: str, start: int = 0) -> int | None:
+    """End of the last index name (SIPAS, PAPI, …) in folded text after `start`, or None."""
+    ends = [m.end() for _, p in _named("indices") for m in p.finditer(folded, start, timeout=_T)]
+    return max(ends) if ends else None
+
+
 def index_of(text: str) -> str | None:
     """The one index other than the Chỉ số CCHC a caption names (SIPAS, PAPI, …), or None."""
     return _one_named("indices", text)

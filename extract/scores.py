@@ -23,7 +23,7 @@ import regex
 
 from extract.header import agency_name
 from extract.model import Header, IndexScore
-from extract.score_tables import index_of
+from extract.score_tables import index_end, index_of
 from extract.text import Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
@@ -44,6 +44,12 @@ def _clause_start(folded: str, at: int) -> int:
     return cut + 2 if cut >= 0 else 0
 
 
+def _sentence_start(folded: str, at: int) -> int:
+    """Start of the sentence holding `at` (a heading "- Chỉ số PAPI năm 2024: đạt …" is one sentence)."""
+    cut = max(folded.rfind(". ", 0, at), folded.rfind("; ", 0, at))
+    return cut + 2 if cut >= 0 else 0
+
+
 def _clause_end(folded: str, at: int) -> int:
     ends = [i for i in (folded.find(". ", at), folded.find("; ", at)) if i >= 0]
     return min(ends) if ends else len(folded.rstrip(" ."))
@@ -56,8 +62,11 @@ def _subject(text: str, folded: str, header: Header) -> str | None:
         folded = folded[:m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
     lead = pattern("scores", "subject_lead").match(folded, timeout=_T)
     cut = lead.end() if lead else 0
+    named = index_end(folded, cut)   # "Chỉ số hài lòng … (SIPAS) của tỉnh": the subject follows the index's name
+    if named is not None:
+        cut = named + len(regex.match(r"[\s)\],.:-]*(?:cua\s+)?", folded[named:], timeout=_T).group(0))
     owner = list(regex.finditer(r"(?<![\p{L}])cua\s+", folded[cut:], timeout=_T))
-    if owner and len(text[cut:].split()) > _MAX_SUBJECT_WORDS:  # "Chỉ số … (PAPI) năm 2024 của tỉnh"
+    if owner and len(text[cut:].split()) > _MAX_SUBJECT_WORDS:  # "Chỉ số … năm 2024 của tỉnh"
         cut += owner[-1].end()
     words = text[cut:].split()
     while words and fold(words[-1]) in {"da", "cung", "van", "deu"}:
@@ -121,7 +130,7 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
             _subject(para.text[clause:subject_end], folded[clause:subject_end], header),
             _year(folded, clause, m.start(), earlier), score, maximum, lost,
             int(rank.group("rank")) if rank else None, int(rank.group("of")) if rank else None, page, s, e,
-            index_name=index_of(para.text[clause:m.start()])))
+            index_name=index_of(para.text[_sentence_start(folded, clause):m.start()])))
     return out
 
 
