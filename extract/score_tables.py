@@ -280,22 +280,29 @@ def find(document: Document, header: Header) -> list[IndexScore]:
         if not same or not groups:
             groups.append([])
         unranked = ctx.unranked
+        previous: list[int] = []   # the results of the unit row above
         for cells, raw in rows:
             unit = " ".join((cells.get("unit") or "").split()).strip(" .,;*")
             scores = [cells.get(r) for r in SCORE_ROLES if cells.get(r)]
             if not scores:
-                text = " ".join(c for c in raw if c)
+                text = " ".join(c.strip() for c in raw if c and c.strip())
                 if pattern("score_tables", "group_row").search(fold(text), timeout=_T) and not is_summary(text):
                     unranked = bool(pattern("score_tables", "unranked").search(fold(text), timeout=_T))
                     groups.append([])
+                elif unit and previous and not (cells.keys() - {"unit", "grade"}) and not is_summary(text):
+                    for i in previous:  # the second line of a name wrapped without a rule between ("… Môi" / "trường")
+                        out[i] = replace(out[i], subject=f"{out[i].subject} {unit}")
                 continue
             if not unit or is_summary(" ".join(c for c in raw if c)) or not regex.search(r"\p{L}", unit, timeout=_T):
+                previous = []
                 continue
             s, e = locate(folded_pages[g.page], unit, cursor[1] if cursor[0] == g.page else 0)
             if e:
                 cursor = (g.page, e)
+            previous = []
             for assessed_by, score, maximum, rank in _results(cells, g, ctx, unranked):
                 groups[-1].append(len(out))
+                previous.append(len(out))
                 out.append(IndexScore(unit, ctx.year, score, maximum, None, rank, None, g.page, s, e,
                                       area=ctx.area, assessed_by=assessed_by, index_name=ctx.index_name))
     for group in groups:

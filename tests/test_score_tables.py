@@ -99,3 +99,14 @@ def test_indices_by_year_with_rank_columns():
 def test_unit_score_table_is_not_an_index_by_year():
     doc = Document("x", "x.pdf", (_page(1, "Chỉ số CCHC năm 2025", UNRANKED),))
     assert index_tables.find(doc, Header(issuer="UBND tỉnh Lâm Đồng")) == []
+
+
+def test_name_wrapped_into_a_row_of_its_own_is_joined():
+    table = (("STT", "Đơn vị", "", "Điểm chuẩn tối đa", "Điểm tự đánh giá", "Điểm thẩm định", "Chỉ số"),
+             ("11", "", "Sở Nông nghiệp và Môi", "74,00", "71,00", "61,65", "83,31%"),
+             (None, None, "trường", None, None, None, None),
+             ("12", "Sở Y tế", None, "74,50", "71,42", "58,89", "79,05%"))
+    doc = Document("x", "x.pdf", (_page(1, "Kết quả đánh giá năm 2025 của các sở, ngành như sau:", table),))
+    assert [(s.subject, s.score, s.assessed_by) for s in score_tables.find(doc, Header())] == [
+        ("Sở Nông nghiệp và Môi trường", 71.0, "self"), ("Sở Nông nghiệp và Môi trường", 61.65, "appraised"),
+        ("Sở Y tế", 71.42, "self"), ("Sở Y tế", 58.89, "appraised")]
