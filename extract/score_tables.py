@@ -36,6 +36,7 @@ _T = 1.0
 _CAPTION = 400        # characters before a table read as its caption
 _CONTINUED = 20       # letters left in the text between two tables when the second goes on from the first
 SCORE_ROLES = ("self", "appraised", "achieved")
+_GRADE_WORDS = {"tot", "kha", "trung binh", "yeu", "kem", "xuat sac", "binh", "trung"}  # a wrapped grade
 _TOTAL = regex.compile(r"(?<![\p{L}])tong(?![\p{L}])")
 
 
@@ -289,9 +290,10 @@ def find(document: Document, header: Header) -> list[IndexScore]:
                 if pattern("score_tables", "group_row").search(fold(text), timeout=_T) and not is_summary(text):
                     unranked = bool(pattern("score_tables", "unranked").search(fold(text), timeout=_T))
                     groups.append([])
-                elif unit and previous and not (cells.keys() - {"unit", "grade"}) and not is_summary(text):
+                elif previous and text and len(raw) > 1 and raw[0] is None and not is_summary(text) \
+                        and not regex.search(r"\d", text, timeout=_T) and fold(text) not in _GRADE_WORDS:
                     for i in previous:  # the second line of a name wrapped without a rule between ("… Môi" / "trường")
-                        out[i] = replace(out[i], subject=f"{out[i].subject} {unit}")
+                        out[i] = replace(out[i], subject=f"{out[i].subject} {text}")
                 continue
             if not unit or is_summary(" ".join(c for c in raw if c)) or not regex.search(r"\p{L}", unit, timeout=_T):
                 previous = []
