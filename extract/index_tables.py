@@ -36,7 +36,10 @@ _CCHC = regex.compile(r"(?<![\p{L}])(?:chi\s+so\s+(?:cchc|cai\s+cach\s+hanh\s+ch
 _VALUE = regex.compile(r"\d{1,3}[.,]\d|(?<!\d)\d{1,3}\s*/\s*\d{1,3}(?!\d)")
 _LABEL_WORDS = 12   # a row label naming an index is short ("Chỉ số hài lòng (SIPAS)"), not a task
 # A value cell: a number first, short, no date ("83,1", "62/63", "83,1 điểm (xếp thứ 62/63)").
-_CELL = regex.compile(r"^\s*(?:thu\s+)?\d{1,3}(?:[.,]\d{1,3})?(?!\d)(?!.*\d{1,2}/\d{1,2}/\d{4})(?!.*\d/\d{4}).{0,40}$")
+_CELL = regex.compile(r"^\s*(?:(?:diem|dat|ket\s+qua)\s*:?\s*)?(?:thu\s+)?\d{1,3}(?:[.,]\d{1,3})?(?!\d)(?!.*\d{1,2}/\d{1,2}/\d{4})(?!.*\d/\d{4}).{0,40}$")
+_FRACTION = regex.compile(r"(?<![\d,.])(\d{1,3})\s*/\s*(\d{1,3})(?![\d,.])")
+_YEAR_CELL = regex.compile(r"^\s*(?:nam\s+)?(?:19|20)\d{2}\s*$")
+_CHANGE = regex.compile(r"(?<![\p{L}])(?:so\s+voi|tang|giam|chenh\s+lech|bien\s+dong)(?![\p{L}])")
 _RANK_HEAD = regex.compile(r"(?<![\p{L}])(?:xep\s+hang|thu\s+hang|xep\s+thu|vi\s+tri|^\s*hang\s*$)")
 
 
@@ -60,17 +63,24 @@ def _subject(header: Header) -> str | None:
 
 
 def _cell(text: str, rank_column: bool) -> tuple[float | None, int | None, int | None]:
-    """(score, rank, of) of one cell."""
+    """(score, rank, of) of one cell: "83,1", "62/63", "83,1 (62/63)", "Điểm: 83,1; xếp hạng: 62/63"."""
     folded = fold(text)
-    rank = pattern("scores", "rank").search(folded, timeout=_T) or _RANK_ONLY.match(folded, timeout=_T)
-    if rank_column or (rank and rank.start() == 0 and _RANK_ONLY.match(folded, timeout=_T)):
-        m = _RANK_ONLY.match(folded, timeout=_T) or regex.match(r"^\s*(\d{1,3})\s*$", folded, timeout=_T)
+    if rank_column:
+        m = _RANK_ONLY.match(folded, timeout=_T) or regex.match(r"^\s*(?:thu\s+)?(\d{1,3})\s*$", folded, timeout=_T)
         return (None, int(m.group(1)), int(m.group(2)) if m.lastindex and m.lastindex > 1 else None) if m else (None, None, None)
+    only = _RANK_ONLY.match(folded, timeout=_T)
+    if only:
+        return None, int(only.group(1)), int(only.group(2))
+    rank = pattern("scores", "rank").search(folded, timeout=_T)
+    ranked = (int(rank.group("rank")), int(rank.group("of"))) if rank else None
     head = folded[:rank.start()] if rank else folded
+    if ranked is None:  # "83,1 (62/63)": a fraction after the score that is not out of 100
+        for m in _FRACTION.finditer(folded, timeout=_T):
+            if int(m.group(2)) != 100 and int(m.group(1)) <= int(m.group(2)):
+                ranked, head = (int(m.group(1)), int(m.group(2))), folded[:m.start()]
+                break
     score = _SCORE.search(head, timeout=_T)
-    r = (int(rank.group(1 if rank.re is _RANK_ONLY else "rank")), int(rank.group(2 if rank.re is _RANK_ONLY else "of"))) \
-        if rank else (None, None)
-    return (float(score.group(1).replace(",", ".")) if score else None, *r)
+    return (float(score.group(1).replace(",", ".")) if score else None, *(ranked or (None, None)))
 
 
 def _header(rows: list[list[str]], raw: Sequence[Sequence[str | None]]) -> tuple[int, list[str]]:
@@ -95,20 +105,25 @@ def _table(table: Sequence[Sequence[str | None]], page: int, subject: str | None
     head, labels = _header(rows, raw)
     if head == 0 or head == len(rows):
         return []
+    folded = [fold(h) for h in labels]
     col_index = [_index(h) for h in labels]
     col_year = [_year(h) for h in labels]
-    year_col = next((c for c, h in enumerate(labels) if fold(h).strip() in ("nam", "nam danh gia")), None)
-    rank_cols = {c for c, h in enumerate(labels) if _RANK_HEAD.search(fold(h), timeout=_T)}
-    number_cols = {c for c, h in enumerate(labels) if fold(h).strip() in ("stt", "tt", "so tt")}
+    rank_cols = {c for c, h in enumerate(folded) if _RANK_HEAD.search(h, timeout=_T)}
+    skip = {c for c, h in enumerate(folded) if h.strip() in ("stt", "tt", "so tt") or _CHANGE.search(h, timeout=_T)}
+    years = {y for c, y in enumerate(col_year) if y and c not in skip}
+    table_year = years.pop() if len(years) == 1 else None
     found: dict[tuple[str | None, int], list] = {}
     for row in rows[head:]:
-        label = next((c for c in row if c and regex.search(r"\p{L}", c, timeout=_T)), "")
+        year_cells = [c for c, t in enumerate(row) if _YEAR_CELL.match(fold(t), timeout=_T)]
+        row_year = _year(row[year_cells[0]]) if year_cells else None
+        label = next((t for c, t in enumerate(row) if t and c not in year_cells
+                      and regex.search(r"\p{L}", t, timeout=_T)), "")
         named, name = _index(label) if len(label.split()) <= _LABEL_WORDS else (False, None)
-        row_year = _year(row[year_col]) if year_col is not None else _year(label)
+        row_year = row_year or _year(label)
         for c, text in enumerate(row):
-            if not text or c == year_col or text == label or c in number_cols or not _CELL.match(fold(text), timeout=_T):
+            if not text or c in year_cells or c in skip or text == label or not _CELL.match(fold(text), timeout=_T):
                 continue
-            year = col_year[c] or row_year
+            year = col_year[c] or row_year or table_year
             has, index = (named, name) if named else col_index[c] if col_index[c][0] else caption
             if not has or year is None:
                 continue

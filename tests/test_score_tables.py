@@ -110,3 +110,14 @@ def test_name_wrapped_into_a_row_of_its_own_is_joined():
     assert [(s.subject, s.score, s.assessed_by) for s in score_tables.find(doc, Header())] == [
         ("Sở Nông nghiệp và Môi trường", 71.0, "self"), ("Sở Nông nghiệp và Môi trường", 61.65, "appraised"),
         ("Sở Y tế", 71.42, "self"), ("Sở Y tế", 58.89, "appraised")]
+
+
+def test_years_down_the_side_and_a_change_column_that_is_not_a_result():
+    by_year = (("Năm", "PAR INDEX", "SIPAS"), ("2023", "85,1 (40/63)", "80,5%"), ("2024", "83,1 (62/63)", "81%"))
+    changes = (("TT", "Chỉ số", "Kết quả năm 2024", "Xếp hạng", "So với năm 2023"),
+               ("1", "PAPI", "42,82", "34/63", "1,5"))
+    doc = Document("x", "x.pdf", (_page(1, "Kết quả các chỉ số", by_year, changes),))
+    assert [(s.index_name, s.year, s.score, s.rank, s.of_total)
+            for s in index_tables.find(doc, Header(issuer="Sở Nội vụ", parent_issuer="UBND tỉnh Lâm Đồng"))] == [
+        ("PAR INDEX", 2023, 85.1, 40, 63), ("SIPAS", 2023, 80.5, None, None),
+        ("PAR INDEX", 2024, 83.1, 62, 63), ("SIPAS", 2024, 81.0, None, None), ("PAPI", 2024, 42.82, 34, 63)]
