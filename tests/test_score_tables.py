@@ -121,3 +121,14 @@ def test_years_down_the_side_and_a_change_column_that_is_not_a_result():
             for s in index_tables.find(doc, Header(issuer="Sở Nội vụ", parent_issuer="UBND tỉnh Lâm Đồng"))] == [
         ("PAR INDEX", 2023, 85.1, 40, 63), ("SIPAS", 2023, 80.5, None, None),
         ("PAR INDEX", 2024, 83.1, 62, 63), ("SIPAS", 2024, 81.0, None, None), ("PAPI", 2024, 42.82, 34, 63)]
+
+
+def test_criterion_table_goes_on_over_a_page_without_its_header():
+    first = (("TT", "Lĩnh vực/Tiêu chí/Tiêu chí thành phần", "Điểm tối đa", "Điểm tự đánh giá", "Tài liệu kiểm chứng"),
+             ("3", "CẢI CÁCH THỦ TỤC HÀNH CHÍNH", "15", "14,25", ""),
+             ("3.1", "Công bố, công khai TTHC", "2", "2", "Quyết định số 12/QĐ-UBND"))
+    second = (("", "của đơn vị (tiếp)", "", "", ""),
+              ("3.4.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "1,5", "0,75", "Báo cáo số 5/BC"))
+    doc = Document("x", "x.pdf", (_page(1, "BẢNG TỰ ĐÁNH GIÁ NĂM 2025", first), _page(2, "", second)))
+    assert [(p.code, p.achieved, p.max_points, p.lost, p.page) for p in criterion_scores.find(doc, Header())] == [
+        ("3", 14.25, 15.0, 0.75, 1), ("3.4.1", 0.75, 1.5, 0.75, 2)]
