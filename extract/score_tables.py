@@ -175,7 +175,7 @@ def grid(table: Sequence[Sequence[str | None]], page: int, previous: Grid | None
     labels = tuple((c, t, column_role(t)) for c, t in enumerate(texts) if t)
     if head > 0 and labels and any(r in SCORE_ROLES for _, _, r in labels):
         return Grid(page, labels, tuple(tuple(r) for r in table[head:]), True)
-    if previous is not None and previous.page >= page - 1 and not any(r for _, _, r in labels):
+    if previous is not None and previous.page >= page - 1 and not any(r in SCORE_ROLES for _, _, r in labels):
         # going on over a page break without its header (the first rows may end a cell of the last page)
         return Grid(page, previous.labels, tuple(tuple(r) for r in table), False)
     return None
