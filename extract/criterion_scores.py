@@ -36,12 +36,12 @@ _LEADING_CODE = regex.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?=\p{L})")
 def _code(cells: dict[str, str]) -> tuple[str | None, str | None]:
     """(code, title) of a row: the code cell, else a code opening the title cell."""
     title = " ".join((cells.get("title") or "").split()) or None
+    leading = _LEADING_CODE.match(title or "", timeout=_T)
     for key in ("code", "number"):
         m = pattern("score_tables", "code").match(fold(cells.get(key) or ""), timeout=_T)
-        if m:
+        if m and not (key == "number" and leading):   # an STT beside "1.1. Kế hoạch …" only counts rows
             return m.group("code") or str(_ROMAN.index(m.group("roman")) + 1), title
-    m = _LEADING_CODE.match(title or "", timeout=_T)
-    return (m.group(1), title[m.end():].strip() or None) if m else (None, title)
+    return (leading.group(1), title[leading.end():].strip() or None) if leading else (None, title)
 
 
 def _subject(caption: str) -> str | None:

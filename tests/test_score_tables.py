@@ -132,3 +132,12 @@ def test_criterion_table_goes_on_over_a_page_without_its_header():
     doc = Document("x", "x.pdf", (_page(1, "BẢNG TỰ ĐÁNH GIÁ NĂM 2025", first), _page(2, "", second)))
     assert [(p.code, p.achieved, p.max_points, p.lost, p.page) for p in criterion_scores.find(doc, Header())] == [
         ("3", 14.25, 15.0, 0.75, 1), ("3.4.1", 0.75, 1.5, 0.75, 2)]
+
+
+def test_code_opening_the_title_cell_wins_over_a_running_number():
+    table = (("STT", "Nội dung tiêu chí", "Điểm tối đa", "Điểm đánh giá"),
+             ("1", "1.1. Ban hành kế hoạch CCHC năm", "1", "1"),
+             ("2", "1.2. Thực hiện chế độ báo cáo", "1", "0,5"))
+    doc = Document("x", "x.pdf", (_page(1, "Kết quả chấm điểm năm 2025", table),))
+    assert [(p.code, p.title, p.lost) for p in criterion_scores.find(doc, Header())] == [
+        ("1.2", "Thực hiện chế độ báo cáo", 0.5)]
