@@ -22,7 +22,7 @@ import regex
 
 from extract.header import agency_name
 from extract.model import Header, PointLoss
-from extract.score_tables import context_of, grids, is_summary, locate, number
+from extract.score_tables import context_of, grids, is_summary, locate, number, title_of
 from ingest.model import Document
 from ingest.textnorm import fold
 from rules import pattern
@@ -58,7 +58,7 @@ def _subject(caption: str) -> str | None:
 def find(document: Document, header: Header) -> list[PointLoss]:
     """One loss per code scored below its maximum, in table order; a code restated with the same points once."""
     pages = {p.number: p.text for p in document.pages}
-    title = document.pages[0].text[:_CAPTION * 2] if document.pages else ""
+    title = title_of(document)
     out: list[PointLoss] = []
     seen: set[tuple] = set()
     ctx, subject, previous_page = None, None, None

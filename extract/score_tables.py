@@ -211,11 +211,15 @@ def locate(folded_page: str, name: str, start: int) -> tuple[int, int]:
     return (at, at + len(key)) if at >= 0 else (0, 0)
 
 
+def _own_words(text: str, grid_: Grid) -> int:
+    """Letters of `text` outside the table's header words (a repeated header, page numbers)."""
+    words = set(fold(" ".join(t for _, t, _ in grid_.labels)).split())
+    return len("".join(w for w in regex.findall(r"\p{L}+", fold(text), timeout=_T) if w not in words))
+
+
 def _continues(between: str, grid_: Grid) -> bool:
     """Whether the text between two tables is only a repeated header, page numbers and summary rows."""
-    words = set(fold(" ".join(t for _, t, _ in grid_.labels)).split())
-    rest = [w for w in regex.findall(r"\p{L}+", fold(between), timeout=_T) if w not in words]
-    return len("".join(rest)) < _CONTINUED
+    return _own_words(between, grid_) < _CONTINUED
 
 
 def _same_header(g: Grid, previous: Grid | None) -> bool:
@@ -224,17 +228,37 @@ def _same_header(g: Grid, previous: Grid | None) -> bool:
         [fold(t).split() for _, t, _ in previous.labels]
 
 
+def title_of(document: Document) -> str:
+    """The document's title: its first page up to the first "Căn cứ" (a decision's legal bases name areas
+    and years in passing), at most a few hundred characters."""
+    text = document.pages[0].text[:_CAPTION * 3] if document.pages else ""
+    bases = regex.search(r"(?m)^\s*(?:Căn\s+cứ|CĂN\s+CỨ)", text, timeout=_T)
+    return text[:bases.start()] if bases else text
+
+
+def _upper_lines(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.isupper())
+
+
+def _last_paragraph(caption: str) -> str:
+    """The caption after the last line that ends a sentence: the heading and the words that introduce the table."""
+    ends = list(regex.finditer(r"\.[ \t]*\n", caption, timeout=_T))
+    return caption[ends[-1].end():] if ends else caption
+
+
 def context_of(caption: str, title: str, inherited: Context | None) -> Context:
-    """The caption's year, area and index, else those of the table this one continues, else the title's."""
-    year = year_in(caption) or (inherited.year if inherited else None) or year_in(title)
-    area = area_of(caption) or (inherited.area if inherited else None) or area_of(title)
+    """The caption's year, area and index, else those of the table this one continues, else the title's
+    (the title's area only from its upper-case lines, its year the first it names)."""
+    title_years = [int(m.group("year")) for m in pattern("score_tables", "year").finditer(fold(title), timeout=_T)]
+    year = year_in(caption) or (inherited.year if inherited else None) or (title_years[0] if title_years else None)
+    area = area_of(_last_paragraph(caption)) or (inherited.area if inherited else None) or area_of(_upper_lines(title))
     index = index_of(caption) or (inherited.index_name if inherited else None)
     unranked = bool(pattern("score_tables", "unranked").search(fold(caption), timeout=_T)) or \
         bool(inherited and inherited.unranked)
     return Context(year, area, index, unranked)
 
 
-def _results(cells: dict[str, str], g: Grid, ctx: Context, unranked: bool) -> list[tuple[str | None, float, float | None, int | None]]:
+def _results(cells: dict[str, str], g: Grid, unranked: bool) -> list[tuple[str | None, float, float | None, int | None]]:
     """(assessed_by, score, maximum, rank) of one unit row."""
     maximum = number(cells.get("maximum"))
     top = maximum[0] if maximum else g.header_max()
@@ -258,7 +282,7 @@ def find(document: Document, header: Header) -> list[IndexScore]:
     """One result per unit row and kind of points (self-assessed, appraised, achieved), in table order."""
     pages = {p.number: p.text for p in document.pages}
     folded_pages = {n: fold(t) for n, t in pages.items()}
-    title = document.pages[0].text[:_CAPTION * 2] if document.pages else ""
+    title = title_of(document)
     out: list[IndexScore] = []
     groups: list[list[int]] = []
     ctx: Context | None = None
@@ -271,13 +295,11 @@ def find(document: Document, header: Header) -> list[IndexScore]:
         first = next((c["unit"] for c, _ in rows if c.get("unit") and not is_summary(c["unit"])), None)
         if first is None:
             continue
-        at = locate(folded_pages[g.page], first, cursor[1] if cursor[0] == g.page else 0)[0]
-        between = "\n".join(pages[n] for n in range(cursor[0] + 1, g.page)) if cursor[0] < g.page else ""
-        between = (pages[cursor[0]][cursor[1]:] + "\n" if cursor[0] and cursor[0] < g.page else "") + between \
-            + pages[g.page][(cursor[1] if cursor[0] == g.page else 0):at]
-        here = pages[g.page][(cursor[1] if cursor[0] == g.page else 0):at]
+        here, between = _text_before(pages, cursor, g.page,
+                                     locate(folded_pages[g.page], first, cursor[1] if cursor[0] == g.page else 0)[0])
         same = ctx is not None and (not g.has_header or (_same_header(g, last) and _continues(here, g)))
-        ctx = context_of(between[-_CAPTION:], title, ctx if same else None) if not same else ctx
+        caption = here if _own_words(here, g) >= _CONTINUED // 2 else between   # a caption on this page, else before
+        ctx = context_of(caption[-_CAPTION:], title, None) if not same else ctx
         last = g
         if not same or not groups:
             groups.append([])
@@ -303,11 +325,26 @@ def find(document: Document, header: Header) -> list[IndexScore]:
             if e:
                 cursor = (g.page, e)
             previous = []
-            for assessed_by, score, maximum, rank in _results(cells, g, ctx, unranked):
+            for assessed_by, score, maximum, rank in _results(cells, g, unranked):
                 groups[-1].append(len(out))
                 previous.append(len(out))
                 out.append(IndexScore(unit, ctx.year, score, maximum, None, rank, None, g.page, s, e,
                                       area=ctx.area, assessed_by=assessed_by, index_name=ctx.index_name))
+    return _with_group_sizes(out, groups)
+
+
+def _text_before(pages: dict[int, str], cursor: tuple[int, int], page: int, at: int) -> tuple[str, str]:
+    """(the text of `page` before offset `at`, all the text since `cursor`): where a table's caption is."""
+    start = cursor[1] if cursor[0] == page else 0
+    here = pages[page][start:at]
+    if cursor[0] >= page:
+        return here, here
+    earlier = ([pages[cursor[0]][cursor[1]:]] if cursor[0] else []) + [pages[n] for n in range(cursor[0] + 1, page)]
+    return here, "\n".join(earlier + [here])
+
+
+def _with_group_sizes(out: list[IndexScore], groups: list[list[int]]) -> list[IndexScore]:
+    """Each ranked result with the number of units ranked in its group (of_total)."""
     for group in groups:
         ranked = [i for i in group if out[i].rank is not None]
         units = {out[i].subject for i in ranked}

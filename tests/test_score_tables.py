@@ -141,3 +141,12 @@ def test_code_opening_the_title_cell_wins_over_a_running_number():
     doc = Document("x", "x.pdf", (_page(1, "Kết quả chấm điểm năm 2025", table),))
     assert [(p.code, p.title, p.lost) for p in criterion_scores.find(doc, Header())] == [
         ("1.2", "Thực hiện chế độ báo cáo", 0.5)]
+
+
+def test_annex_of_a_decision_takes_the_year_of_its_title_and_no_area_from_its_legal_bases():
+    decision = ("ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG\nSố: 95/QĐ-UBND\nLâm Đồng, ngày 10 tháng 02 năm 2026\nQUYẾT ĐỊNH\n"
+                "Về việc công bố Chỉ số cải cách hành chính năm 2025 của các sở, ban, ngành\n"
+                "Căn cứ Nghị quyết số 76/NQ-CP về cải cách thủ tục hành chính năm 2021;")
+    doc = Document("x", "x.pdf", (_page(1, decision), _page(2, "Phụ lục I\nKẾT QUẢ CÁC SỞ, BAN, NGÀNH\nSở Y tế", NEXT_PAGE)))
+    assert [(s.subject, s.year, s.area, s.score) for s in score_tables.find(doc, Header())] == [
+        ("Sở Y tế", 2025, None, 70.53)]
