@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 SHARED ?= ../shared
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
 
 .PHONY: install system venv run ingest serve test eval bench fixtures ocr-quality clean
 
@@ -17,6 +17,7 @@ system:
 	[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || missing="yes"; \
 	command -v chromium >/dev/null || missing="yes"; \
 	command -v chromedriver >/dev/null || missing="yes"; \
+	command -v soffice >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \

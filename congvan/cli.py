@@ -13,6 +13,7 @@ import click
 
 from congvan import pipeline
 from ingest.errors import IngestError
+from ingest.word import CONVERTED
 
 DEFAULT_DB = Path("db/congvan.db")
 DEFAULT_CORPUS = Path("corpus")
@@ -209,6 +210,9 @@ def datasette_command(db_path: Path, *, port: int, host: str = "127.0.0.1", corp
             "--plugins-dir", str(METADATA.parent / "plugins"), "--template-dir", str(METADATA.parent / "templates")]
     if corpus and Path(corpus).is_dir():
         cmd += ["--static", f"pdf:{Path(corpus).resolve()}"]
+    converted = Path(db_path).resolve().parent / CONVERTED   # PDFs of the corpus's Word files (ingest.word)
+    converted.mkdir(parents=True, exist_ok=True)             # mounted even before the first Word file arrives
+    cmd += ["--static", f"converted:{converted}"]
     return cmd
 
 

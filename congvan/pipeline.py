@@ -21,6 +21,7 @@ from extract.model import Facts
 from extract.units import registry
 from ingest.model import Document, Page
 from ingest.pdf import read_pdf, sha256_file
+from ingest import word
 from ingest.reader import read_pdfs
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,10 @@ class RunSummary:
 
 
 def find_pdfs(corpus: Path) -> list[Path]:
-    """Every *.pdf under the corpus folder, recursively, whatever the case of the extension."""
-    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+    """Every *.pdf and Word file (.docx, .doc, .odt) under the corpus folder, recursively, whatever the
+    case of the extension."""
+    return sorted(p for p in corpus.rglob("*") if p.is_file() and (p.suffix.lower() == ".pdf" or word.is_word(p))
+                  and not p.name.startswith("~$"))
 
 
 def default_cache_dir(db_path: Path) -> Path:
@@ -71,8 +74,13 @@ def ingest_file(db, path: Path, corpus: Path, *, ocr=None, workers: int | None =
     skipped = _skip(db, path, corpus, digest, force)
     if skipped:
         return skipped
-    document = read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
-                        relative_to=corpus, sha256=digest)
+    if word.is_word(path):
+        db_path = Path(db.execute("pragma database_list").fetchone()[2])  # converted PDFs live beside it
+        document = word.read_word(path, corpus, db_path, read_pdf, sha256=digest, ocr=ocr, workers=workers,
+                                  cache_dir=cache_dir, trust_roots=trust_roots)
+    else:
+        document = read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
+                            relative_to=corpus, sha256=digest)
     return _store(db, document)
 
 
@@ -123,15 +131,18 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
     for path in paths:  # two copies of one file in the corpus: the first is read, as if one after the other
         if first.setdefault(digests[path], path) != path:
             skipped[path] = FileResult(str(path.relative_to(corpus)), "skipped")
-    wanted = [path for path in paths if skipped[path] is None]
+    words = [path for path in paths if skipped[path] is None and word.is_word(path)]
+    wanted = [path for path in paths if skipped[path] is None and not word.is_word(path)]
     if ocr is None:
         documents = read_pdfs(wanted, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
                               relative_to=corpus, sha256s=digests)
     else:  # an injected OCR function (tests) runs in this process
         documents = (read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
                               relative_to=corpus, sha256=digests[path]) for path in wanted)
-    for path in paths:
-        result = skipped[path] or _store(db, next(documents))
+    for path in paths:  # a Word file is converted (ingest.word) and read here, between the PDFs
+        result = skipped[path] or _store(db, word.read_word(
+            path, corpus, db_path, read_pdf, sha256=digests[path], ocr=ocr, cache_dir=cache_dir,
+            trust_roots=trust_roots) if path in words else next(documents))
         summary.files.append(result)
         if progress:
             progress(result)

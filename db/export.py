@@ -34,9 +34,11 @@ from ingest.textnorm import fold
 
 FORMATS = ("xlsx", "csv", "md", "ics")
 
-# '/pdf/' || path || '#page=N', with the characters that would end a URL path escaped
-_PDF_URL = ("'/pdf/' || replace(replace(replace(replace(d.path, '%', '%25'), ' ', '%20'), '#', '%23'), "
-            "'?', '%3F') || coalesce('#page=' || o.page, '')")
+# '/pdf/' || path || '#page=N', with the characters that would end a URL path escaped; a Word file
+# opens its converted PDF, '/converted/' || path || '.pdf' (ingest.word)
+_ESCAPED_PATH = "replace(replace(replace(replace(d.path, '%', '%25'), ' ', '%20'), '#', '%23'), '?', '%3F')"
+_PDF_URL = (f"case when lower(d.path) like '%.pdf' then '/pdf/' || {_ESCAPED_PATH} "
+            f"else '/converted/' || {_ESCAPED_PATH} || '.pdf' end || coalesce('#page=' || o.page, '')")
 _TODAY = "date('now', 'localtime')"
 _FINISHED = "('đã hoàn thành', 'không thuộc đơn vị')"
 # ISO date → dd/mm/yyyy (a month → mm/yyyy, a year stays)

@@ -61,7 +61,7 @@ TABLES: dict[str, dict] = {
     "point_losses": dict(
         columns={
             "id": int, "document_id": str, "code": str, "title": str, "achieved": float,
-            "max_points": float, "lost": float, "reason": str, "year": int, "page": int,
+            "max_points": float, "lost": float, "reason": str, "year": int, "subject": str, "page": int,
             "start": int, "end": int,
         },
         pk="id",
@@ -69,8 +69,8 @@ TABLES: dict[str, dict] = {
     "index_scores": dict(
         columns={
             "id": int, "document_id": str, "subject": str, "year": int, "score": float,
-            "max_score": float, "lost": float, "rank": int, "of_total": int, "page": int,
-            "start": int, "end": int,
+            "max_score": float, "lost": float, "rank": int, "of_total": int, "area": str,
+            "assessed_by": str, "index_name": str, "page": int, "start": int, "end": int,
         },
         pk="id",
     ),
@@ -108,6 +108,11 @@ def create(db: sqlite_utils.Database) -> None:
     for name, spec in TABLES.items():
         if name not in db.table_names():
             db[name].create(spec["columns"], pk=spec["pk"], not_null=None)
+        else:  # a database made before a column joined the contract gains it, empty
+            have = set(db[name].columns_dict)
+            for column, kind in spec["columns"].items():
+                if column not in have:
+                    db[name].add_column(column, kind)
     for name in FACT_TABLES + ("pages",):
         if ("document_id",) not in {tuple(i.columns) for i in db[name].indexes}:
             db[name].create_index(["document_id"], if_not_exists=True)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from extract import assignment_tables, citations, criteria, header, obligations, points, scores
+from extract import (assignment_tables, citations, criteria, criterion_scores, header, index_tables, obligations,
+                     points, score_tables, scores)
 from extract.model import Facts, Obligation
 from ingest.model import Document
 
-FAMILIES = (citations, obligations, criteria, points, scores)
+FAMILIES = (citations, obligations, criteria, points, criterion_scores, scores, score_tables, index_tables)
 
 
 def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) -> list[Obligation]:
@@ -36,6 +37,17 @@ def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) 
                               criteria=(row.code,) if row.code and row.kind == "criteria" else (),
                               page=row.page, start=0, end=0, clause=row.code or row.number))
     return out
+
+
+def _index_scores(document: Document, head) -> tuple:
+    """Results in the text, in score tables and in tables of indices by year; one stated twice once."""
+    out, seen = [], set()
+    for s in scores.find(document, head) + score_tables.find(document, head) + index_tables.find(document, head):
+        key = (s.subject, s.year, s.score, s.area, s.assessed_by, s.index_name)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return tuple(out)
 
 
 def extract(document: Document) -> Facts:
@@ -61,6 +73,6 @@ def extract(document: Document) -> Facts:
         citations=tuple(citations.find(document, head)),
         obligations=tuple(found_obligations),
         criteria=tuple(found_criteria),
-        point_losses=tuple(points.find(document, head)),
-        index_scores=tuple(scores.find(document, head)),
+        point_losses=tuple(points.find(document, head)) + tuple(criterion_scores.find(document, head)),
+        index_scores=_index_scores(document, head),
     )

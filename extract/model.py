@@ -108,6 +108,7 @@ class PointLoss:
     page: int
     start: int
     end: int
+    subject: str | None = None   # the unit that lost the points, when the document scores several
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,9 @@ class IndexScore:
     page: int
     start: int
     end: int
+    area: str | None = None          # the lĩnh vực when the score covers one area only
+    assessed_by: str | None = None   # self / appraised, when the document gives both
+    index_name: str | None = None    # PAR INDEX, SIPAS, PAPI, PCI, …; None = the Chỉ số CCHC
 
 
 @dataclass(frozen=True, slots=True)

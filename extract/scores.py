@@ -23,6 +23,7 @@ import regex
 
 from extract.header import agency_name
 from extract.model import Header, IndexScore
+from extract.score_tables import index_end, index_of
 from extract.text import Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
@@ -43,6 +44,12 @@ def _clause_start(folded: str, at: int) -> int:
     return cut + 2 if cut >= 0 else 0
 
 
+def _sentence_start(folded: str, at: int) -> int:
+    """Start of the sentence holding `at` (a heading "- Chỉ số PAPI năm 2024: đạt …" is one sentence)."""
+    cut = max(folded.rfind(". ", 0, at), folded.rfind("; ", 0, at))
+    return cut + 2 if cut >= 0 else 0
+
+
 def _clause_end(folded: str, at: int) -> int:
     ends = [i for i in (folded.find(". ", at), folded.find("; ", at)) if i >= 0]
     return min(ends) if ends else len(folded.rstrip(" ."))
@@ -55,6 +62,12 @@ def _subject(text: str, folded: str, header: Header) -> str | None:
         folded = folded[:m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
     lead = pattern("scores", "subject_lead").match(folded, timeout=_T)
     cut = lead.end() if lead else 0
+    named = index_end(folded, cut)   # "Chỉ số hài lòng … (SIPAS) của tỉnh": the subject follows the index's name
+    if named is not None:
+        cut = named + len(regex.match(r"[\s)\],.:-]*(?:cua\s+)?", folded[named:], timeout=_T).group(0))
+    owner = list(regex.finditer(r"(?<![\p{L}])cua\s+", folded[cut:], timeout=_T))
+    if owner and len(text[cut:].split()) > _MAX_SUBJECT_WORDS:  # "Chỉ số … năm 2024 của tỉnh"
+        cut += owner[-1].end()
     words = text[cut:].split()
     while words and fold(words[-1]) in {"da", "cung", "van", "deu"}:
         words.pop()
@@ -93,13 +106,19 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
             end = min(end, anchors[k + 1].start())
         if pattern("points", "criterion").search(folded, clause, m.start(), timeout=_T) \
                 or pattern("points", "target").search(folded, clause, m.start(), timeout=_T) \
-                or pattern("scores", "target_after").match(folded, m.end(), timeout=_T):
+                or pattern("scores", "target_after").match(folded, m.end(), timeout=_T) \
+                or pattern("scores", "maximum_before").search(folded, clause, m.start(), timeout=_T):
             continue
         rank = pattern("scores", "rank").search(folded, m.end(), end, timeout=_T)
         before = None if rank else pattern("scores", "rank").search(folded, clause, m.start(), timeout=_T)
         rank = rank or before
         subject_end = before.start() if before else m.start()
         score, maximum, lost = _decimal(m.group("score")), _decimal(m.group("max")), _decimal(m.group("lost"))
+        if m.group("percent"):  # a percentage is a result only with a rank and an index named before it
+            if not rank or not pattern("scores", "context").search(folded, clause, m.start(), timeout=_T) \
+                    or pattern("scores", "aggregate").search(folded, clause, m.start(), timeout=_T):
+                continue
+            maximum = 100.0
         if not (rank or maximum == 100 or pattern("scores", "context").search(folded, clause, m.start(), timeout=_T)):
             continue
         if maximum is not None and (score > maximum or (lost is None and maximum < 10)):
@@ -110,7 +129,8 @@ def _in_paragraph(para: Paragraph, folded: str, earlier: str, header: Header) ->
         out.append(IndexScore(
             _subject(para.text[clause:subject_end], folded[clause:subject_end], header),
             _year(folded, clause, m.start(), earlier), score, maximum, lost,
-            int(rank.group("rank")) if rank else None, int(rank.group("of")) if rank else None, page, s, e))
+            int(rank.group("rank")) if rank else None, int(rank.group("of")) if rank else None, page, s, e,
+            index_name=index_of(para.text[_sentence_start(folded, clause):m.start()])))
     return out
 
 
@@ -122,10 +142,10 @@ def find(document: Document, header: Header) -> list[IndexScore]:
     earlier = ""
     for para in paragraphs(document):
         folded = fold(para.text)
-        if "diem" in folded:
+        if "diem" in folded or "%" in folded:
             for score in _in_paragraph(para, folded, earlier, header):
-                if (score.subject, score.year, score.score) not in seen:
-                    seen.add((score.subject, score.year, score.score))
+                if (score.subject, score.year, score.score, score.index_name) not in seen:
+                    seen.add((score.subject, score.year, score.score, score.index_name))
                     out.append(score)
         earlier = folded
     return out

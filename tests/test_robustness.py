@@ -5,8 +5,10 @@ import time
 
 import pytest
 
-from extract import citations, criteria, deadlines, header, obligations, points, scores, units
+from extract import (citations, criteria, criterion_scores, deadlines, header, index_tables, obligations, points,
+                     score_tables, scores, units)
 from extract.model import Header
+from ingest.model import Document, Page
 from tests.texts import document as _doc
 from tests.texts import noise
 
@@ -15,7 +17,7 @@ JUNK = {
     "ocr noise": noise(20_000, 7),
     "1 MB": noise(1_000_000, 11),
 }
-FAMILIES = (citations, obligations, criteria, points, scores)
+FAMILIES = (citations, obligations, criteria, points, scores, score_tables, criterion_scores, index_tables)
 # a megabyte of near-misses of each family's own phrases: must be read as nothing, quickly
 NEAR_MISSES = {
     citations: "Quyết định số 1/ Tiêu chí 1.1 đạt 1/ điểm xếp 12-/ 2016-2020 ",
@@ -40,6 +42,13 @@ def test_a_megabyte_of_near_misses_gives_nothing_quickly(module):
     started = time.perf_counter()
     assert module.find(_doc(text), Header()) == []
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("module", (score_tables, criterion_scores, index_tables), ids=lambda m: m.__name__.split(".")[-1])
+def test_table_families_ignore_junk_tables(module):
+    rows = tuple(tuple(noise(12, seed + col) for col in range(6)) for seed in range(0, 4000, 7))
+    junk = Document("x", "x.pdf", (Page(1, noise(2000, 3), "text", tables=(rows, ((None,),), ())),))
+    assert module.find(junk, Header(issuer="UBND tỉnh Lâm Đồng")) == []
 
 
 @pytest.mark.parametrize("kind", ["empty", "ocr noise"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import rules
-from extract import citations, criteria, deadlines, header, obligations, points, scores, units
+from extract import citations, criteria, deadlines, header, obligations, points, score_tables, scores, units
 from extract.model import Header
 from ingest.model import Document, Page
 
@@ -67,6 +67,17 @@ def run_criteria(ex):
     return [c.code for c in criteria.find_in_text(ex["text"], 1)]
 
 
+def run_score_tables(ex):
+    kind = ex.get("kind", "column")
+    if kind == "column":
+        return score_tables.column_role(ex["text"])
+    if kind == "area":
+        return score_tables.area_of(ex["text"])
+    if kind == "index":
+        return score_tables.index_of(ex["text"])
+    return score_tables.is_summary(ex["text"]) or None
+
+
 RUNNERS = {
     "doc_types": run_doc_types,
     "header": run_header,
@@ -79,9 +90,10 @@ RUNNERS = {
     "citations": lambda ex: _facts(citations, ex),
     "points": lambda ex: _facts(points, ex),
     "scores": lambda ex: _facts(scores, ex),
+    "score_tables": run_score_tables,
 }
 EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [], "places": None, "ocr_lexicon": None,
-         "citations": [], "points": [], "scores": []}
+         "citations": [], "points": [], "scores": [], "score_tables": None}
 
 
 def _matches(name: str, expected, actual) -> bool:

@@ -17,13 +17,24 @@ FIELDS = ("subject", "year", "score", "max_score", "lost", "rank", "of_total")
 
 
 
-def _found(text: str, issuer: str | None = None) -> list[dict]:
-    return [{f: getattr(s, f) for f in FIELDS} for s in scores.find(one_page(text), Header(issuer=issuer))]
+def _found(text: str, issuer: str | None = None, fields: tuple[str, ...] = FIELDS) -> list[dict]:
+    return [{f: getattr(s, f) for f in fields} for s in scores.find(one_page(text), Header(issuer=issuer))]
 
 
 @pytest.mark.parametrize("example", RULES["examples"], ids=[e["from"] for e in RULES["examples"]])
 def test_example_is_read_as_written_in_the_rules(example):
-    assert _found(example["text"], example.get("issuer")) == example["expect"]
+    fields = tuple(dict.fromkeys(f for e in example["expect"] for f in e))
+    assert _found(example["text"], example.get("issuer"), fields) == example["expect"]
+
+
+def test_index_other_than_cchc_keeps_its_name():
+    text = "Chỉ số SIPAS năm 2024 của tỉnh đạt 83,46 điểm, xếp thứ 40/63. Chỉ số CCHC năm 2024 của tỉnh đạt 85,2 điểm, xếp thứ 20/63."
+    found = [(s.index_name, s.score, s.rank) for s in scores.find(one_page(text), Header(issuer="UBND tỉnh Lâm Đồng"))]
+    assert found == [("SIPAS", 83.46, 40), (None, 85.2, 20)]
+
+
+def test_maximum_of_a_part_is_not_a_result():
+    assert _found("Phần thứ nhất: Thẩm định, đánh giá qua kết quả thực hiện công tác CCHC. Điểm tối đa là 75/100 điểm.") == []
 
 
 @pytest.mark.parametrize("example", RULES["counterexamples"], ids=[e["why"] for e in RULES["counterexamples"]])
