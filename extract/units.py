@@ -173,7 +173,7 @@ def _fuzzy_short(folded: str, pos: int, shorts: list[tuple[str, str]]) -> tuple[
     return None
 
 
-_ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban)\b\s*:?\s*")
+_ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban|Cục)(?:\s*,\s*(?:cơ\s+quan|ngành))?\b\s*:?\s*")
 _ENUM_SEP = regex.compile(r"\s*(?:,|;)?\s*(?:và\s+)?")
 
 
@@ -252,8 +252,34 @@ def find(text: str, issuer: str | None = None) -> list[UnitMention]:
     for group in _enumerations(text, scope):
         lo, hi = group[0].start, group[-1].end
         mentions = [m for m in mentions if m.end <= lo or m.start >= hi] + group
+    mentions = _with_forms(text, mentions, issuer, scope)
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scope: str) -> list[UnitMention]:
+    """Units named by form (extract.unit_forms) replace the registry names they overlap.
+
+    A registry name that starts earlier keeps its place when what precedes the form is not a
+    title: "Văn phòng UBND tỉnh Đồng Nai" stays Văn phòng UBND tỉnh.
+    """
+    from extract import unit_forms
+
+    forms = [UnitMention(_localise_city(f.unit, issuer), f.mention, f.start, f.end)
+             for f in unit_forms.find(text, issuer, scope)]
+    kept_forms = []
+    for f in forms:
+        heads = [m for m in mentions if m.start < f.start < m.end]
+        if any(not _titles().match(fold(text[m.start:f.start]).strip()) for m in heads):
+            continue
+        kept_forms.append(f)
+    spans = [(f.start, f.end) for f in kept_forms]
+    rest = [m for m in mentions if all(m.end <= a or m.start >= b for a, b in spans)]
+    return rest + kept_forms
+
+
+def _localise_city(name: str, issuer: str | None) -> str:
+    return name
 
 
 def _lookup(key: str, scope: str, glued: bool) -> Unit | None:
