@@ -76,8 +76,9 @@ def _rules() -> dict:
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
-        "kinds": regex.compile(r"^(?:" + "|".join(regex.escape(k) for k in
-                                                  sorted(data["unit_kinds"], key=len, reverse=True)) + r")\b"),
+        "kinds": regex.compile(r"^(?!" + "|".join(regex.escape(k) for k in data["not_unit_starts"]) + r")(?:"
+                               + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
+                               + r")\b"),
         "closing": regex.compile(data["closing"]),
     }
 
@@ -202,10 +203,24 @@ def _task(text: str, group: list[units.UnitMention]) -> str:
     return rest.strip()
 
 
-def _rows(group, task: str, part: _Part, clause: str | None, offset: int) -> list[Obligation]:
-    found = deadlines.find(task)
-    dated = next((d for d in found if d.date), None)
-    chosen = dated or (found[0] if found else None)
+def task_deadlines(task: str) -> list:
+    """The deadline of each sentence of a task (GOLD.md O5): its dates, or its undated phrase, or None.
+
+    >>> [d.date if d else None for d in task_deadlines("Rà soát thiệt hại. Báo cáo trước ngày 30/11/2025.")]
+    [None, '2025-11-30']
+    """
+    out = []
+    for sentence, _ in _sentences(task):
+        found = deadlines.find(sentence)
+        dated = [d for d in found if d.date]
+        out += dated or [found[0] if found else None]
+    return out
+
+
+def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inherited=None) -> list[Obligation]:
+    chosen_all = task_deadlines(task)
+    if inherited is not None and not any(d and d.date for d in chosen_all):
+        chosen_all = [inherited]            # an item detailing a dated heading ("…, hoàn thành trong tháng 11, cụ thể:")
     codes = tuple(dict.fromkeys(m.group(1) for m in _CRITERION_CODE.finditer(task, timeout=_T)))
     page, s, e = part.paragraph.span(offset, offset + len(task))
     return [
@@ -213,8 +228,12 @@ def _rows(group, task: str, part: _Part, clause: str | None, offset: int) -> lis
                    deadline=chosen.date if chosen else None, deadline_text=chosen.text if chosen else None,
                    recurring=bool(chosen and chosen.recurring), criteria=codes, page=page, start=s, end=e,
                    clause=clause)
-        for m in group
+        for chosen in dict.fromkeys(chosen_all) for m in group
     ]
+
+
+def _dated(task: str):
+    return next((d for d in deadlines.find(task) if d.date), None)
 
 
 def _clause(stack: dict[int, str]) -> str | None:
@@ -232,8 +251,11 @@ def _not_assignable(unit: str, issuer: str | None) -> bool:
     u, i = fold(unit), fold(issuer)
     if u == i or (i.startswith(u) and len(u.split()) >= 2 and u.split()[0] in ("ubnd", "so")):
         return True
+    scope = units.scope_of(issuer)
+    if scope == "any":          # a central issuer (Thủ tướng, a Bộ, Văn phòng Chính phủ): nobody is above it
+        return False
     level = next((x.level for x in units.registry() if x.name == unit), None)
-    return level in _RANK and _RANK[level] < _RANK.get(units.scope_of(issuer), 99)
+    return level in _RANK and _RANK[level] < _RANK[scope]
 
 
 def _table_words(document: Document) -> dict[int, set[str]]:
@@ -266,6 +288,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         if not body or rules["closing"].match(body):
             continue
         clause = _clause(stack)
+        heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
         for sentence in _sentences(body, keep_semicolons=part.kind == "dieu"):
@@ -283,12 +306,12 @@ def find(document: Document, header: Header) -> list[Obligation]:
                 task = _task(s_text, group)
                 own = True
                 if role == "heading" or not task or task.endswith(":"):
-                    pending_heading = group          # its tasks follow as items
+                    pending_heading = (group, _dated(task) if task else None)   # its tasks follow as items
                 if task and not task.endswith(":"):  # "- UBND các phường, xã: Rà soát …" has its task inline
-                    out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
+                    out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task),
+                                 inherited=heading_date)
         if not own and inherited:
-            heading, group = inherited[-1]
-            out += _rows(group, body, part, clause, part.body_start)
+            out += _rows(inherited[-1][1][0], body, part, clause, part.body_start, inherited=heading_date)
         if pending_heading:
             inherited.append((part, pending_heading))
     return _dedupe(out)
@@ -298,6 +321,8 @@ def _child_of(heading: _Part, part: _Part) -> bool:
     """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
     if heading.kind is None:
         return part.kind in ("dash", "plus", "paren", "letter")
+    if heading.kind == "letter" and part.kind == "paren":    # "b) … cụ thể: (1) …"
+        return True
     return part.kind is not None and part.level > heading.level
 
 
