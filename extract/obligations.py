@@ -72,7 +72,8 @@ def _rules() -> dict:
         "assign": regex.compile(r"(?:^|\s)(" + words("assign_before") + r")\s*:?\s*$"),
         "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
         "object": regex.compile(r"(?:^|\s)(?:" + words("object_before") + r")\s*$"),
-        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:" + words("responsible_after") + r")\b"),
+        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:"
+                              + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
@@ -109,8 +110,8 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
     if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
         return []
     for m in regex.finditer(r"\s", text[:200]):
-        if not rules["verb"].match(fold(text[m.start():])):
-            continue
+        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban"):
+            continue                                        # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
         pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
@@ -140,7 +141,8 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
             if level and w.start() <= level.start():
                 end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
                 continue
-            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0:
+            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 \
+                    and not fold(window[:w.start()]).rstrip().endswith("ban"):
                 break
             if regex.search(r"[,.;:(]", w.group()):
                 end = start + w.start() + len(w.group().rstrip(",.;:("))
