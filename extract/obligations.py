@@ -278,7 +278,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     rules = _rules()
     out: list[Obligation] = []
     in_tables = _table_words(document)
-    parts = [_part(p) for p in paragraphs(document, skip=lambda line: _inside_table(line, in_tables))]
+    parts = [_part(p) for p in _joined(paragraphs(document, skip=lambda line: _inside_table(line, in_tables)))]
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
     for part in parts:
@@ -317,6 +317,19 @@ def find(document: Document, header: Header) -> list[Obligation]:
         if pending_heading:
             inherited.append((part, pending_heading))
     return _dedupe(out)
+
+
+def _joined(paras: list[Paragraph]) -> list[Paragraph]:
+    """A paragraph that starts in lower case continues the one before (a line that ended on ';' inside a bracket)."""
+    out: list[Paragraph] = []
+    for p in paras:
+        if out and p.text[:1].islower() and not _MARKER.match(p.text):
+            prev = out[-1]
+            shift = len(prev.text) + 1
+            out[-1] = Paragraph(prev.text + " " + p.text, prev.pieces + tuple((o + shift, pg, po) for o, pg, po in p.pieces))
+        else:
+            out.append(p)
+    return out
 
 
 def _child_of(heading: _Part, part: _Part) -> bool:
