@@ -212,7 +212,7 @@ def task_deadlines(task: str) -> list:
     [None, '2025-11-30']
     """
     out = []
-    for sentence, _ in _sentences(task):
+    for sentence, _ in _sentences(task, keep_semicolons=True):
         found = deadlines.find(sentence)
         dated = [d for d in found if d.date]
         out += dated or [found[0] if found else None]
@@ -293,25 +293,12 @@ def find(document: Document, header: Header) -> list[Obligation]:
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
-        for sentence in _sentences(body, keep_semicolons=part.kind == "dieu"):
-            s_text, s_off = sentence
-            if rules["closing"].search(s_text):
-                continue
-            for group in _unit_lists(s_text, issuer):
-                group = [m for m in group if not _not_assignable(m.unit, issuer)]
-                if not group:
-                    continue
-                clause_start = _clause_start(s_text, group[0].start)
-                role = _role(s_text, group, clause_start, article=part.kind == "dieu")
-                if role is None:
-                    continue
-                task = _task(s_text, group)
-                own = True
-                if role == "heading" or not task or task.endswith(":"):
-                    pending_heading = (group, _dated(task) if task else None)   # its tasks follow as items
-                if task and not task.endswith(":"):  # "- UBND các phường, xã: Rà soát …" has its task inline
-                    out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task),
-                                 inherited=heading_date)
+        for group, task, at in _assignments(body, part.kind == "dieu", issuer):
+            own = True
+            if not task or task.endswith(":"):
+                pending_heading = (group, _dated(task) if task else None)   # its tasks follow as items
+            else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
+                out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date)
         if not own and inherited:
             out += _rows(inherited[-1][1][0], body, part, clause, part.body_start, inherited=heading_date)
         if pending_heading:
@@ -319,11 +306,42 @@ def find(document: Document, header: Header) -> list[Obligation]:
     return _dedupe(out)
 
 
+def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[list, str, int]]:
+    """(unit list, its task, where the task starts) for each assigned list of a paragraph.
+
+    A task runs from its units to the next sentence that names other assignees, so the later
+    sentences of an item ("…; báo cáo Thủ tướng Chính phủ trong tháng 11 năm 2025") stay with it.
+    """
+    rules = _rules()
+    hits, stops = [], []
+    for s_text, s_off in _sentences(body, keep_semicolons=article):
+        if rules["closing"].search(s_text):
+            stops.append(s_off)
+            continue
+        for group in _unit_lists(s_text, issuer):
+            group = [m for m in group if not _not_assignable(m.unit, issuer)]
+            if not group:
+                continue
+            role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article)
+            if role is None:
+                continue
+            task = _task(s_text, group)
+            at = s_off + (s_text.rfind(task) if task else len(s_text))
+            hits.append((group, role, at, s_off, s_off + len(s_text)))
+    out = []
+    for group, role, at, s_start, s_end in hits:
+        end = min([h[3] for h in hits if h[3] > s_start] + [x for x in stops if x > s_start], default=None)
+        if role == "heading" or body[at:s_end].strip().endswith(":"):
+            end = s_end
+        out.append((group, body[at:end if end is not None else len(body)].strip(), at))
+    return out
+
+
 def _joined(paras: list[Paragraph]) -> list[Paragraph]:
-    """A paragraph that starts in lower case continues the one before (a line that ended on ';' inside a bracket)."""
+    """A paragraph that starts in lower case, or follows a ';', continues the one before (one item, one article)."""
     out: list[Paragraph] = []
     for p in paras:
-        if out and p.text[:1].islower() and not _MARKER.match(p.text):
+        if out and not _MARKER.match(p.text) and (p.text[:1].islower() or out[-1].text.rstrip().endswith((";", ","))):
             prev = out[-1]
             shift = len(prev.text) + 1
             out[-1] = Paragraph(prev.text + " " + p.text, prev.pieces + tuple((o + shift, pg, po) for o, pg, po in p.pieces))
