@@ -253,11 +253,11 @@ def _not_assignable(unit: str, issuer: str | None) -> bool:
     u, i = fold(unit), fold(issuer)
     if u == i or (i.startswith(u) and len(u.split()) >= 2 and u.split()[0] in ("ubnd", "so")):
         return True
-    scope = units.scope_of(issuer)
-    if scope == "any":          # a central issuer (Thủ tướng, a Bộ, Văn phòng Chính phủ): nobody is above it
-        return False
-    level = next((x.level for x in units.registry() if x.name == unit), None)
-    return level in _RANK and _RANK[level] < _RANK[scope]
+    levels = {x.name: x.level for x in units.registry()}
+    if levels.get(units.canonical(issuer)) in ("bộ", "trung ương"):
+        return False            # a central issuer (Thủ tướng, a Bộ, Văn phòng Chính phủ) may task any unit
+    level = levels.get(unit)
+    return level in _RANK and _RANK[level] < _RANK.get(units.scope_of(issuer), 99)
 
 
 def _table_words(document: Document) -> dict[int, set[str]]:
