@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import regex
 
-from extract import deadlines, units
+from extract import addressees, deadlines, units
 from extract.model import Header, Obligation
 from extract.text import Line, Paragraph, paragraphs
 from ingest.model import Document
@@ -72,7 +72,8 @@ def _rules() -> dict:
         "assign": regex.compile(r"(?:^|\s)(" + words("assign_before") + r")\s*:?\s*$"),
         "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
         "object": regex.compile(r"(?:^|\s)(?:" + words("object_before") + r")\s*$"),
-        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:"
+        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?(?:[-–]\s+[^,;:.()]{0,80}?\s)?,?\s*"
+                              r"(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:"
                               + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
@@ -81,6 +82,8 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "never": set(data["never_assignees"]),
+        "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
 
 
@@ -279,9 +282,13 @@ def find(document: Document, header: Header) -> list[Obligation]:
     out: list[Obligation] = []
     in_tables = _table_words(document)
     parts = [_part(p) for p in _joined(paragraphs(document, skip=lambda line: _inside_table(line, in_tables)))]
+    skipped, addressed = addressees.blocks([(p.kind, p.paragraph.text) for p in parts], issuer)
+    addressed = [m for m in addressed if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
-    for part in parts:
+    for index, part in enumerate(parts):
+        if index in skipped:
+            continue
         if part.kind and part.level <= 4:
             stack = {k: v for k, v in stack.items() if k < part.level}
             stack[part.level] = part.marker
@@ -303,6 +310,8 @@ def find(document: Document, header: Header) -> list[Obligation]:
             out += _rows(inherited[-1][1][0], body, part, clause, part.body_start, inherited=heading_date)
         if pending_heading:
             inherited.append((part, pending_heading))
+        elif not own and part.kind in (None, "dash") and addressed and addressees.generic_lead(body):
+            inherited.append((_Part(part.paragraph, "lead", None, 0, 0), (addressed, None)))
     return _dedupe(out)
 
 
@@ -319,7 +328,7 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
             stops.append(s_off)
             continue
         for group in _unit_lists(s_text, issuer):
-            group = [m for m in group if not _not_assignable(m.unit, issuer)]
+            group = [m for m in group if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
             if not group:
                 continue
             role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article)
@@ -352,6 +361,8 @@ def _joined(paras: list[Paragraph]) -> list[Paragraph]:
 
 def _child_of(heading: _Part, part: _Part) -> bool:
     """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
+    if heading.kind == "lead":          # "… yêu cầu các cơ quan, đơn vị:" over every numbered item
+        return part.kind is not None
     if heading.kind is None:
         return part.kind in ("dash", "plus", "paren", "letter")
     if heading.kind == "letter" and part.kind == "paren":    # "b) … cụ thể: (1) …"
@@ -360,8 +371,13 @@ def _child_of(heading: _Part, part: _Part) -> bool:
 
 
 def _clause_start(text: str, position: int) -> int:
+    """Where the clause of the unit at `position` starts, after an opening adverbial ("Đối với …, X thực hiện")."""
     cut = max(text.rfind(c, 0, position) for c in ".;:")
-    return cut + 1 if cut >= 0 else 0
+    start = cut + 1 if cut >= 0 else 0
+    comma = text.rfind(",", start, position)
+    if comma >= 0 and _rules()["intro"].match(fold(text[start:comma]).strip()):
+        return comma + 1
+    return start
 
 
 def _sentences(body: str, keep_semicolons: bool = False) -> list[tuple[str, int]]:

@@ -223,7 +223,8 @@ def _titles() -> regex.Pattern:
 @lru_cache(maxsize=1)
 def _task_verbs() -> regex.Pattern:
     return regex.compile(r"\s(?:" + verb_words("responsible_after") + r")\b")
-_UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường)\b")
+_UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường"
+                           r"|Cơ|Phó|Tổng|Tập|Thủ|Chủ)\b")
 
 
 def _longer_names(text: str, mentions: list[UnitMention], issuer: str | None) -> list[UnitMention]:
