@@ -82,6 +82,7 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
         "never": set(data["never_assignees"]),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
@@ -175,22 +176,33 @@ def _unit_lists(text: str, issuer: str | None) -> list[list[units.UnitMention]]:
     return lists
 
 
-def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False) -> str | None:
+def _issuer_speaks(before: str, issuer: str | None) -> bool:
+    """Whether the words before "đề nghị" are the issuer itself: "Bộ Nội vụ trân trọng đề nghị …"."""
+    before = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", before.strip(" ,"))
+    return bool(before) and before in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
+
+
+def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False,
+          issuer: str | None = None) -> str | None:
     """`assigned` (the list is given the task), `heading` (tasks follow), or None (object, description)."""
     rules = _rules()
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
     m = rules["assign"].search(pre)
     if m:
-        if m.group(1) in rules["assign_start_only"] and pre[: m.start(1)].strip(" ,"):
+        before = pre[: m.start(1)]
+        if m.group(1) in rules["assign_start_only"] and before.strip(" ,") and not _issuer_speaks(before, issuer):
             return None
         return "assigned"
+    post = fold(text[end:])
+    heading_form = regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post)
+    if heading_form and rules["heading_lead"].match(pre.strip(" ,:;")):
+        return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
     if rules["object"].search(pre):
         return None
-    post = fold(text[end:])
     if rules["negation"].match(post):
         return None
-    if not pre.strip(" ,:;") and regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post):
+    if heading_form and not pre.strip(" ,:;"):
         return "heading"
     if rules["verb"].match(post) and len(pre.split()) <= 6:
         return "assigned"
@@ -331,7 +343,7 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
             group = [m for m in group if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
             if not group:
                 continue
-            role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article)
+            role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article, issuer=issuer)
             if role is None:
                 continue
             task = _task(s_text, group)
