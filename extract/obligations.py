@@ -31,7 +31,7 @@ from extract.model import Header, Obligation
 from extract.text import Line, Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
-from rules import load
+from rules import load, pattern
 
 _T = 1.0
 _MARKER = regex.compile(
@@ -234,8 +234,22 @@ def task_deadlines(task: str) -> list:
     return out
 
 
-def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inherited=None) -> list[Obligation]:
+def item_deadline(body: str):
+    """The date a label gives a whole item: "Thời hạn hoàn thành: trước ngày 30/11/2025" (or None).
+
+    >>> item_deadline("A rà soát. B báo cáo. Thời hạn hoàn thành: trước ngày 30/11/2025.").date
+    '2025-11-30'
+    """
+    m = pattern("deadlines", "item_label").search(body, timeout=_T)
+    found = deadlines.in_cell(m.group("when")) if m else []
+    return next((d for d in found if d.date), None)
+
+
+def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inherited=None,
+          item=None) -> list[Obligation]:
     chosen_all = task_deadlines(task)
+    if item is not None:                    # "Thời hạn hoàn thành: …" dates every task of the item
+        chosen_all = [d if d and d.date else item for d in chosen_all]
     if inherited is not None and not any(d and d.date for d in chosen_all):
         chosen_all = [inherited]            # an item detailing a dated heading ("…, hoàn thành trong tháng 11, cụ thể:")
     codes = tuple(dict.fromkeys(m.group(1) for m in _CRITERION_CODE.finditer(task, timeout=_T)))
@@ -317,7 +331,8 @@ def find(document: Document, header: Header) -> list[Obligation]:
             if not task or task.endswith(":"):
                 pending_heading = (group, _dated(task) if task else None)   # its tasks follow as items
             else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
-                out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date)
+                out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date,
+                             item=item_deadline(body))
         if not own and inherited:
             out += _rows(inherited[-1][1][0], body, part, clause, part.body_start, inherited=heading_date)
         if pending_heading:

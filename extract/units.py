@@ -51,8 +51,17 @@ def _expand(name: str) -> list[str]:
 
 
 def _localise(name: str, issuer: str | None) -> str:
+    """The issuer's own words in a name: {cấp}, {cấp xã}, and "thành phố" for a city run by the centre.
+
+    >>> _localise("Văn phòng UBND tỉnh", "UBND thành phố Cần Thơ"), _localise("Văn phòng UBND tỉnh", "UBND tỉnh Gia Lai")
+    ('Văn phòng UBND thành phố', 'Văn phòng UBND tỉnh')
+    """
     word = local_word(issuer)
-    return name.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
+    name = name.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
+    if name.endswith(" tỉnh") and scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho",
+                                                                                                "uy ban nhan dan thanh pho")):
+        name = name[: -len("tỉnh")] + "thành phố"
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +275,7 @@ def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scop
     """
     from extract import unit_forms
 
-    forms = [UnitMention(_localise_city(f.unit, issuer), f.mention, f.start, f.end)
+    forms = [UnitMention(f.unit, f.mention, f.start, f.end)
              for f in unit_forms.find(text, issuer, scope)]
     kept_forms = []
     for f in forms:
@@ -277,10 +286,6 @@ def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scop
     spans = [(f.start, f.end) for f in kept_forms]
     rest = [m for m in mentions if all(m.end <= a or m.start >= b for a, b in spans)]
     return rest + kept_forms
-
-
-def _localise_city(name: str, issuer: str | None) -> str:
-    return name
 
 
 def _lookup(key: str, scope: str, glued: bool) -> Unit | None:
