@@ -59,6 +59,9 @@ def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set
             mode = "copy"
             skipped.add(i)
             continue
+        if mode and kind is None and i and items[i - 1][1].rstrip().endswith(":"):
+            kind = "dash"                     # "- Bộ trưởng các Bộ:" / "Quốc phòng, Công an, …" wrapped after the colon
+            text = items[i - 1][1].strip() + " " + text
         if mode and kind in ("dash", "plus"):
             # the last address line may run into the body: "- Sở Xây dựng các tỉnh: …, Lâm Đồng. Triển khai …"
             line, *rest = regex.split(r"(?<=[.;])\s+(?=\p{Lu})", text, maxsplit=1, timeout=_T)
@@ -76,3 +79,23 @@ def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set
 def generic_lead(body: str) -> bool:
     """A lead-in that tasks the addressees as a group: "…, Bộ Xây dựng yêu cầu các cơ quan, đơn vị:"."""
     return bool(_patterns()["generic_lead"].search(fold(body), timeout=_T))
+
+
+def named_localities(group: list[units.UnitMention], addressed: list[units.UnitMention]) -> list[units.UnitMention]:
+    """The collective "UBND các tỉnh, thành phố trực thuộc Trung ương" of a text addressed to named provinces
+    ("Chủ tịch UBND các tỉnh, thành phố trực thuộc Trung ương: Hà Tĩnh, Quảng Trị, …") means those provinces.
+
+    >>> a = [units.UnitMention("UBND tỉnh Hà Tĩnh", "", 0, 0), units.UnitMention("UBND thành phố Huế", "", 0, 0)]
+    >>> [m.unit for m in named_localities([units.UnitMention(COLLECTIVE, "x", 3, 9)], a)]
+    ['UBND tỉnh Hà Tĩnh', 'UBND thành phố Huế']
+    """
+    named = [m for m in addressed if m.unit.startswith(("UBND tỉnh ", "UBND thành phố "))]
+    if len(named) < 2 or all(m.unit != COLLECTIVE for m in group):
+        return group
+    out = []
+    for m in group:
+        out += [units.UnitMention(n.unit, m.mention, m.start, m.end) for n in named] if m.unit == COLLECTIVE else [m]
+    return out
+
+
+COLLECTIVE = "UBND các tỉnh, thành phố trực thuộc Trung ương"
