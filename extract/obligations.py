@@ -82,6 +82,7 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "conditional": regex.compile(r"^\s*(?:[-–+•]\s*)?(?:" + words("conditional_openers") + r")\b"),
         "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
         "never": set(data["never_assignees"]),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
@@ -352,8 +353,8 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
     rules = _rules()
     hits, stops = [], []
     for s_text, s_off in _sentences(body, keep_semicolons=article):
-        if rules["closing"].search(s_text):
-            stops.append(s_off)
+        if rules["closing"].search(s_text) or rules["conditional"].match(fold(s_text)):
+            stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)
             continue
         for group in _unit_lists(s_text, issuer):
             group = [m for m in group if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
@@ -368,7 +369,8 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
     out = []
     for group, role, at, s_start, s_end in hits:
         end = min([h[3] for h in hits if h[3] > s_start] + [x for x in stops if x > s_start], default=None)
-        if role == "heading" or body[at:s_end].strip().endswith(":"):
+        own_text = body[at:s_end].strip()
+        if not own_text or own_text.endswith(":"):    # a heading: its tasks follow as items
             end = s_end
         out.append((group, body[at:end if end is not None else len(body)].strip(), at))
     return out
