@@ -82,6 +82,7 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "generic_task": regex.compile(data["generic_task"]),
         "conditional": regex.compile(r"^\s*(?:[-–+•]\s*)?(?:" + words("conditional_openers") + r")\b"),
         "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
         "never": set(data["never_assignees"]),
@@ -94,7 +95,8 @@ def _part(paragraph: Paragraph) -> _Part:
     if not m:
         return _Part(paragraph, None, None, 0, 0)
     kind = m.lastgroup
-    return _Part(paragraph, kind, m.group(kind), _LEVEL[kind], m.end())
+    level = _LEVEL[kind] + (kind == "arabic" and "." in m.group(kind))   # "3.1." sits under "3."
+    return _Part(paragraph, kind, m.group(kind), level, m.end())
 
 
 def _strip_titles(pre_folded: str) -> str:
@@ -312,14 +314,17 @@ def find(document: Document, header: Header) -> list[Obligation]:
     skipped, addressed = addressees.blocks([(p.kind, p.paragraph.text) for p in parts], issuer)
     addressed = [m for m in addressed if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
     stack: dict[int, str] = {}
-    inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
+    inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
+    used: set[int] = set()                        # headings whose items took their units
     for index, part in enumerate(parts):
         if index in skipped:
             continue
         if part.kind and part.level <= 4:
             stack = {k: v for k, v in stack.items() if k < part.level}
             stack[part.level] = part.marker
+        closed = [(h, g) for h, g in inherited if not _child_of(h, part)]
         inherited = [(h, g) for h, g in inherited if _child_of(h, part)]
+        out += [row for h, g in closed if id(h) not in used for row in _own_rows(h, g)]
         body = part.body
         if not body or rules["closing"].match(body):
             continue
@@ -331,17 +336,29 @@ def find(document: Document, header: Header) -> list[Obligation]:
             group = addressees.named_localities(group, addressed)
             own = True
             if not task or task.endswith(":"):
-                pending_heading = (group, _dated(task) if task else None)   # its tasks follow as items
+                pending_heading = (group, _dated(task) if task else None, task, at, clause)  # tasks follow as items
             else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
                 out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date,
                              item=item_deadline(body))
+        if inherited:
+            used.add(id(inherited[-1][0]))
         if not own and inherited:
             out += _rows(inherited[-1][1][0], body, part, clause, part.body_start, inherited=heading_date)
         if pending_heading:
             inherited.append((part, pending_heading))
         elif not own and part.kind in (None, "dash") and addressed and addressees.generic_lead(body):
             inherited.append((_Part(part.paragraph, "lead", None, 0, 0), (addressed, None)))
+    out += [row for h, g in inherited if id(h) not in used for row in _own_rows(h, g)]
     return _dedupe(out)
+
+
+def _own_rows(heading: _Part, pending: tuple) -> list[Obligation]:
+    """A heading whose items name no task of theirs still tasks its units with its own words:
+    "Bộ Nội vụ trân trọng đề nghị Ban Tuyên giáo …, Bộ Văn hóa … chỉ đạo …, cụ thể như sau:"."""
+    if len(pending) < 5 or len(pending[2].split()) < 4 or _rules()["generic_task"].search(fold(pending[2])):
+        return []
+    group, _, task, at, clause = pending
+    return _rows(group, task, heading, clause, heading.body_start + at)
 
 
 def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[list, str, int]]:
@@ -366,6 +383,8 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
             task = _task(s_text, group)
             at = s_off + (s_text.rfind(task) if task else len(s_text))
             hits.append((group, role, at, s_off, s_off + len(s_text)))
+        if s_text.rstrip().endswith(":") and not any(h[3] == s_off for h in hits):
+            stops.append(s_off)             # a lead-in to the items below ("… như sau:") is not this task
     out = []
     for group, role, at, s_start, s_end in hits:
         end = min([h[3] for h in hits if h[3] > s_start] + [x for x in stops if x > s_start], default=None)
