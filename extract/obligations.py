@@ -82,6 +82,8 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "annex": regex.compile(data["annex"]),
+        "procedure_annex": regex.compile(data["procedure_annex"]),
         "generic_task": regex.compile(data["generic_task"]),
         "conditional": regex.compile(r"^\s*(?:[-–+•]\s*)?(?:" + words("conditional_openers") + r")\b"),
         "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
@@ -316,8 +318,11 @@ def find(document: Document, header: Header) -> list[Obligation]:
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
     used: set[int] = set()                        # headings whose items took their units
+    in_procedure = False
     for index, part in enumerate(parts):
-        if index in skipped:
+        if rules["annex"].match(part.paragraph.text):
+            in_procedure = bool(rules["procedure_annex"].match(part.paragraph.text))
+        if index in skipped or in_procedure:      # an annex describing how a procedure runs assigns nothing
             continue
         if part.kind and part.level <= 4:
             stack = {k: v for k, v in stack.items() if k < part.level}
