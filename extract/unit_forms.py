@@ -74,7 +74,9 @@ def _patterns() -> dict:
     heads = [(regex.compile(rf"\b(?:{h['head']})\s+{level}{place}"), h) for h in data["placed_heads"]]
     sở = regex.compile(rf"\b(?P<so>{_alternation(_sở_names())})\s+{level}{place}")
     listed = regex.compile(r"\bcac\s+tinh(?:\s*,\s*(?:thanh\s+pho|tp))?(?:\s+truc\s+thuoc\s+(?:trung\s+uong|tw))?\s*:?\s*")
-    collectives = [(regex.compile(rf"\b(?:{c['pattern']})"), c) for c in data["collectives"]]
+    places = _alternation(_places())
+    collectives = [(regex.compile(rf"\b(?:{c['pattern'].replace('{place}', '(?:' + places + ')')})"), c)
+                   for c in data["collectives"]]
     return {"heads": heads, "so": sở, "listed": listed, "collectives": collectives,
             "place": regex.compile(place), "sep": regex.compile(r"\s*(?:,|;|\bva\b)\s*(?:va\s+)?")}
 
@@ -174,8 +176,17 @@ def _listed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
     return list(dict.fromkeys(out))
 
 
-def _collectives(text: str, folded: str, scope: str) -> list[FormMention]:
+def _own(issuer: str | None) -> str:
+    """The issuer's level and place: "HĐND thành phố Hà Nội" → "thành phố Hà Nội" ("" without a place)."""
+    place = issuer_place(issuer)
+    if not place:
+        return ""
+    return ("thành phố " if regex.search(r"\bthanh\s+pho\b", fold(issuer or "")) else "tỉnh ") + place
+
+
+def _collectives(text: str, folded: str, scope: str, issuer: str | None = None) -> list[FormMention]:
     out = []
+    own = _own(issuer)
     for rx, c in _patterns()["collectives"]:
         if c.get("scopes") and scope not in c["scopes"]:
             continue
@@ -184,6 +195,7 @@ def _collectives(text: str, folded: str, scope: str) -> list[FormMention]:
             if "{written}" in name:
                 written = text[m.start("written"):m.end("written")]
                 name = regex.sub(r"(?i)^(?:ủy|uỷ)\s+ban\s+nhân\s+dân", "UBND", written)
+            name = name.replace("{own}", own).strip()
             out.append(FormMention(name, text[m.start():m.end()], m.start(), m.end()))
     return out
 
@@ -197,7 +209,7 @@ def find(text: str, issuer: str | None, scope: str = "any") -> list[FormMention]
         return []
     folded = fold(text)
     listed = _listed(text, folded, issuer)
-    others = sorted(_collectives(text, folded, scope) + _placed(text, folded, issuer),
+    others = sorted(_collectives(text, folded, scope, issuer) + _placed(text, folded, issuer),
                     key=lambda m: (m.start, -(m.end - m.start)))
     out = list(listed)
     for m in others:
