@@ -284,8 +284,11 @@ def _not_assignable(unit: str, issuer: str | None) -> bool:
     """The issuer itself, or a unit above it: a city's plan cannot give the province a task."""
     if not issuer:
         return False
-    u, i = fold(unit), fold(issuer)
-    if u == i or (i.startswith(u) and len(u.split()) >= 2 and u.split()[0] in ("ubnd", "so")):
+    def short(name: str) -> str:
+        return fold(name).replace("hoi dong nhan dan", "hdnd").replace("uy ban nhan dan", "ubnd")
+
+    u, i = short(unit), short(issuer)
+    if u == i or (i.startswith(u) and u.split()[0] in ("ubnd", "hdnd", "so") and (len(u.split()) >= 2 or u != "so")):
         return True
     levels = {x.name: x.level for x in units.registry()}
     if levels.get(units.canonical(issuer)) in ("bộ", "trung ương"):
