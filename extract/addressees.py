@@ -59,7 +59,7 @@ def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set
             mode = "copy"
             skipped.add(i)
             continue
-        if mode and kind is None and i and items[i - 1][1].rstrip().endswith(":"):
+        if mode and kind is None and i and items[i - 1][0] in ("dash", "plus") and items[i - 1][1].rstrip().endswith(":"):
             kind = "dash"                     # "- Bộ trưởng các Bộ:" / "Quốc phòng, Công an, …" wrapped after the colon
             text = items[i - 1][1].strip() + " " + text
         if mode and kind in ("dash", "plus"):

@@ -38,7 +38,7 @@ _MARKER = regex.compile(
     r"""(?x)^\s*(?:
         (?P<roman>[IVXLC]{1,5})[.)]\s
       | (?P<arabic>\d{1,3}(?:\.\d{1,3}){0,3})[.)]\s
-      | \((?P<paren>\d{1,3})\)\s?
+      | \((?P<paren>\d{1,3}|[ivx]{1,4})\)\s?
       | (?P<letter>[a-zđ])[.)]\s
       | (?P<dash>[-–•])\s*
       | (?P<plus>\+)\s*
@@ -351,13 +351,23 @@ def find(document: Document, header: Header) -> list[Obligation]:
         if inherited:
             used.add(id(inherited[-1][0]))
         if not own and inherited:
-            out += _rows(inherited[-1][1][0], body, part, clause, part.body_start, inherited=heading_date)
+            out += _rows(inherited[-1][1][0], _until_closing(body), part, clause, part.body_start,
+                         inherited=heading_date)
         if pending_heading:
             inherited.append((part, pending_heading))
         elif not own and part.kind in (None, "dash") and addressed and addressees.generic_lead(body):
             inherited.append((_Part(part.paragraph, "lead", None, 0, 0), (addressed, None)))
     out += [row for h, g in inherited if id(h) not in used for row in _own_rows(h, g)]
     return _dedupe(out)
+
+
+def _until_closing(body: str) -> str:
+    """An item's text up to a closing or conditional sentence ("Văn phòng Chính phủ thông báo để … biết")."""
+    rules = _rules()
+    for s_text, s_off in _sentences(body):
+        if s_off and (rules["closing"].search(s_text) or rules["conditional"].match(fold(s_text))):
+            return body[:s_off].rstrip()
+    return body
 
 
 def _own_rows(heading: _Part, pending: tuple) -> list[Obligation]:
