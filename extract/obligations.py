@@ -1,17 +1,21 @@
 """Obligations (nhiệm vụ được giao): "Giao Sở Nội vụ … trình UBND tỉnh trước ngày 30/7/2021".
 
-One row per (task, assigned unit). The forms, each a rule in `rules/verbs.yaml`:
+One row per (task, assigned unit, deadline). The forms, each a rule in `rules/verbs.yaml`:
 
-* a verb before the units: `Giao X …`, `Yêu cầu X …`, `Đề nghị X …` (clause start);
-* units as the subject of a task verb: `X chủ trì …`, `X làm đầu mối …`, `X có trách
-  nhiệm …`, `Điều 3. Chánh Văn phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành`;
-* units as a heading whose tasks follow as `-`/`+`/`(1)` items, or after a colon
-  (`- UBND các phường, xã: Rà soát …`); a numbered section whose title is a unit.
+* a verb before the units: `Giao X …`, `Yêu cầu X …`, `Đề nghị X …` (clause start, or after the
+  issuer's own name: "Bộ Nội vụ trân trọng đề nghị X …");
+* units as the subject of a task verb: `X chủ trì …`, `Bộ trưởng Bộ X chỉ đạo …` (a title stands for
+  its unit), `Các Bộ: A, B theo chức năng, nhiệm vụ được giao khẩn trương …`, `Điều 3. Chánh Văn
+  phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành`;
+* units as a heading whose tasks follow as items (`1. Ủy ban nhân dân tỉnh Đồng Nai:`, `7. Trách
+  nhiệm của các sở, ban, ngành`); a heading with no items tasks its units with its own words;
+* a lead-in tasking "các cơ quan, đơn vị" gives its items to every addressee (extract.addressees).
 
-Units after `phối hợp với`, `gửi về`, `báo cáo` … are objects, not assignees; a unit
-followed by `không` is described, not tasked; closing lines addressed to everyone
-("Nhận được Công văn này, Thủ trưởng các cơ quan …") assign nothing. Deadlines are
-read from the task's own text (extract.deadlines), never from the whole document.
+Units named by their form (extract.unit_forms) are units too. Units after `phối hợp với`, `gửi về`,
+`báo cáo` … are objects; address blocks, generic closings, conditional instructions ("Trường hợp …")
+and annexes describing how a procedure runs assign nothing. A task runs from its units to the next
+sentence naming other assignees; each of its sentences gives its own deadline or none (GOLD.md O5),
+a "Thời hạn hoàn thành:" label dates the whole item, and a dated heading dates the items under it.
 
 >>> from ingest.model import Document, Page
 >>> from extract.model import Header
@@ -28,40 +32,19 @@ import regex
 
 from extract import addressees, deadlines, units
 from extract.model import Header, Obligation
-from extract.text import Line, Paragraph, paragraphs
+from extract.items import Part as _Part
+from extract.items import child_of as _child_of
+from extract.items import clause as _clause
+from extract.items import joined as _joined
+from extract.items import part as _part
+from extract.items import sentences as _sentences
+from extract.text import Line, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
 from rules import load, pattern
 
 _T = 1.0
-_MARKER = regex.compile(
-    r"""(?x)^\s*(?:
-        (?P<roman>[IVXLC]{1,5})[.)]\s
-      | (?P<arabic>\d{1,3}(?:\.\d{1,3}){0,3})[.)]\s
-      | \((?P<paren>\d{1,3}|[ivx]{1,4})\)\s?
-      | (?P<letter>[a-zđ])[.)]\s
-      | (?P<dash>[-–•])\s*
-      | (?P<plus>\+)\s*
-      | (?P<dieu>Điều\s+\d+)[.:]?\s
-    )"""
-)
-_LEVEL = {"roman": 1, "dieu": 2, "arabic": 2, "letter": 4, "paren": 4, "dash": 5, "plus": 6}
-_SENTENCE = regex.compile(r"(?<=[.;!?])\s+(?=[\p{Lu}\d(\-+])")
-_ARTICLE_SENTENCE = regex.compile(r"(?<=[.!?])\s+(?=[\p{Lu}\d(\-+])")
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
-
-
-@dataclass(frozen=True, slots=True)
-class _Part:
-    paragraph: Paragraph
-    kind: str | None      # marker kind or None for plain text
-    marker: str | None
-    level: int            # 0 plain, 1 roman … 6 "+"
-    body_start: int       # where the text after the marker starts in paragraph.text
-
-    @property
-    def body(self) -> str:
-        return self.paragraph.text[self.body_start:]
 
 
 @lru_cache(maxsize=1)
@@ -90,15 +73,6 @@ def _rules() -> dict:
         "never": set(data["never_assignees"]),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
-
-
-def _part(paragraph: Paragraph) -> _Part:
-    m = _MARKER.match(paragraph.text)
-    if not m:
-        return _Part(paragraph, None, None, 0, 0)
-    kind = m.lastgroup
-    level = _LEVEL[kind] + (kind == "arabic" and "." in m.group(kind))   # "3.1." sits under "3."
-    return _Part(paragraph, kind, m.group(kind), level, m.end())
 
 
 def _strip_titles(pre_folded: str) -> str:
@@ -272,11 +246,6 @@ def _dated(task: str):
     return next((d for d in deadlines.find(task) if d.date), None)
 
 
-def _clause(stack: dict[int, str]) -> str | None:
-    parts = [stack[k] for k in sorted(stack) if k <= 4]
-    return ".".join(parts) if parts else None
-
-
 _RANK = {"trung ương": 0, "bộ": 0, "tỉnh": 1, "sở": 2, "huyện": 3}
 
 
@@ -413,30 +382,6 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
     return out
 
 
-def _joined(paras: list[Paragraph]) -> list[Paragraph]:
-    """A paragraph that starts in lower case, or follows a ';', continues the one before (one item, one article)."""
-    out: list[Paragraph] = []
-    for p in paras:
-        if out and not _MARKER.match(p.text) and (p.text[:1].islower() or out[-1].text.rstrip().endswith((";", ","))):
-            prev = out[-1]
-            shift = len(prev.text) + 1
-            out[-1] = Paragraph(prev.text + " " + p.text, prev.pieces + tuple((o + shift, pg, po) for o, pg, po in p.pieces))
-        else:
-            out.append(p)
-    return out
-
-
-def _child_of(heading: _Part, part: _Part) -> bool:
-    """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
-    if heading.kind == "lead":          # "… yêu cầu các cơ quan, đơn vị:" over every numbered item
-        return part.kind is not None
-    if heading.kind is None:
-        return part.kind in ("dash", "plus", "paren", "letter")
-    if heading.kind == "letter" and part.kind == "paren":    # "b) … cụ thể: (1) …"
-        return True
-    return part.kind is not None and part.level > heading.level
-
-
 def _clause_start(text: str, position: int) -> int:
     """Where the clause of the unit at `position` starts, after an opening adverbial ("Đối với …, X thực hiện")."""
     cut = max(text.rfind(c, 0, position) for c in ".;:")
@@ -445,16 +390,6 @@ def _clause_start(text: str, position: int) -> int:
     if comma >= 0 and _rules()["intro"].match(fold(text[start:comma]).strip()):
         return comma + 1
     return start
-
-
-def _sentences(body: str, keep_semicolons: bool = False) -> list[tuple[str, int]]:
-    """Sentences of a paragraph; an article (Điều N) lists its addressees across ';', so it splits on '.' only."""
-    out, pos = [], 0
-    for piece in (_ARTICLE_SENTENCE if keep_semicolons else _SENTENCE).split(body):
-        start = body.find(piece, pos)
-        out.append((piece, start))
-        pos = start + len(piece)
-    return out
 
 
 def _dedupe(rows: list[Obligation]) -> list[Obligation]:
