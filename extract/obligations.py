@@ -25,7 +25,7 @@ a "Thời hạn hoàn thành:" label dates the whole item, and a dated heading d
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 
 import regex
@@ -303,8 +303,9 @@ def find(document: Document, header: Header) -> list[Obligation]:
         inherited = [(h, g) for h, g in inherited if _child_of(h, part)]
         out += [row for h, g in closed if id(h) not in used for row in _own_rows(h, g)]
         body = part.body
-        if not body or rules["closing"].match(body):
+        if not body:
             continue
+        closing = bool(rules["closing"].match(body))  # its later sentences may still task someone
         clause = _clause(stack)
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
@@ -319,7 +320,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
                              item=item_deadline(body))
         if inherited:
             used.add(id(inherited[-1][0]))
-        if not own and inherited:
+        if not own and inherited and not closing:
             out += _rows(inherited[-1][1][0], _until_closing(body), part, clause, part.body_start,
                          inherited=heading_date)
         if pending_heading:
@@ -392,9 +393,17 @@ def _clause_start(text: str, position: int) -> int:
     return start
 
 
+def _same_collective(rows: list[Obligation]) -> list[Obligation]:
+    """In one document a shorter collective is the longer one it begins: "Các Bộ, cơ quan ngang bộ" is
+    "Các Bộ, cơ quan ngang Bộ, cơ quan thuộc Chính phủ" when the document also names that one."""
+    names = {o.unit for o in rows}
+    longer = {u: max((v for v in names if fold(v).startswith(fold(u) + ",")), key=len, default=u) for u in names}
+    return [replace(o, unit=longer[o.unit]) if longer[o.unit] != o.unit else o for o in rows]
+
+
 def _dedupe(rows: list[Obligation]) -> list[Obligation]:
     seen, out = set(), []
-    for o in rows:
+    for o in _same_collective(rows):
         key = (o.unit, o.action, o.deadline)
         if key not in seen:
             seen.add(key)
