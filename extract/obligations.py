@@ -1,17 +1,21 @@
 """Obligations (nhiệm vụ được giao): "Giao Sở Nội vụ … trình UBND tỉnh trước ngày 30/7/2021".
 
-One row per (task, assigned unit). The forms, each a rule in `rules/verbs.yaml`:
+One row per (task, assigned unit, deadline). The forms, each a rule in `rules/verbs.yaml`:
 
-* a verb before the units: `Giao X …`, `Yêu cầu X …`, `Đề nghị X …` (clause start);
-* units as the subject of a task verb: `X chủ trì …`, `X làm đầu mối …`, `X có trách
-  nhiệm …`, `Điều 3. Chánh Văn phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành`;
-* units as a heading whose tasks follow as `-`/`+`/`(1)` items, or after a colon
-  (`- UBND các phường, xã: Rà soát …`); a numbered section whose title is a unit.
+* a verb before the units: `Giao X …`, `Yêu cầu X …`, `Đề nghị X …` (clause start, or after the
+  issuer's own name: "Bộ Nội vụ trân trọng đề nghị X …");
+* units as the subject of a task verb: `X chủ trì …`, `Bộ trưởng Bộ X chỉ đạo …` (a title stands for
+  its unit), `Các Bộ: A, B theo chức năng, nhiệm vụ được giao khẩn trương …`, `Điều 3. Chánh Văn
+  phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành`;
+* units as a heading whose tasks follow as items (`1. Ủy ban nhân dân tỉnh Đồng Nai:`, `7. Trách
+  nhiệm của các sở, ban, ngành`); a heading with no items tasks its units with its own words;
+* a lead-in tasking "các cơ quan, đơn vị" gives its items to every addressee (extract.addressees).
 
-Units after `phối hợp với`, `gửi về`, `báo cáo` … are objects, not assignees; a unit
-followed by `không` is described, not tasked; closing lines addressed to everyone
-("Nhận được Công văn này, Thủ trưởng các cơ quan …") assign nothing. Deadlines are
-read from the task's own text (extract.deadlines), never from the whole document.
+Units named by their form (extract.unit_forms) are units too. Units after `phối hợp với`, `gửi về`,
+`báo cáo` … are objects; address blocks, generic closings, conditional instructions ("Trường hợp …")
+and annexes describing how a procedure runs assign nothing. A task runs from its units to the next
+sentence naming other assignees; each of its sentences gives its own deadline or none (GOLD.md O5),
+a "Thời hạn hoàn thành:" label dates the whole item, and a dated heading dates the items under it.
 
 >>> from ingest.model import Document, Page
 >>> from extract.model import Header
@@ -21,47 +25,26 @@ read from the task's own text (extract.deadlines), never from the whole document
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 
 import regex
 
-from extract import deadlines, units
+from extract import addressees, deadlines, units
 from extract.model import Header, Obligation
-from extract.text import Line, Paragraph, paragraphs
+from extract.items import Part as _Part
+from extract.items import child_of as _child_of
+from extract.items import clause as _clause
+from extract.items import joined as _joined
+from extract.items import part as _part
+from extract.items import sentences as _sentences
+from extract.text import Line, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
-from rules import load
+from rules import load, pattern
 
 _T = 1.0
-_MARKER = regex.compile(
-    r"""(?x)^\s*(?:
-        (?P<roman>[IVXLC]{1,5})[.)]\s
-      | (?P<arabic>\d{1,3}(?:\.\d{1,3}){0,3})[.)]\s
-      | \((?P<paren>\d{1,3})\)\s?
-      | (?P<letter>[a-zđ])[.)]\s
-      | (?P<dash>[-–•])\s*
-      | (?P<plus>\+)\s*
-      | (?P<dieu>Điều\s+\d+)[.:]?\s
-    )"""
-)
-_LEVEL = {"roman": 1, "dieu": 2, "arabic": 2, "letter": 4, "paren": 4, "dash": 5, "plus": 6}
-_SENTENCE = regex.compile(r"(?<=[.;!?])\s+(?=[\p{Lu}\d(\-+])")
-_ARTICLE_SENTENCE = regex.compile(r"(?<=[.!?])\s+(?=[\p{Lu}\d(\-+])")
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
-
-
-@dataclass(frozen=True, slots=True)
-class _Part:
-    paragraph: Paragraph
-    kind: str | None      # marker kind or None for plain text
-    marker: str | None
-    level: int            # 0 plain, 1 roman … 6 "+"
-    body_start: int       # where the text after the marker starts in paragraph.text
-
-    @property
-    def body(self) -> str:
-        return self.paragraph.text[self.body_start:]
 
 
 @lru_cache(maxsize=1)
@@ -72,22 +55,24 @@ def _rules() -> dict:
         "assign": regex.compile(r"(?:^|\s)(" + words("assign_before") + r")\s*:?\s*$"),
         "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
         "object": regex.compile(r"(?:^|\s)(?:" + words("object_before") + r")\s*$"),
-        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:" + words("responsible_after") + r")\b"),
+        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?(?:[-–]\s+[^,;:.()]{0,80}?\s)?,?\s*"
+                              r"(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:"
+                              + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
-        "kinds": regex.compile(r"^(?:" + "|".join(regex.escape(k) for k in
-                                                  sorted(data["unit_kinds"], key=len, reverse=True)) + r")\b"),
+        "kinds": regex.compile(r"^(?!" + "|".join(regex.escape(k) for k in data["not_unit_starts"]) + r")(?:"
+                               + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
+                               + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "annex": regex.compile(data["annex"]),
+        "procedure_annex": regex.compile(data["procedure_annex"]),
+        "generic_task": regex.compile(data["generic_task"]),
+        "conditional": regex.compile(r"^\s*(?:[-–+•]\s*)?(?:" + words("conditional_openers") + r")\b"),
+        "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
+        "never": set(data["never_assignees"]),
+        "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
-
-
-def _part(paragraph: Paragraph) -> _Part:
-    m = _MARKER.match(paragraph.text)
-    if not m:
-        return _Part(paragraph, None, None, 0, 0)
-    kind = m.lastgroup
-    return _Part(paragraph, kind, m.group(kind), _LEVEL[kind], m.end())
 
 
 def _strip_titles(pre_folded: str) -> str:
@@ -108,8 +93,8 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
     if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
         return []
     for m in regex.finditer(r"\s", text[:200]):
-        if not rules["verb"].match(fold(text[m.start():])):
-            continue
+        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban"):
+            continue                                        # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
         pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
@@ -139,7 +124,8 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
             if level and w.start() <= level.start():
                 end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
                 continue
-            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0:
+            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 \
+                    and not fold(window[:w.start()]).rstrip().endswith("ban"):
                 break
             if regex.search(r"[,.;:(]", w.group()):
                 end = start + w.start() + len(w.group().rstrip(",.;:("))
@@ -169,22 +155,33 @@ def _unit_lists(text: str, issuer: str | None) -> list[list[units.UnitMention]]:
     return lists
 
 
-def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False) -> str | None:
+def _issuer_speaks(before: str, issuer: str | None) -> bool:
+    """Whether the words before "đề nghị" are the issuer itself: "Bộ Nội vụ trân trọng đề nghị …"."""
+    before = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", before.strip(" ,"))
+    return bool(before) and before in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
+
+
+def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False,
+          issuer: str | None = None) -> str | None:
     """`assigned` (the list is given the task), `heading` (tasks follow), or None (object, description)."""
     rules = _rules()
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
     m = rules["assign"].search(pre)
     if m:
-        if m.group(1) in rules["assign_start_only"] and pre[: m.start(1)].strip(" ,"):
+        before = pre[: m.start(1)]
+        if m.group(1) in rules["assign_start_only"] and before.strip(" ,") and not _issuer_speaks(before, issuer):
             return None
         return "assigned"
+    post = fold(text[end:])
+    heading_form = regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post)
+    if heading_form and rules["heading_lead"].match(pre.strip(" ,:;")):
+        return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
     if rules["object"].search(pre):
         return None
-    post = fold(text[end:])
     if rules["negation"].match(post):
         return None
-    if not pre.strip(" ,:;") and regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post):
+    if heading_form and not pre.strip(" ,:;"):
         return "heading"
     if rules["verb"].match(post) and len(pre.split()) <= 6:
         return "assigned"
@@ -202,10 +199,38 @@ def _task(text: str, group: list[units.UnitMention]) -> str:
     return rest.strip()
 
 
-def _rows(group, task: str, part: _Part, clause: str | None, offset: int) -> list[Obligation]:
-    found = deadlines.find(task)
-    dated = next((d for d in found if d.date), None)
-    chosen = dated or (found[0] if found else None)
+def task_deadlines(task: str) -> list:
+    """The deadline of each sentence of a task (GOLD.md O5): its dates, or its undated phrase, or None.
+
+    >>> [d.date if d else None for d in task_deadlines("Rà soát thiệt hại. Báo cáo trước ngày 30/11/2025.")]
+    [None, '2025-11-30']
+    """
+    out = []
+    for sentence, _ in _sentences(task, keep_semicolons=True):
+        found = deadlines.find(sentence)
+        dated = [d for d in found if d.date]
+        out += dated or [found[0] if found else None]
+    return out
+
+
+def item_deadline(body: str):
+    """The date a label gives a whole item: "Thời hạn hoàn thành: trước ngày 30/11/2025" (or None).
+
+    >>> item_deadline("A rà soát. B báo cáo. Thời hạn hoàn thành: trước ngày 30/11/2025.").date
+    '2025-11-30'
+    """
+    m = pattern("deadlines", "item_label").search(body, timeout=_T)
+    found = deadlines.in_cell(m.group("when")) if m else []
+    return next((d for d in found if d.date), None)
+
+
+def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inherited=None,
+          item=None) -> list[Obligation]:
+    chosen_all = task_deadlines(task)
+    if item is not None:                    # "Thời hạn hoàn thành: …" dates every task of the item
+        chosen_all = [d if d and d.date else item for d in chosen_all]
+    if inherited is not None and not any(d and d.date for d in chosen_all):
+        chosen_all = [inherited]            # an item detailing a dated heading ("…, hoàn thành trong tháng 11, cụ thể:")
     codes = tuple(dict.fromkeys(m.group(1) for m in _CRITERION_CODE.finditer(task, timeout=_T)))
     page, s, e = part.paragraph.span(offset, offset + len(task))
     return [
@@ -213,13 +238,12 @@ def _rows(group, task: str, part: _Part, clause: str | None, offset: int) -> lis
                    deadline=chosen.date if chosen else None, deadline_text=chosen.text if chosen else None,
                    recurring=bool(chosen and chosen.recurring), criteria=codes, page=page, start=s, end=e,
                    clause=clause)
-        for m in group
+        for chosen in dict.fromkeys(chosen_all) for m in group
     ]
 
 
-def _clause(stack: dict[int, str]) -> str | None:
-    parts = [stack[k] for k in sorted(stack) if k <= 4]
-    return ".".join(parts) if parts else None
+def _dated(task: str):
+    return next((d for d in deadlines.find(task) if d.date), None)
 
 
 _RANK = {"trung ương": 0, "bộ": 0, "tỉnh": 1, "sở": 2, "huyện": 3}
@@ -229,10 +253,16 @@ def _not_assignable(unit: str, issuer: str | None) -> bool:
     """The issuer itself, or a unit above it: a city's plan cannot give the province a task."""
     if not issuer:
         return False
-    u, i = fold(unit), fold(issuer)
-    if u == i or (i.startswith(u) and len(u.split()) >= 2 and u.split()[0] in ("ubnd", "so")):
+    def short(name: str) -> str:
+        return fold(name).replace("hoi dong nhan dan", "hdnd").replace("uy ban nhan dan", "ubnd")
+
+    u, i = short(unit), short(issuer)
+    if u == i or (i.startswith(u) and u.split()[0] in ("ubnd", "hdnd", "so") and (len(u.split()) >= 2 or u != "so")):
         return True
-    level = next((x.level for x in units.registry() if x.name == unit), None)
+    levels = {x.name: x.level for x in units.registry()}
+    if levels.get(units.canonical(issuer)) in ("bộ", "trung ương"):
+        return False            # a central issuer (Thủ tướng, a Bộ, Văn phòng Chính phủ) may task any unit
+    level = levels.get(unit)
     return level in _RANK and _RANK[level] < _RANK.get(units.scope_of(issuer), 99)
 
 
@@ -254,71 +284,126 @@ def find(document: Document, header: Header) -> list[Obligation]:
     rules = _rules()
     out: list[Obligation] = []
     in_tables = _table_words(document)
-    parts = [_part(p) for p in paragraphs(document, skip=lambda line: _inside_table(line, in_tables))]
+    parts = [_part(p) for p in _joined(paragraphs(document, skip=lambda line: _inside_table(line, in_tables)))]
+    skipped, addressed = addressees.blocks([(p.kind, p.paragraph.text) for p in parts], issuer)
+    addressed = [m for m in addressed if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
     stack: dict[int, str] = {}
-    inherited: list[tuple[_Part, list]] = []      # open headings: (heading part, unit list)
-    for part in parts:
+    inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
+    used: set[int] = set()                        # headings whose items took their units
+    in_procedure = False
+    for index, part in enumerate(parts):
+        if rules["annex"].match(part.paragraph.text):
+            in_procedure = bool(rules["procedure_annex"].match(part.paragraph.text))
+        if index in skipped or in_procedure:      # an annex describing how a procedure runs assigns nothing
+            continue
         if part.kind and part.level <= 4:
             stack = {k: v for k, v in stack.items() if k < part.level}
             stack[part.level] = part.marker
+        closed = [(h, g) for h, g in inherited if not _child_of(h, part)]
         inherited = [(h, g) for h, g in inherited if _child_of(h, part)]
+        out += [row for h, g in closed if id(h) not in used for row in _own_rows(h, g)]
         body = part.body
-        if not body or rules["closing"].match(body):
+        if not body:
             continue
+        closing = bool(rules["closing"].match(body))  # its later sentences may still task someone
         clause = _clause(stack)
+        heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
-        for sentence in _sentences(body, keep_semicolons=part.kind == "dieu"):
-            s_text, s_off = sentence
-            if rules["closing"].search(s_text):
-                continue
-            for group in _unit_lists(s_text, issuer):
-                group = [m for m in group if not _not_assignable(m.unit, issuer)]
-                if not group:
-                    continue
-                clause_start = _clause_start(s_text, group[0].start)
-                role = _role(s_text, group, clause_start, article=part.kind == "dieu")
-                if role is None:
-                    continue
-                task = _task(s_text, group)
-                own = True
-                if role == "heading" or not task or task.endswith(":"):
-                    pending_heading = group          # its tasks follow as items
-                if task and not task.endswith(":"):  # "- UBND các phường, xã: Rà soát …" has its task inline
-                    out += _rows(group, task, part, clause, part.body_start + s_off + s_text.rfind(task))
-        if not own and inherited:
-            heading, group = inherited[-1]
-            out += _rows(group, body, part, clause, part.body_start)
+        for group, task, at in _assignments(body, part.kind == "dieu", issuer):
+            group = addressees.named_localities(group, addressed)
+            own = True
+            if not task or task.endswith(":"):
+                pending_heading = (group, _dated(task) if task else None, task, at, clause)  # tasks follow as items
+            else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
+                out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date,
+                             item=item_deadline(body))
+        if inherited:
+            used.add(id(inherited[-1][0]))
+        if not own and inherited and not closing:
+            out += _rows(inherited[-1][1][0], _until_closing(body), part, clause, part.body_start,
+                         inherited=heading_date)
         if pending_heading:
             inherited.append((part, pending_heading))
+        elif not own and part.kind in (None, "dash") and addressed and addressees.generic_lead(body):
+            inherited.append((_Part(part.paragraph, "lead", None, 0, 0), (addressed, None)))
+    out += [row for h, g in inherited if id(h) not in used for row in _own_rows(h, g)]
     return _dedupe(out)
 
 
-def _child_of(heading: _Part, part: _Part) -> bool:
-    """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
-    if heading.kind is None:
-        return part.kind in ("dash", "plus", "paren", "letter")
-    return part.kind is not None and part.level > heading.level
+def _until_closing(body: str) -> str:
+    """An item's text up to a closing or conditional sentence ("Văn phòng Chính phủ thông báo để … biết")."""
+    rules = _rules()
+    for s_text, s_off in _sentences(body):
+        if s_off and (rules["closing"].search(s_text) or rules["conditional"].match(fold(s_text))):
+            return body[:s_off].rstrip()
+    return body
+
+
+def _own_rows(heading: _Part, pending: tuple) -> list[Obligation]:
+    """A heading whose items name no task of theirs still tasks its units with its own words:
+    "Bộ Nội vụ trân trọng đề nghị Ban Tuyên giáo …, Bộ Văn hóa … chỉ đạo …, cụ thể như sau:"."""
+    if len(pending) < 5 or len(pending[2].split()) < 4 or _rules()["generic_task"].search(fold(pending[2])):
+        return []
+    group, _, task, at, clause = pending
+    return _rows(group, task, heading, clause, heading.body_start + at)
+
+
+def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[list, str, int]]:
+    """(unit list, its task, where the task starts) for each assigned list of a paragraph.
+
+    A task runs from its units to the next sentence that names other assignees, so the later
+    sentences of an item ("…; báo cáo Thủ tướng Chính phủ trong tháng 11 năm 2025") stay with it.
+    """
+    rules = _rules()
+    hits, stops = [], []
+    for s_text, s_off in _sentences(body, keep_semicolons=article):
+        if rules["closing"].search(s_text) or rules["conditional"].match(fold(s_text)):
+            stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)
+            continue
+        for group in _unit_lists(s_text, issuer):
+            group = [m for m in group if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
+            if not group:
+                continue
+            role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article, issuer=issuer)
+            if role is None:
+                continue
+            task = _task(s_text, group)
+            at = s_off + (s_text.rfind(task) if task else len(s_text))
+            hits.append((group, role, at, s_off, s_off + len(s_text)))
+        if s_text.rstrip().endswith(":") and not any(h[3] == s_off for h in hits):
+            stops.append(s_off)             # a lead-in to the items below ("… như sau:") is not this task
+    out = []
+    for group, role, at, s_start, s_end in hits:
+        end = min([h[3] for h in hits if h[3] > s_start] + [x for x in stops if x > s_start], default=None)
+        own_text = body[at:s_end].strip()
+        if not own_text or own_text.endswith(":"):    # a heading: its tasks follow as items
+            end = s_end
+        out.append((group, body[at:end if end is not None else len(body)].strip(), at))
+    return out
 
 
 def _clause_start(text: str, position: int) -> int:
+    """Where the clause of the unit at `position` starts, after an opening adverbial ("Đối với …, X thực hiện")."""
     cut = max(text.rfind(c, 0, position) for c in ".;:")
-    return cut + 1 if cut >= 0 else 0
+    start = cut + 1 if cut >= 0 else 0
+    comma = text.rfind(",", start, position)
+    if comma >= 0 and _rules()["intro"].match(fold(text[start:comma]).strip()):
+        return comma + 1
+    return start
 
 
-def _sentences(body: str, keep_semicolons: bool = False) -> list[tuple[str, int]]:
-    """Sentences of a paragraph; an article (Điều N) lists its addressees across ';', so it splits on '.' only."""
-    out, pos = [], 0
-    for piece in (_ARTICLE_SENTENCE if keep_semicolons else _SENTENCE).split(body):
-        start = body.find(piece, pos)
-        out.append((piece, start))
-        pos = start + len(piece)
-    return out
+def _same_collective(rows: list[Obligation]) -> list[Obligation]:
+    """In one document a shorter collective is the longer one it begins: "Các Bộ, cơ quan ngang bộ" is
+    "Các Bộ, cơ quan ngang Bộ, cơ quan thuộc Chính phủ" when the document also names that one."""
+    names = {o.unit for o in rows}
+    longer = {u: max((v for v in names if fold(v).startswith(fold(u) + ",")), key=len, default=u) for u in names}
+    return [replace(o, unit=longer[o.unit]) if longer[o.unit] != o.unit else o for o in rows]
 
 
 def _dedupe(rows: list[Obligation]) -> list[Obligation]:
     seen, out = set(), []
-    for o in rows:
+    for o in _same_collective(rows):
         key = (o.unit, o.action, o.deadline)
         if key not in seen:
             seen.add(key)

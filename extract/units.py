@@ -51,8 +51,17 @@ def _expand(name: str) -> list[str]:
 
 
 def _localise(name: str, issuer: str | None) -> str:
+    """The issuer's own words in a name: {cấp}, {cấp xã}, and "thành phố" for a city run by the centre.
+
+    >>> _localise("Văn phòng UBND tỉnh", "UBND thành phố Cần Thơ"), _localise("Văn phòng UBND tỉnh", "UBND tỉnh Gia Lai")
+    ('Văn phòng UBND thành phố', 'Văn phòng UBND tỉnh')
+    """
     word = local_word(issuer)
-    return name.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
+    name = name.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
+    if name.endswith(" tỉnh") and scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho",
+                                                                                                "uy ban nhan dan thanh pho")):
+        name = name[: -len("tỉnh")] + "thành phố"
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +182,7 @@ def _fuzzy_short(folded: str, pos: int, shorts: list[tuple[str, str]]) -> tuple[
     return None
 
 
-_ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban)\b\s*:?\s*")
+_ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban|Cục)(?:\s*,\s*(?:cơ\s+quan|ngành))?\b\s*:?\s*")
 _ENUM_SEP = regex.compile(r"\s*(?:,|;)?\s*(?:và\s+)?")
 
 
@@ -223,7 +232,8 @@ def _titles() -> regex.Pattern:
 @lru_cache(maxsize=1)
 def _task_verbs() -> regex.Pattern:
     return regex.compile(r"\s(?:" + verb_words("responsible_after") + r")\b")
-_UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường)\b")
+_UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường"
+                           r"|Cơ|Phó|Tổng|Tập|Thủ|Chủ)\b")
 
 
 def _longer_names(text: str, mentions: list[UnitMention], issuer: str | None) -> list[UnitMention]:
@@ -252,8 +262,30 @@ def find(text: str, issuer: str | None = None) -> list[UnitMention]:
     for group in _enumerations(text, scope):
         lo, hi = group[0].start, group[-1].end
         mentions = [m for m in mentions if m.end <= lo or m.start >= hi] + group
+    mentions = _with_forms(text, mentions, issuer, scope)
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scope: str) -> list[UnitMention]:
+    """Units named by form (extract.unit_forms) replace the registry names they overlap.
+
+    A registry name that starts earlier keeps its place when what precedes the form is not a
+    title: "Văn phòng UBND tỉnh Đồng Nai" stays Văn phòng UBND tỉnh.
+    """
+    from extract import unit_forms
+
+    forms = [UnitMention(f.unit, f.mention, f.start, f.end)
+             for f in unit_forms.find(text, issuer, scope)]
+    kept_forms = []
+    for f in forms:
+        heads = [m for m in mentions if m.start < f.start < m.end]
+        if any(not _titles().match(fold(text[m.start:f.start]).strip()) for m in heads):
+            continue
+        kept_forms.append(f)
+    spans = [(f.start, f.end) for f in kept_forms]
+    rest = [m for m in mentions if all(m.end <= a or m.start >= b for a, b in spans)]
+    return rest + kept_forms
 
 
 def _lookup(key: str, scope: str, glued: bool) -> Unit | None:

@@ -1,0 +1,101 @@
+"""Addressees (nơi gửi đến): the "Kính gửi:" list, a công điện's "BỘ XÂY DỰNG điện:" list, and "Nơi nhận:".
+
+These blocks name units without tasking them, so obligations skip their lines. The
+addressees still matter: a lead-in that tasks them as a group ("Bộ Xây dựng yêu cầu các cơ
+quan, đơn vị:") gives its numbered items to every addressee (GOLD.md O4). Patterns:
+`rules/verbs.yaml` (`address_block`, `copy_block`, `generic_lead`).
+
+>>> items = [(None, "BỘ XÂY DỰNG điện:"), ("dash", "- Cục Đường bộ Việt Nam;"), ("dash", "- Ban Quản lý Dự án 85."),
+...          (None, "Bộ Xây dựng yêu cầu các cơ quan, đơn vị:")]
+>>> skipped, found = blocks(items, "Bộ Xây dựng")
+>>> sorted(skipped), [m.unit for m in found], generic_lead(items[3][1])
+([0, 1, 2], ['Cục Đường bộ Việt Nam', 'Ban Quản lý Dự án 85'], True)
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from extract import units
+from ingest.textnorm import fold
+from rules import load
+
+_T = 1.0
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, regex.Pattern]:
+    data = load("verbs")
+    return {k: regex.compile(data[k]) for k in ("address_block", "copy_block", "generic_lead", "named_unit")}
+
+
+def _named(body: str, issuer: str | None) -> list[units.UnitMention]:
+    """The units of one address line: registry names, or a name the registry does not know ("Ban Quản lý Dự án 85")."""
+    line = regex.sub(r"^\s*[-–+•]\s*", "", body).rstrip(" ;.,")
+    found = units.find(line, issuer)
+    if found:
+        return found
+    m = _patterns()["named_unit"].match(line, timeout=_T)
+    return [units.UnitMention(units.canonical(line, issuer), line, 0, len(line))] if m else []
+
+
+def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set[int], list[units.UnitMention]]:
+    """Indices of the (marker kind, text) items inside address and copy blocks, and the addressed units."""
+    pats = _patterns()
+    skipped: set[int] = set()
+    addressees: list[units.UnitMention] = []
+    mode = None
+    for i, (kind, body) in enumerate(items):
+        text = body.strip()
+        if pats["address_block"].search(text, timeout=_T):
+            mode = "address"
+            skipped.add(i)
+            after = regex.split(r":", text, maxsplit=1)
+            if len(after) == 2 and after[1].strip():
+                addressees += _named(after[1], issuer)
+            continue
+        if pats["copy_block"].match(text, timeout=_T):
+            mode = "copy"
+            skipped.add(i)
+            continue
+        if mode and kind is None and i and items[i - 1][0] in ("dash", "plus") and items[i - 1][1].rstrip().endswith(":"):
+            kind = "dash"                     # "- Bộ trưởng các Bộ:" / "Quốc phòng, Công an, …" wrapped after the colon
+            text = items[i - 1][1].strip() + " " + text
+        if mode and kind in ("dash", "plus"):
+            # the last address line may run into the body: "- Sở Xây dựng các tỉnh: …, Lâm Đồng. Triển khai …"
+            line, *rest = regex.split(r"(?<=[.;])\s+(?=\p{Lu})", text, maxsplit=1, timeout=_T)
+            if mode == "address":
+                addressees += _named(line, issuer)
+            if rest:
+                mode = None
+            else:
+                skipped.add(i)
+            continue
+        mode = None
+    return skipped, list({m.unit: m for m in addressees}.values())
+
+
+def generic_lead(body: str) -> bool:
+    """A lead-in that tasks the addressees as a group: "…, Bộ Xây dựng yêu cầu các cơ quan, đơn vị:"."""
+    return bool(_patterns()["generic_lead"].search(fold(body), timeout=_T))
+
+
+def named_localities(group: list[units.UnitMention], addressed: list[units.UnitMention]) -> list[units.UnitMention]:
+    """The collective "UBND các tỉnh, thành phố trực thuộc Trung ương" of a text addressed to named provinces
+    ("Chủ tịch UBND các tỉnh, thành phố trực thuộc Trung ương: Hà Tĩnh, Quảng Trị, …") means those provinces.
+
+    >>> a = [units.UnitMention("UBND tỉnh Hà Tĩnh", "", 0, 0), units.UnitMention("UBND thành phố Huế", "", 0, 0)]
+    >>> [m.unit for m in named_localities([units.UnitMention(COLLECTIVE, "x", 3, 9)], a)]
+    ['UBND tỉnh Hà Tĩnh', 'UBND thành phố Huế']
+    """
+    named = [m for m in addressed if m.unit.startswith(("UBND tỉnh ", "UBND thành phố "))]
+    if len(named) < 2 or all(m.unit != COLLECTIVE for m in group):
+        return group
+    out = []
+    for m in group:
+        out += [units.UnitMention(n.unit, m.mention, m.start, m.end) for n in named] if m.unit == COLLECTIVE else [m]
+    return out
+
+
+COLLECTIVE = "UBND các tỉnh, thành phố trực thuộc Trung ương"

@@ -1,0 +1,93 @@
+"""Items of a document (điều, khoản, điểm, gạch đầu dòng) and their sentences.
+
+A paragraph opens with its marker: "Điều 3.", "II.", "2.", "3.1.", "a)", "(1)", "(i)", "-", "+";
+a deeper marker is an item under the one before ("b) … cụ thể: (1) …"). A paragraph that
+starts in lower case, or follows a ';', continues the item before it.
+
+>>> [(p.kind, p.level, p.marker) for p in map(part, [Paragraph("3.1. Hoàn thiện Kế hoạch.", ((0, 1, 0),)),
+...                                                  Paragraph("(ii) Rà soát.", ((0, 1, 0),))])]
+[('arabic', 3, '3.1'), ('paren', 4, 'ii')]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from extract.text import Paragraph
+
+MARKER = regex.compile(
+    r"""(?x)^\s*(?:
+        (?P<roman>[IVXLC]{1,5})[.)]\s
+      | (?P<arabic>\d{1,3}(?:\.\d{1,3}){0,3})[.)]\s
+      | \((?P<paren>\d{1,3}|[ivx]{1,4})\)\s?
+      | (?P<letter>[a-zđ])[.)]\s
+      | (?P<dash>[-–•])\s*
+      | (?P<plus>\+)\s*
+      | (?P<dieu>Điều\s+\d+)[.:]?\s
+    )"""
+)
+LEVEL = {"roman": 1, "dieu": 2, "arabic": 2, "letter": 4, "paren": 4, "dash": 5, "plus": 6}
+_SENTENCE = regex.compile(r"(?<=[.;!?])\s+(?=[\p{Lu}\d(\-+])")
+_ARTICLE_SENTENCE = regex.compile(r"(?<=[.!?])\s+(?=[\p{Lu}\d(\-+])")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    paragraph: Paragraph
+    kind: str | None      # marker kind or None for plain text
+    marker: str | None
+    level: int            # 0 plain, 1 roman … 6 "+"
+    body_start: int       # where the text after the marker starts in paragraph.text
+
+    @property
+    def body(self) -> str:
+        return self.paragraph.text[self.body_start:]
+
+
+def part(paragraph: Paragraph) -> Part:
+    m = MARKER.match(paragraph.text)
+    if not m:
+        return Part(paragraph, None, None, 0, 0)
+    kind = m.lastgroup
+    level = LEVEL[kind] + (kind == "arabic" and "." in m.group(kind))   # "3.1." sits under "3."
+    return Part(paragraph, kind, m.group(kind), level, m.end())
+
+
+def joined(paras: list[Paragraph]) -> list[Paragraph]:
+    """A paragraph that starts in lower case, or follows a ';', continues the one before (one item, one article)."""
+    out: list[Paragraph] = []
+    for p in paras:
+        if out and not MARKER.match(p.text) and (p.text[:1].islower() or out[-1].text.rstrip().endswith((";", ","))):
+            prev = out[-1]
+            shift = len(prev.text) + 1
+            out[-1] = Paragraph(prev.text + " " + p.text, prev.pieces + tuple((o + shift, pg, po) for o, pg, po in p.pieces))
+        else:
+            out.append(p)
+    return out
+
+
+def child_of(heading: Part, part: Part) -> bool:
+    """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
+    if heading.kind == "lead":          # "… yêu cầu các cơ quan, đơn vị:" over every numbered item
+        return part.kind is not None
+    if heading.kind is None:
+        return part.kind in ("dash", "plus", "paren", "letter")
+    if heading.kind == "letter" and part.kind == "paren":    # "b) … cụ thể: (1) …"
+        return True
+    return part.kind is not None and part.level > heading.level
+
+
+def clause(stack: dict[int, str]) -> str | None:
+    parts = [stack[k] for k in sorted(stack) if k <= 4]
+    return ".".join(parts) if parts else None
+
+
+def sentences(body: str, keep_semicolons: bool = False) -> list[tuple[str, int]]:
+    """Sentences of a paragraph; an article (Điều N) lists its addressees across ';', so it splits on '.' only."""
+    out, pos = [], 0
+    for piece in (_ARTICLE_SENTENCE if keep_semicolons else _SENTENCE).split(body):
+        start = body.find(piece, pos)
+        out.append((piece, start))
+        pos = start + len(piece)
+    return out
