@@ -71,7 +71,7 @@ def _repair(group: str) -> str:
         group = group.replace(bad, good)
     known = _ocr_repairs()
     if fold(group) not in known:
-        collapsed = regex.sub(r"(\p{L})\1", r"\1", group, timeout=_T)
+        collapsed = regex.sub(r"([^\x00-\x7f])\1", r"\1", group, timeout=_T)   # QĐĐ, not BTTTT
         if known.get(fold(collapsed)) == collapsed:
             return collapsed
     if not group.isascii():
@@ -152,6 +152,8 @@ def _mentions(document: Document) -> list[tuple[Citation, bool]]:
             written_type, start = _type_before(text, folded, m.start())
             if not certain and written_type is None and start == m.start():
                 continue  # "12/UBND" with neither a type, "số" nor a second group: too weak
+            if pattern("citations", "not_document").search(folded[max(0, m.start() - 20):m.start()], timeout=_T):
+                continue  # "mẫu số 01/MGTH": a form
             date, issuer, end = _tail(text, folded, m.end())
             page, s, e = para.span(start, end)
             cut = m.end() < len(text) and text[m.end()] in "-–" and not text[m.end() + 1:].strip()
