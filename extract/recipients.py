@@ -31,6 +31,7 @@ from ingest.textnorm import fold
 from rules import load, pattern
 
 _T = 1.0  # regex timeout, seconds
+_WRAPS = 50  # characters: an address line shorter than this ended where it was meant to
 
 
 def _rules() -> dict:
@@ -60,6 +61,7 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
     """The address lines of the block opened at line `i` (its first text `first`), one string per item."""
     items: list[str] = []
     ended = dashed = False
+    wraps = len(lines[i].text.strip()) >= _WRAPS or first.rstrip().endswith((":", ","))
     rest, stop = _cut_body(first)
     if rest.strip():
         items.append(rest.strip())
@@ -70,9 +72,11 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         t = line.text.strip()
         if pattern("header", "kinh_gui").match(t) or pattern("header", "dong_kinh_gui").match(t):
             break
-        if _body_opener().match(t) or (items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"):
+        if _body_opener().match(t) or pattern("header", "body_start").match(t) or (items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"):
             break
         piece, stop = _cut_body(t)
+        if items and not ended and t[:1] not in "-–•+" and not wraps:
+            break   # a short address line does not wrap: what follows is the body
         if t[:1] in "-–•+" or not items or (ended and not dashed):
             if not piece.lstrip("-–•+ ").strip():
                 break
@@ -81,6 +85,7 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         else:
             items[-1] += " " + piece
         ended = items[-1].rstrip().endswith((";", ".", ","))
+        wraps = len(t) >= _WRAPS or t.rstrip().endswith((":", ","))
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]

@@ -106,7 +106,7 @@ def _tidy(subject: str) -> str | None:
 def _skippable(text: str) -> bool:
     """A line of the right column interleaved with the title: Quốc hiệu, Tiêu ngữ, place and date, rules."""
     return (pattern("header", "quoc_hieu").search(text) is not None or _is_place_date(text)
-            or not any(c.isalpha() for c in text))
+            or not any(c.isalnum() for c in text))
 
 
 def _is_place_date(text: str) -> bool:
@@ -132,7 +132,7 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
         if dien:
             return _tidy(_cut_dien(join_wrapped(parts), dien.group("authority") or "", agencies))
         if _skippable(line):
-            if parts and not any(c.isalpha() for c in line):
+            if parts and not any(c.isalnum() for c in line):
                 break
             continue
         if _ends_title(line, parts, agencies):
