@@ -65,10 +65,43 @@ def _ocr_repairs() -> dict[str, str]:
     return {f: next(iter(g)) for f, g in by_fold.items() if len(g) == 1}
 
 
+def _one_letter_off(group: str) -> str:
+    """A type group OCR read one letter wrong, when exactly one known type is that close: TIR → TTr.
+
+    >>> _one_letter_off("TIR"), _one_letter_off("TL"), _one_letter_off("UBND")
+    ('TTr', 'TL', 'UBND')
+    """
+    if len(group) < 3 or not group.isupper() or group in _abbreviations() or fold(group) in _ocr_repairs():
+        return group
+    near = {a for a in _abbreviations() if len(a) == len(group)
+            and sum(x != y for x, y in zip(a.upper(), group)) == 1}
+    return near.pop() if len(near) == 1 and not next(iter(near)).isupper() else group
+
+
+def repair_symbol(symbol: str) -> str:
+    """A whole ký hiệu with each group repaired: "CĐÐ-BXD" → "CĐ-BXD", "TIR-BKHCN" → "TTr-BKHCN".
+
+    >>> repair_symbol("CĐÐ-BXD"), repair_symbol("2024/QHI15"), repair_symbol("QĐ-UBND")
+    ('CĐ-BXD', '2024/QH15', 'QĐ-UBND')
+    """
+    parts = regex.split(r"([-/])", symbol)
+    first = next((i for i, p in enumerate(parts) if p and not p.isdigit() and p not in "-/"), None)
+    out = []
+    for i, p in enumerate(parts):
+        if p in ("-", "/") or not p or p.isdigit():
+            out.append(p)
+            continue
+        p = _repair(p)
+        out.append(_one_letter_off(p) if i == first else p)
+    return "".join(out)
+
+
 def _repair(group: str) -> str:
-    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ."""
+    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ, QHI15 → QH15."""
     for bad, good in load("citations").get("confusables", {}).items():
         group = group.replace(bad, good)
+    for fix in load("citations").get("ocr_fixes", []):
+        group = regex.sub(fix["read"], fix["as"], group, timeout=_T)
     known = _ocr_repairs()
     if fold(group) not in known:
         collapsed = regex.sub(r"([^\x00-\x7f])\1", r"\1", group, timeout=_T)   # QĐĐ, not BTTTT
@@ -130,6 +163,7 @@ def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
         issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
         return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations(party=True).get(ptype), True
     groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?", m.group("symbol"))]
+    groups[0] = _one_letter_off(groups[0])
     year = m.group("year")
     reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"
     doc_type = _abbreviations().get(groups[0]) if len(groups) > 1 else None

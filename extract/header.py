@@ -203,7 +203,9 @@ def find(document: Document) -> Header:
         m = pattern("header", "reference").search(line.text, timeout=_T)
         if m:
             number = m.group("number")
-            symbol = regex.sub(r"\s+", "", m.group("symbol"))
+            from extract.citations import repair_symbol   # citations reads agency names from this module
+
+            symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
