@@ -68,13 +68,13 @@ def _ocr_repairs() -> dict[str, str]:
 def _one_letter_off(group: str) -> str:
     """A type group OCR read one letter wrong, when exactly one known type is that close: TIR → TTr.
 
-    >>> _one_letter_off("TIR"), _one_letter_off("TL"), _one_letter_off("UBND")
-    ('TTr', 'TL', 'UBND')
+    >>> _one_letter_off("TIR"), _one_letter_off("TIr"), _one_letter_off("TL"), _one_letter_off("UBND")
+    ('TTr', 'TTr', 'TL', 'UBND')
     """
-    if len(group) < 3 or not group.isupper() or group in _abbreviations() or fold(group) in _ocr_repairs():
+    if len(group) < 3 or not group[0].isupper() or group in _abbreviations() or fold(group) in _ocr_repairs():
         return group
     near = {a for a in _abbreviations() if len(a) == len(group)
-            and sum(x != y for x, y in zip(a.upper(), group)) == 1}
+            and sum(x != y for x, y in zip(a.upper(), group.upper())) == 1}
     return near.pop() if len(near) == 1 and not next(iter(near)).isupper() else group
 
 
