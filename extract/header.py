@@ -64,13 +64,14 @@ def title_case_place(text: str) -> str:
     """ĐẮK LẮK → Đắk Lắk: every syllable capitalised, as place names are written; a province
     is spelled as the registry spells it, so OCR's lost or swapped marks ("ĐĂK LẮK") are mended.
 
-    >>> title_case_place("ĐĂK LẮK"), title_case_place("BUÔN MA THUỘT")
-    ('Đắk Lắk', 'Buôn Ma Thuột')
+    >>> title_case_place("ĐĂK LẮK"), title_case_place("BUÔN MA THUỘT"), title_case_place("Thành phố Hô Chí Minh")
+    ('Đắk Lắk', 'Buôn Ma Thuột', 'Thành phố Hồ Chí Minh')
     """
     key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
+    city = regex.match(r"(?:thanh pho|tp\.?) (?=\S)", key)
     for province in load("places")["provinces"]:
-        if regex.sub(r"[\s-]+", " ", fold(province)) == key:
-            return province
+        if regex.sub(r"[\s-]+", " ", fold(province)) == key[city.end() if city else 0:]:
+            return f"Thành phố {province}" if city else province
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
 
 
@@ -89,6 +90,9 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
         if m:   # "ỦY BAN NHÂN DÂN", OCR's "ỦYBANNHÂNDÂN" or "UY BAN NHAN DAN"
             text = short + text[m.end():]
             break
+    same = [u.name for u in units.registry() if fold(u.name) == fold(text)]
+    if len(set(same)) == 1:   # the registry's spelling mends OCR's lost marks ("CỤC THUE")
+        return same[0]
     known = units.canonical(text, scope_issuer, scopes=(units.scope_of(scope_issuer), "sở", "huyện", "tỉnh"))
     if known != text.strip(" -–;,.:"):
         return known
@@ -106,8 +110,21 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     return " ".join(w if w in _ACRONYMS else (w.capitalize() if i == 0 else w.lower()) for i, w in enumerate(words))
 
 
+def _date(m: regex.Match) -> str | None:
+    """The date of a place-and-date match; a day or month OCR could not read ("0Ÿ", "#") stays blank."""
+    day = None if m.group("dayjunk") else m.group("day")
+    month = None if m.group("monthjunk") else m.group("month")
+    return _iso(m.group("year"), month, day)
+
+
 def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
-    """ISO date with only the precision the document gives; a blank day keeps year and month."""
+    """ISO date with only the precision the document gives; a blank day keeps year and month.
+
+    >>> _iso("2025", "11", "37"), _iso("2026", "4", "0"), _iso("2026", None, "8")
+    ('2025-11', '2026-04', '2026')
+    """
+    month = month if month and 1 <= int(month) <= 12 else None
+    day = day if day and 1 <= int(day) <= 31 else None
     if not year:
         return None
     if not month:
@@ -202,7 +219,7 @@ def find(document: Document) -> Header:
     for line in zone:
         m = pattern("header", "reference").search(line.text, timeout=_T)
         if m:
-            number = m.group("number")
+            number = None if m.group("junk") else m.group("number")
             from extract.citations import repair_symbol   # citations reads agency names from this module
 
             symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
@@ -214,7 +231,7 @@ def find(document: Document) -> Header:
         m = _place_date(text)
         if m:
             place = title_case_place(text[m.start("place"):m.end("place")].strip())
-            header = replace(header, place=place, issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))
+            header = replace(header, place=place, issued_date=_date(m))
             break
     bodies = [agency_name(b) for b in _agencies(zone)]
     if bodies:

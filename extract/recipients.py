@@ -68,8 +68,12 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
     if stop:
         return items
     detail = pattern("header", "recipient_detail")
+    skipped = 0
     for line in lines[i + 1:i + 40]:
         t = line.text.strip()
+        if not items and skipped < 5 and t[:1] not in "-–•+" and _stamp_debris(t):
+            skipped += 1
+            continue   # a receipt stamp ("ĐẾN", "Giờ: ....") over the address block
         if pattern("header", "kinh_gui").match(t) or pattern("header", "dong_kinh_gui").match(t):
             break
         if _body_opener().match(t) or pattern("header", "body_start").match(t) or (items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"):
@@ -89,6 +93,17 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
+
+
+def _stamp_debris(text: str) -> bool:
+    """A line of a receipt stamp OCR read over the address block: "ĐẾN", "GIồ:.......", "gáy..Q315.1./Đ26".
+
+    >>> _stamp_debris("GIồ:.........cesereeeee"), _stamp_debris("ĐẾN"), _stamp_debris("Bộ trưởng Bộ Y tế")
+    (True, True, False)
+    """
+    letters = sum(c.isalpha() or c.isspace() for c in text)
+    return bool(regex.search(r"\.{3,}|…", text)) or letters < 0.8 * len(text) or \
+        fold(text).strip(" :.") in _rules()["stamp_words"]
 
 
 def _clean(item: str) -> str:
@@ -180,11 +195,17 @@ def _split_and(text: str) -> list[str]:
 def find(lines: list[Line]) -> tuple[str, ...]:
     """The addressees of the Kính gửi / Đồng kính gửi / "… điện:" blocks, in order, once each."""
     out: list[str] = []
-    for i, line in enumerate(lines):
-        m = pattern("header", "kinh_gui").match(line.text) or pattern("header", "dong_kinh_gui").match(line.text) \
-            or pattern("header", "dien").match(line.text)
-        if not m:
-            continue
-        for item in _block(lines, i, m.group("rest")):
-            out += [r for r in expand(item) if r not in out]
+    for opener in ("kinh_gui", "kinh_gui_damaged"):   # the damaged form only when no block opens normally
+        for i, line in enumerate(lines):
+            m = pattern("header", opener).search(line.text) if opener == "kinh_gui_damaged" else \
+                pattern("header", "kinh_gui").match(line.text) or pattern("header", "dong_kinh_gui").match(line.text) \
+                or pattern("header", "dien").match(line.text)
+            if not m:
+                continue
+            for item in _block(lines, i, m.group("rest")):
+                out += [r for r in expand(item) if r not in out]
+            if opener == "kinh_gui_damaged":
+                break
+        if out:
+            break
     return tuple(out)

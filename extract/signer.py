@@ -159,6 +159,10 @@ def _block(lines: list[Line], start: int) -> tuple[list[str], str | None, int, i
             titles.append(t)
         j += 1
     for k in range(j, min(len(lines), j + 25)):   # the copy list may go on (a page later) before the name
+        t = lines[k].text.strip()
+        if titles and _starts_block(t) and not _authority(t)[0] and _names_position(t):
+            titles.append(t)   # "PHÓ THỦ TƯỚNG" under the copy list, after "KT. THỦ TƯỚNG" above it
+            continue
         name = _name(lines[k].text)
         if name:
             while k + 1 < len(lines) and _name(lines[k + 1].text):
@@ -189,14 +193,15 @@ def find(lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | None, st
     nn = pattern("header", "noi_nhan")
     start = next((i for i, line in enumerate(lines) if nn.match(line.text)), None)
     copy_lines: list[str] = []
-    candidates: list[int]
+    candidates: list[int] = []
     if start is not None:
         rest = nn.match(lines[start].text).group("rest")
         copy_lines = [rest] if rest.strip() else []
         candidates = [i for i in range(start + 1, min(len(lines), start + 40)) if _starts_block(lines[i].text.strip())]
         candidates += [i for i in range(max(0, start - 12), start) if _starts_block(lines[i].text.strip())]
-    else:
-        candidates = [i for i, line in enumerate(lines) if _starts_block(line.text.strip())]
+    prefixed = [i for i, line in enumerate(lines) if _authority(line.text.strip())[0] and _starts_block(line.text.strip())]
+    candidates += [i for i in prefixed if i not in candidates]
+    candidates += [i for i, line in enumerate(lines) if i not in candidates and _starts_block(line.text.strip())]
     for i in candidates:
         titles, name, end, at = _block(lines, i)
         if name and titles:
