@@ -66,15 +66,16 @@ def _ocr_repairs() -> dict[str, str]:
 
 
 def _one_letter_off(group: str) -> str:
-    """A type group OCR read one letter wrong, when exactly one known type is that close: TIR → TTr.
+    """A type group where OCR read a stroke letter (I, l, 1, |) for another, when exactly one known
+    type is that close: TIR → TTr; TTg (Thủ tướng) stays.
 
-    >>> _one_letter_off("TIR"), _one_letter_off("TIr"), _one_letter_off("TL"), _one_letter_off("UBND")
-    ('TTr', 'TTr', 'TL', 'UBND')
+    >>> _one_letter_off("TIR"), _one_letter_off("TIr"), _one_letter_off("TTg"), _one_letter_off("UBND")
+    ('TTr', 'TTr', 'TTg', 'UBND')
     """
     if len(group) < 3 or not group[0].isupper() or group in _abbreviations() or fold(group) in _ocr_repairs():
         return group
     near = {a for a in _abbreviations() if len(a) == len(group)
-            and sum(x != y for x, y in zip(a.upper(), group.upper())) == 1}
+            and [y for x, y in zip(a.upper(), group.upper()) if x != y] in (["I"], ["L"], ["1"], ["|"])}
     return near.pop() if len(near) == 1 and not next(iter(near)).isupper() else group
 
 

@@ -141,6 +141,11 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
     return _tidy(join_wrapped(parts))
 
 
+def _debris(text: str) -> bool:
+    """A receipt stamp's line OCR read beside the V/v block ("GIồ:.........", "gáy..Q315.1./Đ26")."""
+    return bool(regex.search(r"\.{3,}|…", text)) or sum(c.isalpha() or c.isspace() or c in ",;()" for c in text) < 0.8 * len(text)
+
+
 def _short_upper(text: str) -> bool:
     """An upper-case piece of a V/v line, not a heading: "GTGT", "136/2025/NĐ-CP"."""
     return len(text.split()) <= 2 and not type_of_title(text)
@@ -158,6 +163,7 @@ def _vv(zone: list[Line], agencies: list[str]) -> str | None:
             if _skippable(t):
                 continue
             if pattern("header", "kinh_gui").match(t) or pattern("header", "reference").search(t) \
+                    or pattern("header", "kinh_gui_damaged").search(t) or t[:1] in "-–•+" or _debris(t) \
                     or (_is_upper(t) and not _short_upper(t)) or parts[-1].rstrip().endswith((".", ")")) \
                     or pattern("header", "body_start").match(t):
                 break
