@@ -101,8 +101,8 @@ def _stamp_debris(text: str) -> bool:
     >>> _stamp_debris("GIồ:.........cesereeeee"), _stamp_debris("ĐẾN"), _stamp_debris("Bộ trưởng Bộ Y tế")
     (True, True, False)
     """
-    letters = sum(c.isalpha() or c.isspace() for c in text)
-    return bool(regex.search(r"\.{3,}|…", text)) or letters < 0.8 * len(text) or \
+    letters = sum(c.isalpha() for c in text)
+    return bool(regex.search(r"\.{2,}|…", text)) or 2 * letters < len(text.replace(" ", "")) or \
         fold(text).strip(" :.") in _rules()["stamp_words"]
 
 

@@ -143,7 +143,9 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
 
 def _debris(text: str) -> bool:
     """A receipt stamp's line OCR read beside the V/v block ("GIồ:.........", "gáy..Q315.1./Đ26")."""
-    return bool(regex.search(r"\.{3,}|…", text)) or sum(c.isalpha() or c.isspace() or c in ",;()" for c in text) < 0.8 * len(text)
+    if regex.search(r"\d/(?:\d{4}/)?\p{Lu}[\p{L}\d&]*(?:-[\p{L}\d&.]+)*", text):
+        return False   # a ký hiệu the title names: "136/2025/NĐ-CP"
+    return bool(regex.search(r"\.{2,}|…", text)) or 2 * sum(c.isalpha() for c in text) < len(text.replace(" ", ""))
 
 
 def _short_upper(text: str) -> bool:
