@@ -164,6 +164,9 @@ def _block(lines: list[Line], start: int) -> tuple[list[str], str | None, int, i
             titles.append(t)   # "PHÓ THỦ TƯỚNG" under the copy list, after "KT. THỦ TƯỚNG" above it
             continue
         name = _name(lines[k].text)
+        if not name and k + 1 < len(lines) and regex.fullmatch(r"\p{Lu}\p{Ll}+", t):
+            name = _name(t + " " + lines[k + 1].text.strip())   # "Nguyễn" / "Xuân Quang"
+            k += 1 if name else 0
         if name:
             while k + 1 < len(lines) and _name(lines[k + 1].text):
                 k += 1

@@ -39,11 +39,21 @@ def _is_upper(text: str) -> bool:
 
 
 def type_of_title(text: str) -> dict | None:
-    """The document type a heading line names ("KẾ HOẠCH", "BẢNG PHÂN CÔNG …"), if any."""
+    """The document type a heading line names ("KẾ HOẠCH", "BẢNG PHÂN CÔNG …"), if any.
+
+    >>> type_of_title("KKHOẠCH")["name"], type_of_title("CÔNG BỐ DANH MỤC")
+    ('Kế hoạch', None)
+    """
     folded = fold(text.strip())
-    for t in sorted(load("doc_types")["types"], key=lambda t: -len(t["name"])):
+    types = sorted(load("doc_types")["types"], key=lambda t: -len(t["name"]))
+    for t in types:
         name = fold(t["name"])
         if folded == name or folded.startswith(name + " "):
+            return t
+    glued = folded.replace(" ", "")
+    for t in types:   # a heading alone on its line, one letter off: OCR's "KKHOẠCH", "QUYÊT ĐINH"
+        name = fold(t["name"]).replace(" ", "")
+        if len(name) >= 6 and len(glued) == len(name) and sum(a != b for a, b in zip(glued, name)) == 1:
             return t
     return None
 
