@@ -109,9 +109,32 @@ def _stamp_debris(text: str) -> bool:
 def _clean(item: str) -> str:
     text = regex.sub(r"\s+", " ", item.lstrip("-–•+ \t")).strip()
     text = pattern("header", "recipient_purpose").sub("", text, timeout=_T)
-    text = regex.sub(r"(?i)^(?:các\s+)?đồng\s+chí\s+", "", text, timeout=_T)
     text = regex.sub(r"\s*;\s*", ", ", text.strip(" ;,.:"), timeout=_T)
+    return _mend_places(text)
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, str]:
+    return {fold(p): p for p in load("places")["provinces"] if " " in p}
+
+
+def _mend_places(text: str) -> str:
+    """Province names spelled as the registry spells them, when OCR lost or swapped a mark:
+    "UBND tỉnh Lâm Đông" → "UBND tỉnh Lâm Đồng" (two-syllable names only, matched without marks).
+
+    >>> _mend_places("Chủ tịch UBND tỉnh Quang Ngai"), _mend_places("Sở Công Thương")
+    ('Chủ tịch UBND tỉnh Quảng Ngãi', 'Sở Công Thương')
+    """
+    folded = fold(text)
+    for key, name in _places().items():
+        for m in regex.finditer(rf"(?<![a-z]){regex.escape(key)}(?![a-z])", folded, timeout=_T):
+            text = text[:m.start()] + name + text[m.end():]
     return text
+
+
+def _without_comrade(text: str) -> str:
+    """An expanded addressee without the leading "Đồng chí" the whole line shared."""
+    return regex.sub(r"(?i)^(?:các\s+)?đ[ồô]ng\s+chí\s+", "", text, timeout=_T)
 
 
 def _is_city(name: str) -> bool:
@@ -161,10 +184,14 @@ def expand(item: str) -> list[str]:
     ['Bí Thư các tỉnh, thành phố trực thuộc Trung ương', 'Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương']
     >>> expand("Bộ trưởng, Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc Chính phủ")
     ['Bộ trưởng, Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc Chính phủ']
+    >>> expand("Đồng chí Chủ tịch UBND tỉnh Lâm Đồng")
+    ['Đồng chí Chủ tịch UBND tỉnh Lâm Đồng']
     """
     text = _clean(item)
     if not text:
         return []
+    single = text
+    text = _without_comrade(text)
     m = pattern("header", "recipient_localities").match(text, timeout=_T)
     if m:
         levels = [w.strip() for w in regex.split(r"\s*,\s*", m.group("levels"))]
@@ -180,7 +207,8 @@ def expand(item: str) -> list[str]:
     m = pattern("header", "recipient_scope").match(text, timeout=_T)
     if m and len(_heads(m.group("heads"))) > 1:
         return [f"{h} {m.group('scope')}" for h in _heads(m.group("heads"))]
-    return _split_and(text)
+    parts = _split_and(text)
+    return parts if len(parts) > 1 else [single]
 
 
 def _split_and(text: str) -> list[str]:
