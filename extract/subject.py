@@ -44,7 +44,7 @@ def type_of_title(text: str) -> dict | None:
     >>> type_of_title("KKHOẠCH")["name"], type_of_title("CÔNG BỐ DANH MỤC")
     ('Kế hoạch', None)
     """
-    folded = fold(text.strip())
+    folded = fold(regex.sub(r"^[^\p{L}]+", "", text.strip()))   # OCR's ",OUYÉT ĐỊNH"
     types = sorted(load("doc_types")["types"], key=lambda t: -len(t["name"]))
     for t in types:
         name = fold(t["name"])
@@ -177,8 +177,8 @@ def _vv(zone: list[Line], agencies: list[str]) -> str | None:
             if pattern("header", "kinh_gui").match(t) or pattern("header", "reference").search(t) \
                     or pattern("header", "kinh_gui_damaged").search(t) or t[:1] in "-–•+" or _debris(t) \
                     or (_is_upper(t) and not _short_upper(t)) or parts[-1].rstrip().endswith((".", ")")) \
-                    or pattern("header", "body_start").match(t):
-                break
+                    or pattern("header", "body_start").match(t) or regex.fullmatch(r"\S+(?:\s\S+)?\s*:", t):
+                break   # … or a label like a damaged "Kính gửi:" ("Giai:")
             parts.append(t)
         return _tidy(join_wrapped(parts))
     return None
