@@ -75,6 +75,21 @@ def title_case_place(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
 
 
+def _registry_spelling(text: str) -> str | None:
+    """The registry's name of an agency line OCR damaged: the same letters without marks, or
+    one letter off for a name of 8 letters or more ("BỆ CÔNG AN" → Bộ Công an), when only one fits.
+
+    >>> _registry_spelling("BỆ CÔNG AN"), _registry_spelling("SỞ CÔNG THƯƠNG"), _registry_spelling("PHÒNG XYZ")
+    ('Bộ Công an', 'Sở Công Thương', None)
+    """
+    key = fold(text).strip()
+    same = {u.name for u in units.registry() if fold(u.name) == key}
+    if not same and len(key) >= 8:
+        same = {u.name for u in units.registry() if len(u.name) == len(key)
+                and sum(a != b for a, b in zip(fold(u.name), key)) == 1}
+    return same.pop() if len(same) == 1 else None
+
+
 def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     """Writes an upper-case agency line as the register shows it.
 
@@ -90,9 +105,9 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
         if m:   # "ỦY BAN NHÂN DÂN", OCR's "ỦYBANNHÂNDÂN" or "UY BAN NHAN DAN"
             text = short + text[m.end():]
             break
-    same = [u.name for u in units.registry() if fold(u.name) == fold(text)]
-    if len(set(same)) == 1:   # the registry's spelling mends OCR's lost marks ("CỤC THUE")
-        return same[0]
+    same = _registry_spelling(text)
+    if same:
+        return same
     known = units.canonical(text, scope_issuer, scopes=(units.scope_of(scope_issuer), "sở", "huyện", "tỉnh"))
     if known != text.strip(" -–;,.:"):
         return known
@@ -108,6 +123,15 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
             return f"{head} {level} {title_case_place(place)}".strip()
     words = text.split()
     return " ".join(w if w in _ACRONYMS else (w.capitalize() if i == 0 else w.lower()) for i, w in enumerate(words))
+
+
+def _joint(symbol: str | None) -> bool:
+    """A văn bản liên tịch (joint document): its type group ends in LT and its issuers are co-equal.
+
+    >>> _joint("2016/TTLT-TANDTC-VKSNDTC-BTP"), _joint("QĐ-UBND"), _joint(None)
+    (True, False, False)
+    """
+    return bool(symbol) and bool(regex.search(r"(?:^|/)[\p{Lu}Đ]+LT-", symbol))
 
 
 def _date(m: regex.Match) -> str | None:
@@ -234,7 +258,9 @@ def find(document: Document) -> Header:
             header = replace(header, place=place, issued_date=_date(m))
             break
     bodies = [agency_name(b) for b in _agencies(zone)]
-    if bodies:
+    if bodies and _joint(header.symbol) and len(bodies) > 1:
+        header = replace(header, issuer="; ".join(bodies))   # co-equal issuers of a văn bản liên tịch
+    elif bodies:
         header = replace(header, issuer=bodies[-1], parent_issuer=bodies[-2] if len(bodies) > 1 else None)
     if header.issued_date is None or header.issuer is None:
         joined = " ".join(line.text for line in zone)
