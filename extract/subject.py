@@ -153,6 +153,8 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
 
 def _debris(text: str) -> bool:
     """A receipt stamp's line OCR read beside the V/v block ("GIồ:.........", "gáy..Q315.1./Đ26")."""
+    if regex.fullmatch(r"\d{1,4}[.)]?", text.strip()):
+        return False   # a year the title wrapped: "2024"
     if regex.search(r"\d/(?:\d{4}/)?\p{Lu}[\p{L}\d&]*(?:-[\p{L}\d&.]+)*", text):
         return False   # a ký hiệu the title names: "136/2025/NĐ-CP"
     return bool(regex.search(r"\.{2,}|…", text)) or 2 * sum(c.isalpha() for c in text) < len(text.replace(" ", ""))
