@@ -50,7 +50,8 @@ def _strip_quoc_hieu(text: str) -> str:
         m = pattern("header", key).search(fold(text), timeout=_T)
         if m:
             text = text[:m.start()] + " " + text[m.end():]
-    text = regex.sub(r"^\s*(?:VIỆT\s+)?NAM\s*[-–—_]*\s*$", " ", text)   # "VIỆT" / "NAM" split over two lines
+    if regex.fullmatch(r"\s*(?:\S{1,5}\s+)?nam\s*[-–—_]*\s*", fold(text)):
+        text = " "   # "VIỆT NAM" / "NAM" split over two lines, or what OCR left of it ("T NAM")
     return regex.sub(r"[_\-–—]{3,}", " ", text).strip()
 
 

@@ -223,8 +223,11 @@ def _split_and(text: str) -> list[str]:
 def find(lines: list[Line]) -> tuple[str, ...]:
     """The addressees of the Kính gửi / Đồng kính gửi / "… điện:" blocks, in order, once each."""
     out: list[str] = []
+    first_page = lines[0].page if lines else 0
     for opener in ("kinh_gui", "kinh_gui_damaged"):   # the damaged form only when no block opens normally
         for i, line in enumerate(lines):
+            if line.page != first_page:
+                break   # a block opens on the first page (it may run on to the next)
             m = pattern("header", opener).search(line.text) if opener == "kinh_gui_damaged" else \
                 pattern("header", "kinh_gui").match(line.text) or pattern("header", "dong_kinh_gui").match(line.text) \
                 or pattern("header", "dien").match(line.text)

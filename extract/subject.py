@@ -114,9 +114,15 @@ def _tidy(subject: str) -> str | None:
 
 
 def _skippable(text: str) -> bool:
-    """A line of the right column interleaved with the title: Quốc hiệu, Tiêu ngữ, place and date, rules."""
+    """A line of the right column interleaved with the title: Quốc hiệu, Tiêu ngữ, place and date, rules,
+    or of a receipt stamp over it."""
     return (pattern("header", "quoc_hieu").search(text) is not None or _is_place_date(text)
-            or not any(c.isalnum() for c in text))
+            or not any(c.isalnum() for c in text) or _stamp(text))
+
+
+def _stamp(text: str) -> bool:
+    return pattern("header", "receipt_stamp").search(fold(text), timeout=_T) is not None or \
+        bool(regex.search(r"\.{3,}", text))
 
 
 def _is_place_date(text: str) -> bool:
@@ -142,7 +148,7 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
         if dien:
             return _tidy(_cut_dien(join_wrapped(parts), dien.group("authority") or "", agencies))
         if _skippable(line):
-            if parts and not any(c.isalnum() for c in line):
+            if parts and not any(c.isalnum() for c in line) and not _stamp(line):
                 break
             continue
         if _ends_title(line, parts, agencies):
