@@ -79,9 +79,10 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if _body_opener().match(t) or pattern("header", "body_start").match(t) or (items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"):
             break
         piece, stop = _cut_body(t)
-        if items and not ended and t[:1] not in "-–•+" and not wraps:
+        lost_dash = dashed and t[:1] not in "-–•+" and _starts_unit(t)   # OCR lost the item's dash
+        if items and not ended and t[:1] not in "-–•+" and not wraps and not lost_dash:
             break   # a short address line does not wrap: what follows is the body
-        if t[:1] in "-–•+" or not items or (ended and not dashed):
+        if t[:1] in "-–•+" or not items or (ended and not dashed) or (lost_dash and not wraps):
             if not piece.lstrip("-–•+ ").strip():
                 break
             items.append(piece)
@@ -93,6 +94,11 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
+
+
+def _starts_unit(text: str) -> bool:
+    heads = "|".join(regex.escape(h) for h in _rules()["unit_heads"])
+    return regex.match(rf"(?:{heads})\b", text, timeout=_T) is not None
 
 
 def _stamp_debris(text: str) -> bool:
@@ -110,6 +116,7 @@ def _clean(item: str) -> str:
     text = regex.sub(r"\s+", " ", item.lstrip("-–•+ \t")).strip()
     text = pattern("header", "recipient_purpose").sub("", text, timeout=_T)
     text = regex.sub(r"\s*;\s*", ", ", text.strip(" ;,.:"), timeout=_T)
+    text = regex.sub(r"^(?:Đ|D)[ôồốổơ]ng\s+chí\b", "Đồng chí", text, timeout=_T)   # OCR: "Đông chí"
     return _mend_places(text)
 
 
