@@ -178,6 +178,8 @@ def _agencies(zone: list[Line]) -> list[str]:
             break
         if not text:
             continue  # the right column (Quốc hiệu, Tiêu ngữ) interleaved with the agency lines
+        if subject.is_kind_line(text):
+            break     # a standalone annex ("Phụ lục I") has no agency lines
         if not _is_upper(text):
             if bodies:
                 break

@@ -58,6 +58,17 @@ def type_of_title(text: str) -> dict | None:
     return None
 
 
+def is_kind_line(text: str) -> bool:
+    """A heading in sentence case that is only a type and its number: "Phụ lục I", "Phụ lục 02".
+
+    >>> is_kind_line("Phụ lục I"), is_kind_line("Phụ lục kèm theo Công văn số 12")
+    (True, False)
+    """
+    t = type_of_title(text)
+    rest = fold(text.strip())[len(fold(t["name"])):] if t else ""
+    return bool(t) and regex.fullmatch(r"\s*(?:[ivxlc]+|\d{1,2})?\.?\s*", rest) is not None
+
+
 def _agency_names(agencies: list[str]) -> set[str]:
     """The issuer as the authority line may write it: each header line and the lines below it joined."""
     names = set()
@@ -141,7 +152,7 @@ def _ends_title(text: str, parts: list[str], agencies: list[str]) -> bool:
 def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | None:
     text = zone[i].text
     drop = len(fold(t.get("subject_drop") or t["name"]))
-    parts = [text[drop:].strip()] if len(fold(text.strip())) > len(fold(t["name"])) else []
+    parts = [text[drop:].strip()] if len(fold(text.strip())) > len(fold(t["name"])) and not is_kind_line(text) else []
     for nxt in zone[i + 1:i + 22]:
         line = nxt.text.strip()
         dien = pattern("header", "dien").match(line)
@@ -195,7 +206,7 @@ def _vv(zone: list[Line], agencies: list[str]) -> str | None:
 def find(zone: list[Line], symbol: str | None, agencies: list[str]) -> tuple[str | None, str | None]:
     """(doc_type, subject) from the header zone; `agencies` are the issuer's header lines."""
     for i, line in enumerate(zone):
-        if _is_upper(line.text):
+        if _is_upper(line.text) or is_kind_line(line.text):
             t = type_of_title(line.text)
             if t:
                 return t["name"], _titled(zone, i, t, agencies)
