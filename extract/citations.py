@@ -163,7 +163,7 @@ def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
         ptype = _repair(m.group("party_type"))
         issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
         return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations(party=True).get(ptype), True
-    groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?", m.group("symbol"))]
+    groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?['‘’`]?", m.group("symbol"))]
     groups[0] = _one_letter_off(groups[0])
     year = m.group("year")
     reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"
