@@ -15,6 +15,8 @@ line ("KT. GIÁM ĐỐC"), the deputy of that head. Lines a narrow column wrappe
 (('Như trên',), 'Phạm Thị Minh Hiền', 'Phó Trưởng ban', 'TL.')
 >>> find([Line(1, 0, 0, t) for t in ["Nơi nhận:", "- Lưu: VT.", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", "Hoàng Nam"]])
 (('Lưu: VT',), 'Hoàng Nam', 'Phó Chủ tịch', 'KT.')
+>>> find([Line(1, 0, 0, t) for t in ["Nơi nhận:", "- Lưu: VT.", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]])
+(('Lưu: VT',), None, 'Phó Giám đốc', 'KT.')
 """
 from __future__ import annotations
 
@@ -212,6 +214,12 @@ def find(lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | None, st
                 copy_lines += [line.text for line in lines[start + 1:i]] + [line.text for line in lines[end:at]]
             title, authority = _title_and_authority(titles)
             return _copy_list(copy_lines), name, title, authority
-    if start is not None:
-        copy_lines += [line.text for line in lines[start + 1:start + 30]]
-    return _copy_list(copy_lines), None, None, None
+    if start is None:
+        return (), None, None, None
+    near = [i for i in range(max(0, start - 12), min(len(lines), start + 40)) if i in prefixed]
+    if not near:
+        return _copy_list(copy_lines + [line.text for line in lines[start + 1:start + 30]]), None, None, None
+    titles, _, end, _ = _block(lines, near[0])   # the name is illegible (a seal over it): the block
+    title, authority = _title_and_authority(titles)   # still says who signs, and for whom
+    copy_lines += [line.text for line in lines[start + 1:near[0]] + lines[end:start + 30]]
+    return _copy_list(copy_lines), None, title, authority
