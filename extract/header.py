@@ -162,7 +162,8 @@ def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
 def _header_zone(page_lines: list[Line]) -> list[Line]:
     zone = []
     for line in page_lines:
-        if pattern("header", "kinh_gui").match(line.text) or (zone and pattern("header", "body_start").match(line.text)):
+        if pattern("header", "kinh_gui").match(line.text) or pattern("header", "kinh_gui_damaged").search(line.text) \
+                or (zone and pattern("header", "body_start").match(line.text)):
             break
         zone.append(line)
         if len(zone) > 40:

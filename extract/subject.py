@@ -61,10 +61,10 @@ def type_of_title(text: str) -> dict | None:
 def is_kind_line(text: str) -> bool:
     """A heading in sentence case that is only a type and its number: "Phụ lục I", "Phụ lục 02".
 
-    >>> is_kind_line("Phụ lục I"), is_kind_line("Phụ lục kèm theo Công văn số 12")
-    (True, False)
+    >>> is_kind_line("Phụ lục I"), is_kind_line("Phụ lục kèm theo Công văn số 12"), is_kind_line("quyết định")
+    (True, False, False)
     """
-    t = type_of_title(text)
+    t = type_of_title(text) if text.strip()[:1].isupper() else None
     rest = fold(text.strip())[len(fold(t["name"])):] if t else ""
     return bool(t) and regex.fullmatch(r"\s*(?:[ivxlc]+|\d{1,2})?\.?\s*", rest) is not None
 
@@ -121,7 +121,7 @@ def _tidy(subject: str) -> str | None:
     subject = regex.sub(r"^\(?\s*(?:V/v|V\.v|Về\s+việc|Về)\s*[:.]?\s+", "", subject.strip(), flags=regex.I, timeout=_T)
     subject = subject.strip().rstrip(")").strip()
     subject = regex.sub(r"\s*\.$", "", subject)
-    return subject or None
+    return subject if sum(c.isalpha() for c in subject) >= 4 else None   # not OCR's stray letter
 
 
 def _skippable(text: str) -> bool:
