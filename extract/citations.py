@@ -65,18 +65,23 @@ def _ocr_repairs() -> dict[str, str]:
     return {f: next(iter(g)) for f, g in by_fold.items() if len(g) == 1}
 
 
-def _one_letter_off(group: str) -> str:
+def _one_letter_off(group: str, qppl: bool = False) -> str:
     """A type group where OCR read a stroke letter (I, l, 1, |) for another, when exactly one known
-    type is that close: TIR → TTr; TTg (Thủ tướng) stays.
+    type is that close: TIR → TTr; TTg (Thủ tướng) stays. In a QPPL number (45/2016/…) the type is
+    one of the few legal-document types, so two-letter groups are mended too: TL → TT.
 
     >>> _one_letter_off("TIR"), _one_letter_off("TIr"), _one_letter_off("TTg"), _one_letter_off("UBND")
     ('TTr', 'TTr', 'TTg', 'UBND')
+    >>> _one_letter_off("TL", qppl=True), _one_letter_off("TL"), _one_letter_off("QĐ", qppl=True)
+    ('TT', 'TL', 'QĐ')
     """
-    if len(group) < 3 or not group[0].isupper() or group in _abbreviations() or fold(group) in _ocr_repairs():
+    if len(group) < (2 if qppl else 3) or not group[0].isupper() or group in _abbreviations() \
+            or fold(group) in _ocr_repairs():
         return group
-    near = {a for a in _abbreviations() if len(a) == len(group)
+    types = load("citations")["qppl_types"] if qppl else [a for a in _abbreviations() if not a.isupper()]
+    near = {a for a in types if len(a) == len(group)
             and [y for x, y in zip(a.upper(), group.upper()) if x != y] in (["I"], ["L"], ["1"], ["|"])}
-    return near.pop() if len(near) == 1 and not next(iter(near)).isupper() else group
+    return near.pop() if len(near) == 1 else group
 
 
 def repair_symbol(symbol: str) -> str:
@@ -164,7 +169,7 @@ def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
         issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
         return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations(party=True).get(ptype), True
     groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?['‘’`]?", m.group("symbol"))]
-    groups[0] = _one_letter_off(groups[0])
+    groups[0] = _one_letter_off(groups[0], qppl=bool(m.group("year")))
     year = m.group("year")
     reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"
     doc_type = _abbreviations().get(groups[0]) if len(groups) > 1 else None
