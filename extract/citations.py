@@ -19,6 +19,7 @@ Types and issuers are read on fold()ed text, so upper case and lost diacritics m
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -103,7 +104,8 @@ def repair_symbol(symbol: str) -> str:
 
 
 def _repair(group: str) -> str:
-    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ, QHI15 → QH15."""
+    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ,
+    QHI15 → QH15."""
     for bad, good in load("citations").get("confusables", {}).items():
         group = group.replace(bad, good)
     for fix in load("citations").get("ocr_fixes", []):
@@ -201,10 +203,32 @@ def _mentions(document: Document) -> list[tuple[Citation, bool]]:
     return out
 
 
+def _as_seen(reference: str, counts: Counter) -> str:
+    """A ký hiệu group with a letter OCR doubled, spelled as the same document spells it more often:
+    "1000/QĐ-BNNMTT" beside two mentions of "…-BNNMT" → "1000/QĐ-BNNMT".
+
+    >>> _as_seen("1000/QĐ-BNNMTT", Counter({"BNNMT": 2, "BNNMTT": 1}))
+    '1000/QĐ-BNNMT'
+    >>> _as_seen("21/2020/TT-BTTTT", Counter({"BTTT": 1, "BTTTT": 1}))
+    '21/2020/TT-BTTTT'
+    """
+    parts = regex.split(r"([-/])", reference)
+    for i, g in enumerate(parts):
+        if len(g) < 5 or not g.isupper():
+            continue
+        single = {g[:k] + g[k + 1:] for k in range(1, len(g)) if g[k] == g[k - 1]}
+        match = [x for x in single if counts[x] > counts[g]]
+        if len(match) == 1:
+            parts[i] = match[0]
+    return "".join(parts)
+
+
 def find(document: Document, header: Header) -> list[Citation]:
     """Documents cited in the text, one per distinct reference, in order of first mention."""
     own = regex.sub(r"\s+", "", header.reference) if header.reference else None
     mentions = _mentions(document)
+    counts = Counter(g for c, _ in mentions for g in regex.split(r"[-/]", c.reference))
+    mentions = [(replace(c, reference=_as_seen(c.reference, counts)), cut) for c, cut in mentions]
     whole = [c.reference for c, cut in mentions if not cut]
     merged: dict[str, Citation] = {}
     for c, cut in mentions:

@@ -76,7 +76,8 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
             continue   # a receipt stamp ("ĐẾN", "Giờ: ....") over the address block
         if pattern("header", "kinh_gui").match(t) or pattern("header", "dong_kinh_gui").match(t):
             break
-        if _body_opener().match(t) or pattern("header", "body_start").match(t) or (items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"):
+        ended_list = items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"
+        if _body_opener().match(t) or pattern("header", "body_start").match(t) or ended_list:
             break
         piece, stop = _cut_body(t)
         lost_dash = dashed and t[:1] not in "-–•+" and _starts_unit(t)   # OCR lost the item's dash
@@ -219,7 +220,8 @@ def expand(item: str) -> list[str]:
 
 
 def _split_and(text: str) -> list[str]:
-    """'UBND Thành phố Thủ Đức và UBND các quận-huyện' → two addressees; "Sở Thông tin và Truyền thông" stays."""
+    """'UBND Thành phố Thủ Đức và UBND các quận-huyện' → two addressees;
+    "Sở Thông tin và Truyền thông" stays one."""
     heads = "|".join(regex.escape(h) for h in _rules()["unit_heads"])
     parts = regex.split(rf"\s+và\s+(?=(?:{heads})\b)", text, timeout=_T)
     if len(parts) > 1 and all(regex.match(rf"(?:{heads})\b", p) for p in parts):

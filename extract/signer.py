@@ -50,7 +50,7 @@ def closest_position(line: str) -> tuple[str | None, float]:
 
 
 def _title_case(upper: str) -> str:
-    """PHÓ GIÁM ĐỐC → Phó Giám đốc; TRƯỞNG BAN BAN CHÍNH SÁCH, THUẾ QUỐC TẾ → Trưởng ban Ban chính sách, thuế quốc tế."""
+    """PHÓ GIÁM ĐỐC → Phó Giám đốc; TRƯỞNG BAN BAN CHÍNH SÁCH, THUẾ QUỐC TẾ → Trưởng ban ban chính sách, …"""
     words = upper.lower().split()
     if not words:
         return upper
@@ -204,7 +204,8 @@ def find(lines: list[Line]) -> tuple[tuple[str, ...], str | None, str | None, st
         copy_lines = [rest] if rest.strip() else []
         candidates = [i for i in range(start + 1, min(len(lines), start + 40)) if _starts_block(lines[i].text.strip())]
         candidates += [i for i in range(max(0, start - 12), start) if _starts_block(lines[i].text.strip())]
-    prefixed = [i for i, line in enumerate(lines) if _authority(line.text.strip())[0] and _starts_block(line.text.strip())]
+    prefixed = [i for i, line in enumerate(lines)
+                if _authority(line.text.strip())[0] and _starts_block(line.text.strip())]
     candidates += [i for i in prefixed if i not in candidates]
     candidates += [i for i, line in enumerate(lines) if i not in candidates and _starts_block(line.text.strip())]
     for i in candidates:

@@ -61,8 +61,10 @@ def type_of_title(text: str) -> dict | None:
 def is_kind_line(text: str) -> bool:
     """A heading in sentence case that is only a type and its number: "Phụ lục I", "Phụ lục 02".
 
-    >>> is_kind_line("Phụ lục I"), is_kind_line("Phụ lục kèm theo Công văn số 12"), is_kind_line("quyết định")
-    (True, False, False)
+    >>> is_kind_line("Phụ lục I"), is_kind_line("Phụ lục kèm theo Công văn số 12")
+    (True, False)
+    >>> is_kind_line("quyết định")
+    False
     """
     t = type_of_title(text) if text.strip()[:1].isupper() else None
     rest = fold(text.strip())[len(fold(t["name"])):] if t else ""
@@ -118,7 +120,8 @@ def _cut_dien(subject: str, authority: str, agencies: list[str]) -> str:
 
 
 def _tidy(subject: str) -> str | None:
-    subject = regex.sub(r"^\(?\s*(?:V/v|V\.v|Về\s+việc|Về)\s*[:.]?\s+", "", subject.strip(), flags=regex.I, timeout=_T)
+    subject = regex.sub(r"^\(?\s*(?:V/v|V\.v|Về\s+việc|Về)\s*[:.]?\s+", "", subject.strip(),
+                        flags=regex.I, timeout=_T)
     subject = subject.strip().rstrip(")").strip()
     subject = regex.sub(r"\s*\.$", "", subject)
     return subject if sum(c.isalpha() for c in subject) >= 4 else None   # not OCR's stray letter
