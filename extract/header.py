@@ -254,9 +254,12 @@ def find(document: Document) -> Header:
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
-    for line in zone:
+    for i, line in enumerate(zone):
         text = _strip_quoc_hieu(line.text)
         m = _place_date(text)
+        if not m and i + 1 < len(zone) and regex.search(r"(?i)(?:,|ng[aà]y\s*\d{0,2})\s*$", strip_marks(text)):
+            text = text + " " + zone[i + 1].text   # a narrow cell wrapped it: "Hà Nội, ngày 19" / "tháng 11 năm 2025"
+            m = _place_date(text)
         if m:
             place = title_case_place(text[m.start("place"):m.end("place")].strip())
             header = replace(header, place=place, issued_date=_date(m))

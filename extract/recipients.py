@@ -81,6 +81,9 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
             break
         piece, stop = _cut_body(t)
         lost_dash = dashed and t[:1] not in "-–•+" and _starts_unit(t)   # OCR lost the item's dash
+        # a narrow cell wraps early: a line going on in lower case, or a short unit name ("Bộ Công Thương")
+        wraps = wraps or t[:1].islower() or (bool(items) and len(t) < 40 and _starts_unit(t)
+                                             and _bare_title(items[-1]))
         if items and not ended and t[:1] not in "-–•+" and not wraps and not lost_dash:
             break   # a short address line does not wrap: what follows is the body
         if t[:1] in "-–•+" or not items or (ended and not dashed) or (lost_dash and not wraps):
@@ -95,6 +98,12 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
+
+
+def _bare_title(text: str) -> bool:
+    """An address that is only a title, its unit on the next line: "Bộ trưởng" / "Bộ Công Thương"."""
+    folded = regex.sub(r"[^a-z ]", "", fold(text.lstrip("-–•+ "))).strip()
+    return any(folded == fold(p) for p in load("header")["positions"])
 
 
 def _starts_unit(text: str) -> bool:
