@@ -19,6 +19,7 @@ Types and issuers are read on fold()ed text, so upper case and lost diacritics m
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -65,13 +66,53 @@ def _ocr_repairs() -> dict[str, str]:
     return {f: next(iter(g)) for f, g in by_fold.items() if len(g) == 1}
 
 
+def _one_letter_off(group: str, qppl: bool = False) -> str:
+    """A type group where OCR read a stroke letter (I, l, 1, |) for another, when exactly one known
+    type is that close: TIR → TTr; TTg (Thủ tướng) stays. In a QPPL number (45/2016/…) the type is
+    one of the few legal-document types, so two-letter groups are mended too: TL → TT.
+
+    >>> _one_letter_off("TIR"), _one_letter_off("TIr"), _one_letter_off("TTg"), _one_letter_off("UBND")
+    ('TTr', 'TTr', 'TTg', 'UBND')
+    >>> _one_letter_off("TL", qppl=True), _one_letter_off("TL"), _one_letter_off("QĐ", qppl=True)
+    ('TT', 'TL', 'QĐ')
+    """
+    if len(group) < (2 if qppl else 3) or not group[0].isupper() or group in _abbreviations() \
+            or fold(group) in _ocr_repairs():
+        return group
+    types = load("citations")["qppl_types"] if qppl else [a for a in _abbreviations() if not a.isupper()]
+    near = {a for a in types if len(a) == len(group)
+            and [y for x, y in zip(a.upper(), group.upper()) if x != y] in (["I"], ["L"], ["1"], ["|"])}
+    return near.pop() if len(near) == 1 else group
+
+
+def repair_symbol(symbol: str) -> str:
+    """A whole ký hiệu with each group repaired: "CĐÐ-BXD" → "CĐ-BXD", "TIR-BKHCN" → "TTr-BKHCN".
+
+    >>> repair_symbol("CĐÐ-BXD"), repair_symbol("2024/QHI15"), repair_symbol("QĐ-UBND")
+    ('CĐ-BXD', '2024/QH15', 'QĐ-UBND')
+    """
+    parts = regex.split(r"([-/])", symbol)
+    first = next((i for i, p in enumerate(parts) if p and not p.isdigit() and p not in "-/"), None)
+    out = []
+    for i, p in enumerate(parts):
+        if p in ("-", "/") or not p or p.isdigit():
+            out.append(p)
+            continue
+        p = _repair(p)
+        out.append(_one_letter_off(p) if i == first else p)
+    return "".join(out)
+
+
 def _repair(group: str) -> str:
-    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ."""
+    """An OCR-damaged ký hiệu group read as the known group it stands for: QD → QĐ, QĐÐ → QĐ,
+    QHI15 → QH15."""
     for bad, good in load("citations").get("confusables", {}).items():
         group = group.replace(bad, good)
+    for fix in load("citations").get("ocr_fixes", []):
+        group = regex.sub(fix["read"], fix["as"], group, timeout=_T)
     known = _ocr_repairs()
     if fold(group) not in known:
-        collapsed = regex.sub(r"(\p{L})\1", r"\1", group, timeout=_T)
+        collapsed = regex.sub(r"([^\x00-\x7f])\1", r"\1", group, timeout=_T)   # QĐĐ, not BTTTT
         if known.get(fold(collapsed)) == collapsed:
             return collapsed
     if not group.isascii():
@@ -129,7 +170,8 @@ def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
         ptype = _repair(m.group("party_type"))
         issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
         return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations(party=True).get(ptype), True
-    groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?", m.group("symbol"))]
+    groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?['‘’`]?", m.group("symbol"))]
+    groups[0] = _one_letter_off(groups[0], qppl=bool(m.group("year")))
     year = m.group("year")
     reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"
     doc_type = _abbreviations().get(groups[0]) if len(groups) > 1 else None
@@ -152,6 +194,8 @@ def _mentions(document: Document) -> list[tuple[Citation, bool]]:
             written_type, start = _type_before(text, folded, m.start())
             if not certain and written_type is None and start == m.start():
                 continue  # "12/UBND" with neither a type, "số" nor a second group: too weak
+            if pattern("citations", "not_document").search(folded[max(0, m.start() - 20):m.start()], timeout=_T):
+                continue  # "mẫu số 01/MGTH": a form
             date, issuer, end = _tail(text, folded, m.end())
             page, s, e = para.span(start, end)
             cut = m.end() < len(text) and text[m.end()] in "-–" and not text[m.end() + 1:].strip()
@@ -159,10 +203,32 @@ def _mentions(document: Document) -> list[tuple[Citation, bool]]:
     return out
 
 
+def _as_seen(reference: str, counts: Counter) -> str:
+    """A ký hiệu group with a letter OCR doubled, spelled as the same document spells it more often:
+    "1000/QĐ-BNNMTT" beside two mentions of "…-BNNMT" → "1000/QĐ-BNNMT".
+
+    >>> _as_seen("1000/QĐ-BNNMTT", Counter({"BNNMT": 2, "BNNMTT": 1}))
+    '1000/QĐ-BNNMT'
+    >>> _as_seen("21/2020/TT-BTTTT", Counter({"BTTT": 1, "BTTTT": 1}))
+    '21/2020/TT-BTTTT'
+    """
+    parts = regex.split(r"([-/])", reference)
+    for i, g in enumerate(parts):
+        if len(g) < 5 or not g.isupper():
+            continue
+        single = {g[:k] + g[k + 1:] for k in range(1, len(g)) if g[k] == g[k - 1]}
+        match = [x for x in single if counts[x] > counts[g]]
+        if len(match) == 1:
+            parts[i] = match[0]
+    return "".join(parts)
+
+
 def find(document: Document, header: Header) -> list[Citation]:
     """Documents cited in the text, one per distinct reference, in order of first mention."""
     own = regex.sub(r"\s+", "", header.reference) if header.reference else None
     mentions = _mentions(document)
+    counts = Counter(g for c, _ in mentions for g in regex.split(r"[-/]", c.reference))
+    mentions = [(replace(c, reference=_as_seen(c.reference, counts)), cut) for c, cut in mentions]
     whole = [c.reference for c, cut in mentions if not cut]
     merged: dict[str, Citation] = {}
     for c, cut in mentions:

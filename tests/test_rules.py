@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 import rules
-from extract import citations, criteria, deadlines, header, obligations, points, score_tables, scores, units
+from extract import (citations, criteria, deadlines, header, obligations, points, recipients, score_tables,
+                     scores, signer, units)
 from extract.model import Header
 from ingest.model import Document, Page
 
@@ -33,7 +34,22 @@ def run_doc_types(ex):
     return header.find(_doc(ex["text"])).doc_type
 
 
+def _lines(text: str) -> list:
+    from extract.text import Line
+
+    return [Line(1, 0, 0, t.strip()) for t in text.split("\n") if t.strip()]
+
+
+HEADER_PARSERS = {
+    "recipients": lambda text: list(recipients.find(_lines(text))) or None,
+    "subject": lambda text: header.find(_doc(text)).subject,
+    "signer": lambda text: list(signer.find(_lines(text))[1:]) if signer.find(_lines(text))[1] else None,
+}
+
+
 def run_header(ex):
+    if "parser" in ex:
+        return HEADER_PARSERS[ex["parser"]](ex["text"])
     m = rules.pattern("header", ex["pattern"]).search(ex["text"])
     return None if m is None else {k: m.group(k) for k in ex.get("expect", {})}
 

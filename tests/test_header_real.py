@@ -1,0 +1,49 @@
+"""Header, addressees and citations of real 2025 documents (../shared/dev-real), one of each genre and layout.
+
+Each typeset PDF is read from its text layer and compared with its gold annotation: the
+công điện whose authority wrapped into the title (226/CĐ-TTg), the one whose body ran into the
+address list (96/CĐ-BXD), Kính gửi with Đồng kính gửi (11554/VPCP-V.I), an addressee with its
+tax details (3257/TNI-QLDN1), a stacked TL./KT. block (5317/CT-CS, 37690/TB-CHQ), decisions
+with an authority line (2770/QĐ-UBND), a 13-line title (81/2025/QĐ-UBND) and a signing block
+with no Nơi nhận (2702/QĐ-UBND).
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from extract import extract
+from ingest.pdf import read_pdf
+
+DEV_REAL = Path(__file__).resolve().parents[2] / "shared" / "dev-real"
+FIELDS = ("doc_type", "reference", "number", "symbol", "issuer", "parent_issuer", "place", "issued_date",
+          "subject", "signer_name", "signer_title", "signer_authority")
+DOCUMENTS = ["r01-96-CD-BXD", "r03-226-CD-TTg", "r07-11554-VPCP-V-I", "r19-3257-TNI-QLDN1", "r21-5317-CT-CS",
+             "r23-37690-TB-CHQ", "r26-2770-QD-UBND", "r28-81-2025-QD-UBND", "r35-2702-QD-UBND"]
+
+
+def _norm(value):
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", str(value)).casefold().replace("ủy ban nhân dân", "ubnd")
+    return re.sub(r"\s*[-–—]\s*", "-", re.sub(r"\s+", " ", value)).strip(" .;:,") or None
+
+
+@pytest.mark.skipif(not DEV_REAL.is_dir(), reason="../shared/dev-real is not beside the repository")
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_real_document_header_recipients_and_citations_match_the_gold(name):
+    gold = json.loads((DEV_REAL / "gold" / f"{name}.gold.json").read_text(encoding="utf-8"))
+    facts = extract(read_pdf(DEV_REAL / "pdf" / f"{name}-digital.pdf", ocr=None))
+    aliases = {_norm(a): _norm(c) for c, al in gold.get("units", {}).items() for a in [c, *al]}
+    got = {f: _norm(getattr(facts.header, f)) for f in FIELDS}
+    for f in ("issuer", "parent_issuer"):
+        got[f] = aliases.get(got[f], got[f])
+    assert got == {f: _norm(gold["document"].get(f)) for f in FIELDS}
+    assert sorted(_norm(r) for r in facts.header.recipients) == \
+        sorted(_norm(r) for r in gold["document"].get("recipients", []))
+    assert sorted(re.sub(r"\s+", "", c.reference).upper() for c in facts.citations) == \
+        sorted(re.sub(r"\s+", "", r["reference"]).upper() for r in gold["references"])
