@@ -46,7 +46,8 @@ select o.id, o.deadline, substr(o.deadline, 1, 7) as deadline_month,
        else 'còn hạn' end as due_state,
   o.unit, o.action, o.deadline_text, o.recurring, o.criteria, o.clause, o.page,
   {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, o.document_id
-from obligations o join documents d on d.id = o.document_id""",
+from obligations o join documents d on d.id = o.document_id
+where d.status != 'removed'""",
     "criteria_view": """
 select c.id, cast(substr(c.code, 1, instr(c.code || '.', '.') - 1) as integer) as area, c.code, c.level,
   c.title, c.unit, c.survey, c.note, c.page, d.reference, d.issuer, d.path, c.document_id
@@ -158,7 +159,7 @@ def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None =
     today = today or date.today()
     rows = db.query(
         """select o.*, d.reference, d.issued_date, d.issuer, d.doc_type, d.path from obligations o
-           join documents d on d.id = o.document_id where o.unit = ?
+           join documents d on d.id = o.document_id where o.unit = ? and d.status != 'removed'
            order by o.deadline is null, o.deadline, d.path, o.page, o.id""", [unit])
     tasks = []
     for r in rows:
@@ -186,7 +187,9 @@ def _distinct(tasks: list[Task]) -> list[Task]:
 
 def units_with_tasks(db: sqlite_utils.Database) -> list[str]:
     """Every unit that has at least one task, in Vietnamese alphabetical order of the folded name."""
-    return sorted((r["unit"] for r in db.query("select distinct unit from obligations where unit is not null")),
+    return sorted((r["unit"] for r in db.query(
+        "select distinct o.unit from obligations o join documents d on d.id = o.document_id "
+        "where o.unit is not null and d.status != 'removed'")),
                   key=lambda u: (fold(u), u))
 
 
@@ -200,8 +203,21 @@ HEADERS = ("Hạn", "Còn (ngày)", "Nhiệm vụ", "Đơn vị", "Số ký hi�
 
 
 def _cells(t: Task) -> list:
-    return [t.deadline, t.days_left, t.action, t.unit, t.reference, t.issued_date, t.issuer, t.page,
-            t.clause, ", ".join(t.criteria), t.deadline_text, t.path]
+    return [neutral(v) for v in (t.deadline, t.days_left, t.action, t.unit, t.reference, t.issued_date, t.issuer,
+                                 t.page, t.clause, ", ".join(t.criteria), t.deadline_text, t.path)]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value):
+    """A text cell that a spreadsheet would run as a formula (= + - @, or a tab or CR first) gets a
+    leading apostrophe, shown as text by Excel and LibreOffice; other values are unchanged.
+
+    >>> neutral("=1+2"), neutral("- trước ngày 17/7/2021"), neutral("Sở Nội vụ"), neutral(-3)
+    ("'=1+2", "'- trước ngày 17/7/2021", 'Sở Nội vụ', -3)
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
 def write_xlsx(tasks: list[Task], path: Path, *, unit: str) -> None:
