@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from functools import partial
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +122,9 @@ def _start(flight: list[_File], workers: int, cache_dir: Path | None, common: di
         if busy >= workers:
             return
         if item.layer is None:
-            item.layer = Bounded(read_layer, item.path, sha256=item.sha256, limits=common["limits"],
-                                 subject=item.name, **{k: v for k, v in common.items() if k != "limits"})
+            layer = partial(read_layer, limits=common["limits"])   # the reader's limits, and the worker's
+            item.layer = Bounded(layer, item.path, sha256=item.sha256, limits=common["limits"], subject=item.name,
+                                 trust_roots=common["trust_roots"], relative_to=common["relative_to"])
             busy += 1
         while item.todo and busy < workers:
             left = sum(len(i.todo) for i in flight) + (8 * workers if more or unread else 0)

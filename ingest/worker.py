@@ -25,6 +25,7 @@ stops it).
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import gc
 import os
 import signal
@@ -143,6 +144,7 @@ def _child(write: int, fn: Callable, args, kwargs, limits: Limits) -> None:
     status = 0
     try:
         gc.freeze()    # the parent's objects stay shared: the child's collections never touch them
+        faulthandler.disable()   # pdfium aborting under the memory limit is an answer, not a traceback to print
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with_parent()
         conn = Connection(write, readable=False)
