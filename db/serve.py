@@ -10,7 +10,8 @@ points Datasette at that folder (`--plugins-dir`): the settings never appear in
   the corpus once links are followed, and must be a PDF;
 - a cell holding `/pdf/…` (the `pdf` column of `obligations_view`, "Mở PDF" of the canned
   queries) becomes a link: relative, or under the configured `base_url`, never built from
-  the request's Host header;
+  the request's Host header (which Datasette's own absolute URLs do not see either: it is
+  replaced by the site's own host);
 - every SQLite connection gets length limits (`setlimit`): `randomblob(900000000)` is an
   error, not 900 MB;
 - `/-/databases.json` shows the database's file name, not where it lives;
@@ -105,11 +106,23 @@ def asgi_wrapper(datasette):
             if scope["type"] == "http" and scope["path"].rstrip("/") in ("/-/databases.json", "/-/databases"):
                 await _send_json(send, [_public(d) for d in datasette._connected_databases()])
                 return
-            await app(scope, receive, send)
+            await app(_own_host(scope), receive, send)
 
         return guarded
 
     return wrap
+
+
+def _own_host(scope: dict) -> dict:
+    """The request as if it named this site's own host (from `base_url`, else the address served):
+    Datasette's absolute URLs are never built from whatever Host header a client sent."""
+    if scope["type"] != "http":
+        return scope
+    netloc = urllib.parse.urlsplit(_config["base_url"]).netloc if _config["base_url"] else None
+    if not netloc and scope.get("server"):
+        netloc = "{}:{}".format(*scope["server"])
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+    return dict(scope, headers=headers + ([(b"host", netloc.encode("latin-1"))] if netloc else []))
 
 
 def _public(database: dict) -> dict:
