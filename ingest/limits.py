@@ -36,7 +36,7 @@ class Limits:
     """The bounds of one run (`congvan ingest --max-pages … --max-memory-mb … --max-seconds …`)."""
 
     seconds: float = 600.0
-    memory_mb: int = 640
+    memory_mb: int = 512
     max_pages: int = 500
     max_pixels: int = 50_000_000
 

@@ -71,7 +71,7 @@ def test_each_hostile_file_fails_with_its_class_and_the_good_files_are_read(tmp_
         "sample-01-cong-van.pdf": ("ok", None), "sample-03-bang-phan-cong.pdf": ("ok", None)}
     assert [f.path for f in summary.failed] == ["flate-bomb.pdf", "huge-page.pdf", "many-pages.pdf"]
     assert seconds < 120
-    # the largest worker of this process stayed within the default memory limit (640 MB over its start)
+    # the largest worker of this process stayed within the default memory limit (512 MB over its start)
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < 1024 ** 3
 
 
