@@ -211,7 +211,8 @@ def link_citations(db: sqlite_utils.Database) -> None:
         db.execute(
             """update citations set cited_document_id = (
                    select d.id from documents d
-                   where d.number is not null and upper(replace(d.reference, ' ', '')) = upper(citations.reference)
+                   where d.number is not null and d.status != 'removed'
+                     and upper(replace(d.reference, ' ', '')) = upper(citations.reference)
                    limit 1)"""
         )
 

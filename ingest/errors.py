@@ -109,6 +109,9 @@ def from_exception(error: BaseException, subject: str) -> IngestError:
 
     >>> from_exception(NotAPdf("a.pdf"), "thu-muc/a.pdf").subject
     'thu-muc/a.pdf'
+    >>> message = str(from_exception(OcrFailed("page 3"), "thu-muc/a.pdf"))
+    >>> message.startswith("thu-muc/a.pdf: Text recognition"), message.endswith("rescan the pages. (page 3)")
+    (True, True)
     >>> from_exception(MemoryError(), "b.pdf").code, from_exception(ValueError("bad xref"), "b.pdf").detail
     ('too_large', 'ValueError: bad xref')
     """
@@ -120,7 +123,11 @@ def from_exception(error: BaseException, subject: str) -> IngestError:
 
 
 def _readdressed(error: IngestError, subject: str) -> IngestError:
+    """The error about `subject`; what it named before (a page, a file's bare name) kept when it says more."""
+    detail = error.detail
+    if error.subject and error.subject not in (subject, subject.rsplit("/", 1)[-1]):
+        detail = f"{error.subject}: {detail}" if detail else error.subject
     try:
-        return type(error)(subject, error.detail)
+        return type(error)(subject, detail)
     except TypeError:   # a subclass with another constructor keeps its own message
         return error
