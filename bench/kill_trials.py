@@ -85,10 +85,13 @@ def trial(number: int, source: Path, work: Path, delay: float, reference: dict, 
     run = ingest(source, db, session=True)
     time.sleep(delay)
     still_running = run.poll() is None
-    if whole_group:
-        os.killpg(run.pid, signal.SIGKILL)
-    else:
-        os.kill(run.pid, signal.SIGKILL)
+    try:
+        if whole_group:
+            os.killpg(run.pid, signal.SIGKILL)
+        elif still_running:
+            os.kill(run.pid, signal.SIGKILL)
+    except ProcessLookupError:    # it ended on its own just before
+        still_running = False
     run.wait()
     deadline = time.monotonic() + 5
     while _group_alive(run.pid) and time.monotonic() < deadline:
