@@ -283,6 +283,8 @@ def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | No
             click.echo(f"error   {w.path}: {w.error}", err=True)
         elif w.result.status == "skipped":
             click.echo(f"same    {w.path}")
+        elif w.result.status == "removed":
+            click.echo(f"removed {w.path} (no longer in the corpus; kept for history, out of the task lists)")
         else:
             extra = f": {w.result.error}" if w.result.error else f" ({w.result.pages} pages, {w.result.text_source})"
             click.echo(f"{w.result.status:<7} {w.path}{extra} in {w.seconds:.1f} s")
