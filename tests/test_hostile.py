@@ -158,3 +158,12 @@ def test_a_worker_killed_mid_run_costs_its_file_and_the_run_completes(tmp_path):
     assert "Run the ingest again" in summary.failed[0].error
     again = pipeline.ingest(corpus, tmp_path / "c.db", workers=2, cache_dir=tmp_path / "cache")
     assert [(f.path, f.status) for f in again.files if f.status != "skipped"] == [(summary.failed[0].path, "ok")]
+
+
+def test_a_failed_file_in_a_subfolder_is_named_by_its_path_under_the_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "2024" / "thang 3").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "fixtures" / "bad" / "not-a-pdf.pdf", corpus / "2024" / "thang 3" / "cv.pdf")
+    summary = pipeline.ingest(corpus, tmp_path / "c.db", workers=1)
+    assert [f.error for f in summary.failed] == [
+        "2024/thang 3/cv.pdf: This is not a PDF file. Save or export the document as PDF and drop it into corpus/ again."]
