@@ -78,10 +78,12 @@ def _group_alive(pgid: int) -> list[int]:
     return alive
 
 
-def trial(number: int, source: Path, work: Path, delay: float, reference: dict, whole_group: bool) -> str:
+def trial(number: int, source: Path, work: Path, delay: float, reference: dict, whole_group: bool,
+          cache: bool = True) -> str:
     db = work / f"trial-{number:02d}" / "congvan.db"
     db.parent.mkdir()
-    shutil.copytree(work / "clean" / "ocr-cache", db.parent / "ocr-cache")
+    if cache:
+        shutil.copytree(work / "clean" / "ocr-cache", db.parent / "ocr-cache")
     run = ingest(source, db, session=True)
     time.sleep(delay)
     still_running = run.poll() is None
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--fresh-cache", action="store_true",
+                        help="start each trial with no OCR cache (kills land in the middle of OCR too; slower)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="congvan-kill-"))
@@ -130,9 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         clean_db.parent.mkdir()
         ingest(source, clean_db).communicate(timeout=1800)
         reference = content(clean_db)
-        timed = work / "timed" / "congvan.db"        # a run as the trials make it: with the OCR cache
+        timed = work / "timed" / "congvan.db"        # a run as the trials make it: with the OCR cache (or not)
         timed.parent.mkdir()
-        shutil.copytree(work / "clean" / "ocr-cache", timed.parent / "ocr-cache")
+        if not args.fresh_cache:
+            shutil.copytree(work / "clean" / "ocr-cache", timed.parent / "ocr-cache")
         started = time.monotonic()
         ingest(source, timed).communicate(timeout=900)
         seconds = time.monotonic() - started
@@ -141,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(reference['obligations'])} obligations; {args.trials} trials, seed {args.seed}", flush=True)
         failures = 0
         for number in range(1, args.trials + 1):
-            line = trial(number, source, work, rng.uniform(0.0, seconds), reference, whole_group=number % 2 == 0)
+            line = trial(number, source, work, rng.uniform(0.0, seconds), reference, whole_group=number % 2 == 0,
+                         cache=not args.fresh_cache)
             failures += "PROBLEMS" in line
             print(line, flush=True)
         print(f"{args.trials - failures}/{args.trials} trials: integrity ok and the re-run equal to the clean run")

@@ -25,6 +25,29 @@ def _trust_roots(values: tuple[str, ...]) -> list[Path]:
     return [Path(v) for v in values] + ([Path(p) for p in env.split(os.pathsep)] if env else [])
 
 
+def limit_options(command):
+    """The bounds on one file (ingest.limits.Limits) as options of `ingest` and `watch`."""
+    for option in reversed((
+        click.option("--max-pages", type=click.IntRange(1), default=DEFAULT_LIMITS.max_pages, show_default=True,
+                     help="Pages a file may have (more: failed, too_many_pages)."),
+        click.option("--max-seconds", type=click.FloatRange(1), default=DEFAULT_LIMITS.seconds, show_default=True,
+                     help="Seconds a worker may spend on a file's text layer or on one batch of its scanned "
+                          "pages (more: failed, too_slow)."),
+        click.option("--max-memory-mb", type=click.IntRange(64), default=DEFAULT_LIMITS.memory_mb,
+                     show_default=True, help="Memory a worker may take for one file (more: failed, too_large)."),
+        click.option("--max-pixels", type=click.IntRange(1_000_000), default=DEFAULT_LIMITS.max_pixels,
+                     show_default=True, help="Pixels of one scanned page rendered for OCR (more: failed, too_large)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _limits(max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int):
+    from ingest.limits import Limits
+
+    return Limits(seconds=max_seconds, memory_mb=max_memory_mb, max_pages=max_pages, max_pixels=max_pixels)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="congvan")
 def main() -> None:
@@ -41,15 +64,7 @@ def main() -> None:
                    "also $CONGVAN_TRUST).")
 @click.option("--force", is_flag=True, help="Re-read files even when they are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
-@click.option("--max-pages", type=click.IntRange(1), default=DEFAULT_LIMITS.max_pages, show_default=True,
-              help="Pages a file may have (more: failed, too_many_pages).")
-@click.option("--max-seconds", type=click.FloatRange(1), default=DEFAULT_LIMITS.seconds, show_default=True,
-              help="Seconds a worker may spend on a file's text layer or on one batch of its scanned pages "
-                   "(more: failed, too_slow).")
-@click.option("--max-memory-mb", type=click.IntRange(64), default=DEFAULT_LIMITS.memory_mb, show_default=True,
-              help="Memory a worker may take for one file (more: failed, too_large).")
-@click.option("--max-pixels", type=click.IntRange(1_000_000), default=DEFAULT_LIMITS.max_pixels, show_default=True,
-              help="Pixels of one scanned page rendered for OCR (more: failed, too_large).")
+@limit_options
 def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, ...], force: bool, quiet: bool,
            max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int) -> None:
     """Read every PDF under CORPUS (default corpus/) into the database.
@@ -63,9 +78,8 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
     Example: congvan ingest corpus --db db/congvan.db
     """
     from congvan.progress import Progress
-    from ingest.limits import Limits
 
-    limits = Limits(seconds=max_seconds, memory_mb=max_memory_mb, max_pages=max_pages, max_pixels=max_pixels)
+    limits = _limits(max_pages, max_seconds, max_memory_mb, max_pixels)
     started = time.monotonic()
     try:
         with Progress(enabled=not quiet) as progress:
@@ -269,7 +283,9 @@ def export(unit: str | None, all_units: bool, fmt: str, out: Path | None, db_pat
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="OCR processes (default: one per core).")
 @click.option("--settle", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
               help="Seconds a file must stay unchanged before it is read.")
-def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | None, settle: float) -> None:
+@limit_options
+def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | None, settle: float,
+          max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int) -> None:
     """Keep the database up to date: ingest every PDF dropped or replaced in CORPUS.
 
     Files already there are checked first (unchanged ones are skipped). Stop with Ctrl+C.
@@ -292,7 +308,8 @@ def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | No
     click.echo(f"Watching {corpus} → {db_path} (Ctrl+C to stop)")
     try:
         watch_forever(corpus, db_path, trust_roots=_trust_roots(trust), workers=workers or os.cpu_count(),
-                      settle=settle, on_result=report)
+                      settle=settle, on_result=report,
+                      limits=_limits(max_pages, max_seconds, max_memory_mb, max_pixels))
     except IngestError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(2)
