@@ -6,7 +6,7 @@ BIN   := $(VENV)/bin
 SHARED ?= ../shared
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
 
-.PHONY: install system venv run ingest serve test eval bench fixtures ocr-quality clean
+.PHONY: install system venv run ingest serve test eval bench bench-hostile bench-kill fixtures ocr-quality clean
 
 install: system $(VENV)/.installed
 
@@ -68,6 +68,14 @@ eval: install
 
 bench: install
 	$(PY) bench/bench.py --corpus $(SHARED)/corpus
+
+# peak memory and wall time per hostile class (Flate bomb, huge page, 1000 pages), default limits
+bench-hostile: install
+	$(PY) bench/hostile.py
+
+# kill -9 an ingest at random moments (seeded): integrity ok and a re-run equal to a clean run, every trial
+bench-kill: install
+	$(PY) bench/kill_trials.py --trials 50 --seed 13
 
 fixtures: install
 	$(PY) tests/fixtures/build.py --out corpus --bad tests/fixtures/bad

@@ -13,6 +13,7 @@ import click
 
 from congvan import pipeline
 from ingest.errors import IngestError
+from ingest.limits import DEFAULT as DEFAULT_LIMITS
 from ingest.word import CONVERTED
 
 DEFAULT_DB = Path("db/congvan.db")
@@ -23,6 +24,29 @@ METADATA = Path(__file__).resolve().parent.parent / "db" / "metadata.yaml"
 def _trust_roots(values: tuple[str, ...]) -> list[Path]:
     env = os.environ.get("CONGVAN_TRUST")
     return [Path(v) for v in values] + ([Path(p) for p in env.split(os.pathsep)] if env else [])
+
+
+def limit_options(command):
+    """The bounds on one file (ingest.limits.Limits) as options of `ingest` and `watch`."""
+    for option in reversed((
+        click.option("--max-pages", type=click.IntRange(1), default=DEFAULT_LIMITS.max_pages, show_default=True,
+                     help="Pages a file may have (more: failed, too_many_pages)."),
+        click.option("--max-seconds", type=click.FloatRange(1), default=DEFAULT_LIMITS.seconds, show_default=True,
+                     help="Seconds a worker may spend on a file's text layer or on one batch of its scanned "
+                          "pages (more: failed, too_slow)."),
+        click.option("--max-memory-mb", type=click.IntRange(64), default=DEFAULT_LIMITS.memory_mb,
+                     show_default=True, help="Memory a worker may take for one file (more: failed, too_large)."),
+        click.option("--max-pixels", type=click.IntRange(1_000_000), default=DEFAULT_LIMITS.max_pixels,
+                     show_default=True, help="Pixels of one scanned page rendered for OCR (more: failed, too_large)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _limits(max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int):
+    from ingest.limits import Limits
+
+    return Limits(seconds=max_seconds, memory_mb=max_memory_mb, max_pages=max_pages, max_pixels=max_pixels)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,25 +65,38 @@ def main() -> None:
                    "also $CONGVAN_TRUST).")
 @click.option("--force", is_flag=True, help="Re-read files even when they are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
-def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, ...], force: bool, quiet: bool) -> None:
+@limit_options
+def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, ...], force: bool, quiet: bool,
+           max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int) -> None:
     """Read every PDF under CORPUS (default corpus/) into the database.
 
-    Unchanged files are skipped; a changed file replaces its old rows; a file that
-    cannot be read is recorded as failed and the run goes on.
+    Unchanged files are skipped; a changed file replaces its old rows (a changed file that
+    cannot be read keeps its last good version, marked stale); a file that cannot be read
+    is recorded as failed and the run goes on; documents whose files are gone are marked
+    removed. Each file is read under the limits below. Another ingest or watch writing to
+    the same database is waited for.
 
     Example: congvan ingest corpus --db db/congvan.db
     """
     from congvan.progress import Progress
 
+    limits = _limits(max_pages, max_seconds, max_memory_mb, max_pixels)
     started = time.monotonic()
     try:
         with Progress(enabled=not quiet) as progress:
             summary = pipeline.ingest(corpus, db_path, workers=workers, trust_roots=_trust_roots(trust),
-                                      force=force, progress=progress.advance,
-                                      on_start=progress.start)
+                                      force=force, progress=progress.advance, on_start=progress.start,
+                                      limits=limits, on_wait=lambda e: click.echo(f"Waiting: {e}", err=True))
     except IngestError as e:
         click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Stopped: the files written so far are kept; run the ingest again to go on.", err=True)
+        sys.exit(130)
+    for note in summary.notes:
+        click.echo(f"  {note}", err=True)
+    for path in summary.removed:
+        click.echo(f"  removed: {path} (no longer in the corpus; kept for history, out of the task lists)")
     ocr_pages = _after_ingest(db_path, [f.path for f in summary.files if f.status != "skipped"])
     click.echo("\n".join(summary_lines(summary, db_path, time.monotonic() - started, ocr_pages)))
     for f in summary.failed:
@@ -100,18 +137,13 @@ def _decimal(value: float) -> str:
 
 
 def _after_ingest(db_path: Path, paths: list[str]) -> int:
-    """Creates the views Datasette and the exports read (db.export.VIEWS); returns the OCR'd pages of `paths`."""
-    from db import schema
-    from db.export import create_views
+    """The OCR'd pages of `paths` (read only: the views were made by the ingest, under its lock)."""
+    import sqlite3
 
-    db = schema.connect(db_path)
-    try:
-        create_views(db)
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30) as db:
         return sum(db.execute(
             "select count(*) from pages p join documents d on d.id = p.document_id "
             "where p.source = 'ocr' and d.path = ?", [path]).fetchone()[0] for path in paths)
-    finally:
-        db.close()
 
 
 @main.command()
@@ -140,6 +172,8 @@ def status(db_path: Path) -> None:
     click.echo("dữ kiện: " + ", ".join(f"{k} {v}" for k, v in s["facts"].items()))
     for row in s["failed"]:
         click.echo(f"lỗi: {row['path']}: {row['error']}")
+    for path in s["stale"]:
+        click.echo(f"giữ bản cũ: {path}: tệp hiện không đọc được; dữ kiện của bản đọc được gần nhất vẫn được giữ")
     sys.exit(1 if s["failed"] else 0)
 
 
@@ -151,7 +185,11 @@ def status(db_path: Path) -> None:
 @click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder whose PDFs are served read-only under /pdf/ (default: the folder the "
                    "database was ingested from).")
-def serve(db_path: Path, port: int, host: str, corpus: Path | None) -> None:
+@click.option("--base-url", default="", help="Address the site is reached at (https://congvan.example.vn/), "
+              "for the PDF links; default: links relative to the page.")
+@click.option("--no-sql", is_flag=True, help="Turn off arbitrary SQL (for a shared deployment): only tables, "
+              "search and the canned queries.")
+def serve(db_path: Path, port: int, host: str, corpus: Path | None, base_url: str, no_sql: bool) -> None:
     """Publish the database with Datasette (full-text search, facets, canned queries).
 
     Example: congvan serve --db db/congvan.db --port 8001
@@ -160,7 +198,8 @@ def serve(db_path: Path, port: int, host: str, corpus: Path | None) -> None:
     if warning:
         click.echo(f"Cảnh báo: {warning}", err=True)
     click.echo(f"Sổ đăng ký công văn: http://{host}:{port}/ (Ctrl+C để dừng)")
-    os.execvp(sys.executable, datasette_command(db_path, port=port, host=host, corpus=corpus))
+    os.execvp(sys.executable, datasette_command(db_path, port=port, host=host, corpus=corpus, base_url=base_url,
+                                                sql=not no_sql))
 
 
 def pdf_folder(db_path: Path, given: Path | None) -> tuple[Path | None, str | None]:
@@ -184,35 +223,44 @@ def pdf_folder(db_path: Path, given: Path | None) -> tuple[Path | None, str | No
     return Path(stored), None
 
 
-def _metadata_for(db_path: Path) -> Path:
-    """Datasette applies metadata by database name: retarget db/metadata.yaml at this file's name."""
-    name = db_path.stem
-    if name == "congvan":
-        return METADATA
+def _site_folder(db_path: Path, corpus: Path | None, base_url: str) -> Path:
+    """A private folder (0700, unpredictable name) with the metadata retargeted at this database's
+    name (Datasette applies metadata by database name), the plugin of db/serve.py and the officer's
+    pages of db/plugins (Datasette takes one plugins folder)."""
     import json
+    import shutil
     import tempfile
 
     import yaml
 
+    from db.serve import plugin_source
+
+    folder = Path(tempfile.mkdtemp(prefix="congvan-serve-"))
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-    data["databases"] = {name: data["databases"]["congvan"]}
-    target = Path(tempfile.gettempdir()) / f"congvan-metadata-{name}.json"
-    target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return target
+    data["databases"] = {db_path.stem: data["databases"]["congvan"]}
+    (folder / "metadata.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    plugins = folder / "plugins"
+    plugins.mkdir()
+    resolved = Path(corpus).resolve() if corpus and Path(corpus).is_dir() else None
+    converted = db_path.resolve().parent / CONVERTED   # PDFs of the corpus's Word files (ingest.word)
+    (plugins / "congvan_site.py").write_text(plugin_source(resolved, base_url, converted), encoding="utf-8")
+    for plugin in (METADATA.parent / "plugins").glob("*.py"):
+        shutil.copy2(plugin, plugins / plugin.name)
+    return folder
 
 
-def datasette_command(db_path: Path, *, port: int, host: str = "127.0.0.1", corpus: Path | None = None) -> list[str]:
+def datasette_command(db_path: Path, *, port: int, host: str = "127.0.0.1", corpus: Path | None = None,
+                      base_url: str = "", sql: bool = True) -> list[str]:
     """The `datasette serve` command line congvan uses (tests start it the same way)."""
+    site = _site_folder(Path(db_path), corpus, base_url)
     cmd = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
-           "--metadata", str(_metadata_for(Path(db_path))), "--setting", "allow_download", "off",
-           "--setting", "sql_time_limit_ms", "3000", "--setting", "truncate_cells_html", "400"]
-    cmd += ["--static", f"congvan-static:{METADATA.parent / 'static'}",
-            "--plugins-dir", str(METADATA.parent / "plugins"), "--template-dir", str(METADATA.parent / "templates")]
-    if corpus and Path(corpus).is_dir():
-        cmd += ["--static", f"pdf:{Path(corpus).resolve()}"]
-    converted = Path(db_path).resolve().parent / CONVERTED   # PDFs of the corpus's Word files (ingest.word)
-    converted.mkdir(parents=True, exist_ok=True)             # mounted even before the first Word file arrives
-    cmd += ["--static", f"converted:{converted}"]
+           "--metadata", str(site / "metadata.json"), "--plugins-dir", str(site / "plugins"),
+           "--template-dir", str(METADATA.parent / "templates"),
+           "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
+           "--setting", "truncate_cells_html", "400"]
+    if not sql:
+        cmd += ["--setting", "default_allow_sql", "off"]
+    cmd += ["--static", f"congvan-static:{METADATA.parent / 'static'}"]
     return cmd
 
 
@@ -320,7 +368,9 @@ def _writable_folder(folder: Path, *, create: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="OCR processes (default: one per core).")
 @click.option("--settle", type=click.FloatRange(0.1, 60), default=1.0, show_default=True,
               help="Seconds a file must stay unchanged before it is read.")
-def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | None, settle: float) -> None:
+@limit_options
+def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | None, settle: float,
+          max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int) -> None:
     """Keep the database up to date: ingest every PDF dropped or replaced in CORPUS.
 
     Files already there are checked first (unchanged ones are skipped). Stop with Ctrl+C.
@@ -334,6 +384,8 @@ def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | No
             click.echo(f"error   {w.path}: {w.error}", err=True)
         elif w.result.status == "skipped":
             click.echo(f"same    {w.path}")
+        elif w.result.status == "removed":
+            click.echo(f"removed {w.path} (no longer in the corpus; kept for history, out of the task lists)")
         else:
             extra = f": {w.result.error}" if w.result.error else f" ({w.result.pages} pages, {w.result.text_source})"
             click.echo(f"{w.result.status:<7} {w.path}{extra} in {w.seconds:.1f} s")
@@ -341,7 +393,8 @@ def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | No
     click.echo(f"Watching {corpus} → {db_path} (Ctrl+C to stop)")
     try:
         watch_forever(corpus, db_path, trust_roots=_trust_roots(trust), workers=workers or os.cpu_count(),
-                      settle=settle, on_result=report)
+                      settle=settle, on_result=report,
+                      limits=_limits(max_pages, max_seconds, max_memory_mb, max_pixels))
     except IngestError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(2)

@@ -1,8 +1,10 @@
 """The whole story: corpus/ → ingest (text layer, OCR, signatures) → extract (facts) → SQLite.
 
-    ingest(corpus, db)   every PDF under corpus/: hashed; unchanged files skipped; read
-                         (ingest.read_pdf); facts extracted (extract.extract); written in one
-                         transaction per document (db.load.save).
+    ingest(corpus, db)   under the database's writer lock (db.lock): every PDF under corpus/
+                         (symlinks leaving it skipped); hashed; unchanged files skipped;
+                         read in bounded workers (ingest.reader.read_pdfs, ingest.limits);
+                         facts extracted (extract.extract); written in one transaction per
+                         document (db.load.save); documents whose files are gone → removed.
     extract_stored(db)   re-runs the rules on stored page text, without re-reading any PDF.
     status(db)           counts by status and text source, failed files with their errors.
 """
@@ -16,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db import load, register, schema
+from db.lock import writer_lock
 from extract import extract
 from extract.model import Facts
 from extract.units import registry
+from ingest.limits import DEFAULT, Limits
 from ingest.model import Document, Page
 from ingest.pdf import read_pdf, sha256_file
 from ingest import word
@@ -39,6 +43,8 @@ class FileResult:
 @dataclass
 class RunSummary:
     files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)      # files left out, with why (symlinks leaving the corpus)
+    removed: list[str] = field(default_factory=list)    # paths whose documents were marked removed
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -48,11 +54,41 @@ class RunSummary:
         return [f for f in self.files if f.status == "failed"]
 
 
-def find_pdfs(corpus: Path) -> list[Path]:
-    """Every *.pdf and Word file (.docx, .doc, .odt) under the corpus folder, recursively, whatever the
-    case of the extension."""
-    return sorted(p for p in corpus.rglob("*") if p.is_file() and (p.suffix.lower() == ".pdf" or word.is_word(p))
-                  and not p.name.startswith("~$"))
+def find_pdfs(corpus: Path, notes: list[str] | None = None) -> list[Path]:
+    """Every *.pdf and Word file (.docx, .doc, .odt) under the corpus folder, recursively, whatever the case of the extension.
+
+    The corpus folder is a boundary: a symlink (file or folder) that leads out of it is
+    skipped, with a line for `notes`; one that stays inside is read where it points.
+    """
+    root = Path(corpus).resolve()
+    found = []
+    for folder, dirs, names in os.walk(corpus, followlinks=False):
+        for name in sorted(dirs):
+            link = Path(folder) / name
+            if link.is_symlink() and not inside_corpus(link, root):
+                _note(notes, corpus, link, "a link to a folder outside the corpus")
+        for name in names:
+            path = Path(folder) / name
+            if not (path.suffix.lower() == ".pdf" or word.is_word(path)) or name.startswith("~$"):
+                continue
+            if not inside_corpus(path, root):
+                _note(notes, corpus, path, "a link to a file outside the corpus")
+            elif path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def inside_corpus(path: Path, corpus: Path) -> bool:
+    """True when `path`, its links followed, is under the corpus folder."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(corpus).resolve())
+    except (OSError, RuntimeError):   # a loop of links
+        return False
+
+
+def _note(notes: list[str] | None, corpus: Path, path: Path, what: str) -> None:
+    if notes is not None:
+        notes.append(f"{path.relative_to(corpus)}: skipped, {what} (copy the file into the corpus to read it)")
 
 
 def default_cache_dir(db_path: Path) -> Path:
@@ -68,36 +104,53 @@ def _safe_extract(document: Document) -> Facts | None:
 
 
 def ingest_file(db, path: Path, corpus: Path, *, ocr=None, workers: int | None = None,
-                trust_roots=(), cache_dir: Path | None = None, force: bool = False) -> FileResult:
-    """Ingests one file unless a file with the same bytes is already in the database."""
+                trust_roots=(), cache_dir: Path | None = None, force: bool = False,
+                limits: Limits = DEFAULT) -> FileResult:
+    """Ingests one file unless a file with the same bytes is already in the database (`congvan watch`).
+
+    The caller holds the writer lock (`db.lock.writer_lock`)."""
     digest = sha256_file(path)
     skipped = _skip(db, path, corpus, digest, force)
     if skipped:
         return skipped
     if word.is_word(path):
         db_path = Path(db.execute("pragma database_list").fetchone()[2])  # converted PDFs live beside it
-        document = word.read_word(path, corpus, db_path, read_pdf, sha256=digest, ocr=ocr, workers=workers,
-                                  cache_dir=cache_dir, trust_roots=trust_roots)
-    else:
-        document = read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
-                            relative_to=corpus, sha256=digest)
-    return _store(db, document)
+        return _store(db, word.read_word(path, corpus, db_path, read_pdf, sha256=digest, ocr=ocr, workers=workers,
+                                         cache_dir=cache_dir, trust_roots=trust_roots))
+    return _store(db, next(_read([path], corpus, {path: digest}, ocr=ocr, workers=workers, cache_dir=cache_dir,
+                                  trust_roots=trust_roots, limits=limits)))
+
+
+def file_removed(db, corpus: Path, name: str) -> list[str]:
+    """A file has left the corpus (`congvan watch`): its documents move to a copy or become `removed`."""
+    return [] if (Path(corpus) / name).exists() else load.remove_file(db, name)
+
+
+def _read(paths: list[Path], corpus: Path, digests: dict[Path, str], *, ocr, workers, cache_dir, trust_roots,
+          limits: Limits):
+    """The Documents of `paths`, in order: bounded workers (ingest.reader), or with an injected
+    OCR function (tests) in this process."""
+    if ocr is None:
+        return read_pdfs(paths, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots, relative_to=corpus,
+                         sha256s=digests, limits=limits)
+    return (read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
+                     relative_to=corpus, sha256=digests[path], limits=limits) for path in paths)
 
 
 def _skip(db, path: Path, corpus: Path, digest: str, force: bool) -> FileResult | None:
-    """A skipped result when a file with these bytes was ingested before (renamed: the new path is kept)."""
+    """A skipped result when a file with these bytes was read well before (renamed, copied, back after
+    a failed re-read or a removal: only its records change, see db.load.restore)."""
     name = str(path.relative_to(corpus))
     seen = load.known(db, digest)
-    if not seen or force or seen["status"] != "ok":
+    if not seen or force or seen["status"] == "failed" or (seen["status"] == "removed" and seen["error"]):
         return None
-    if seen["path"] != name and not (corpus / seen["path"]).exists():
-        db["documents"].update(digest, {"path": name})   # renamed: same bytes, new name
+    load.restore(db, name, digest, lambda other: (corpus / other).exists())
     return FileResult(name, "skipped")
 
 
 def _store(db, document: Document) -> FileResult:
     """Extracts the facts of a read document and writes both in one transaction."""
-    facts = _safe_extract(document)
+    facts = _safe_extract(document) if document.status == "ok" else None
     load.save(db, document, facts)
     return FileResult(document.path, "ok" if document.status == "ok" else "failed", document.text_source,
                       len(document.pages), document.error)
@@ -106,39 +159,46 @@ def _store(db, document: Document) -> FileResult:
 def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | None = None,
            trust_roots=(), cache_dir: Path | None = None, force: bool = False,
            progress: Callable[[FileResult], None] | None = None,
-           on_start: Callable[[int], None] | None = None) -> RunSummary:
+           on_start: Callable[[int], None] | None = None, limits: Limits = DEFAULT,
+           on_wait: Callable[[Exception], None] | None = None) -> RunSummary:
     """Ingests every PDF of `corpus` into the database at `db_path`.
 
-    Files are read several at a time (`ingest.reader.read_pdfs`, one process per core);
-    facts are extracted and written here, one file after another, in path order.
+    Files are read several at a time in bounded worker processes (`ingest.reader.read_pdfs`);
+    facts are extracted and written here, one file after another, in path order. Another
+    writer on the same database (ingest, watch) is waited for (`on_wait` is told).
     """
     corpus, db_path = Path(corpus), Path(db_path)
     if ocr is None:
         from ingest.ocr import check_tesseract
 
         check_tesseract()
-    db = schema.connect(db_path)
+    with writer_lock(db_path, on_wait=on_wait):
+        db = schema.connect(db_path)
+        try:
+            return _ingest(db, corpus, db_path, ocr=ocr, workers=workers or os.cpu_count() or 1,
+                           trust_roots=trust_roots, cache_dir=cache_dir or default_cache_dir(db_path), force=force,
+                           progress=progress, on_start=on_start, limits=limits)
+        finally:
+            db.close()
+
+
+def _ingest(db, corpus: Path, db_path: Path, *, ocr, workers: int, trust_roots, cache_dir: Path, force: bool,
+            progress, on_start, limits: Limits) -> RunSummary:
     load.save_units(db, registry())
     summary = RunSummary()
-    cache_dir = cache_dir or default_cache_dir(db_path)
-    workers = workers or os.cpu_count() or 1
-    paths = find_pdfs(corpus)
+    paths = find_pdfs(corpus, summary.notes)
     if on_start:
         on_start(len(paths))
     digests = {path: sha256_file(path) for path in paths}
     skipped = {path: _skip(db, path, corpus, digests[path], force) for path in paths}
     first = {}
-    for path in paths:  # two copies of one file in the corpus: the first is read, as if one after the other
-        if first.setdefault(digests[path], path) != path:
+    for path in paths:  # two copies of one file in the corpus: the first is read, the other is a second file of it
+        if first.setdefault(digests[path], path) != path and skipped[path] is None:
             skipped[path] = FileResult(str(path.relative_to(corpus)), "skipped")
     words = [path for path in paths if skipped[path] is None and word.is_word(path)]
     wanted = [path for path in paths if skipped[path] is None and not word.is_word(path)]
-    if ocr is None:
-        documents = read_pdfs(wanted, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
-                              relative_to=corpus, sha256s=digests)
-    else:  # an injected OCR function (tests) runs in this process
-        documents = (read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
-                              relative_to=corpus, sha256=digests[path]) for path in wanted)
+    documents = _read(wanted, corpus, digests, ocr=ocr, workers=workers, cache_dir=cache_dir,
+                      trust_roots=trust_roots, limits=limits)
     for path in paths:  # a Word file is converted (ingest.word) and read here, between the PDFs
         result = skipped[path] or _store(db, word.read_word(
             path, corpus, db_path, read_pdf, sha256=digests[path], ocr=ocr, cache_dir=cache_dir,
@@ -146,10 +206,13 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
         summary.files.append(result)
         if progress:
             progress(result)
+    for path in paths:   # copies read in this run: recorded now that their document is
+        if first[digests[path]] != path:
+            load.record_file(db, str(path.relative_to(corpus)), digests[path], path.stat().st_size)
+    summary.removed = load.mark_removed(db, (str(p.relative_to(corpus)) for p in paths))
     load.link_citations(db)
     register.remember_corpus(db, corpus)
     register.refresh(db)
-    db.close()
     return summary
 
 
@@ -166,7 +229,15 @@ def stored_document(db, document_id: str) -> Document:
 
 def extract_stored(db_path: str | Path) -> int:
     """Re-runs every parser on stored page text; returns the number of documents updated."""
-    db = schema.connect(db_path)
+    with writer_lock(db_path):
+        db = schema.connect(db_path)
+        try:
+            return _extract_stored(db)
+        finally:
+            db.close()
+
+
+def _extract_stored(db) -> int:
     load.save_units(db, registry())
     count = 0
     for row in list(db.query("select id from documents where status = 'ok'")):
@@ -178,7 +249,6 @@ def extract_stored(db_path: str | Path) -> int:
             count += 1
     load.link_citations(db)
     register.refresh(db)
-    db.close()
     return count
 
 
@@ -189,6 +259,8 @@ def status(db_path: str | Path) -> dict:
     by_source = {r["text_source"] or "none": r["n"]
                  for r in db.query("select text_source, count(*) n from documents group by text_source")}
     failed = list(db.query("select path, error from documents where status = 'failed' order by path"))
+    stale = list(db.query("select path from documents where stale = 1 order by path"))
     facts = {t: db[t].count for t in schema.FACT_TABLES}
     db.close()
-    return {"status": by_status, "text_source": by_source, "failed": failed, "facts": facts}
+    return {"status": by_status, "text_source": by_source, "failed": failed, "facts": facts,
+            "stale": [r["path"] for r in stale]}

@@ -2,10 +2,15 @@
 
 A clerk saves or copies `1234-UBND.pdf` into corpus/; a moment later its tasks are in the
 database. A file is taken only when it is completely written: its size and mtime have not
-changed for `settle` seconds and it ends with `%%EOF` (within its last 2 KiB), or, for a
-file that never gets a `%%EOF`, once it has been stable for `max_wait` seconds (it is then
-recorded as failed, like any unreadable file, and read again when it changes). Events on
-the same file are debounced; each file is ingested by `congvan.pipeline.ingest_file`.
+changed for `settle` seconds and its last `%%EOF` ends the file (only line ends after it: a
+signing tool that appends its signature as an incremental update after the first
+revision's `%%EOF` is waited for), or, for a file that never gets a `%%EOF`, once it has
+been stable for `max_wait` seconds (it is then recorded as failed, like any unreadable
+file, and read again when it changes). Events on the same file are debounced; each file
+is ingested by `congvan.pipeline.ingest_file` under the database's writer lock, so a
+`congvan ingest` on the same database simply takes turns with the watch. A file deleted
+or moved away marks its document `removed` (`congvan.pipeline.file_removed`); files that
+went while nobody watched are caught up at start.
 
     with Watcher(Path("corpus"), Path("db/congvan.db"), on_result=results.append):
         shutil.copy("1234-UBND.pdf", "corpus/")      # → results: [WatchResult("1234-UBND.pdf", ok …)]
@@ -26,28 +31,36 @@ from watchdog.observers import Observer
 
 from congvan import pipeline
 from db import load, register, schema
+from db.lock import writer_lock
+from ingest.limits import DEFAULT, Limits
 
 log = logging.getLogger(__name__)
 
 EOF_MARK = b"%%EOF"
-TAIL = 2048
+TAIL = 64   # what may follow the last %%EOF: line ends, padding
 
 
 def ends_with_eof(path: Path) -> bool:
-    """True when `%%EOF` occurs in the last 2 KiB of the file (a PDF written to its end).
+    """True when the file's last `%%EOF` ends it (nothing but whitespace after it): a PDF written to its end.
 
-    >>> import tempfile; f = Path(tempfile.mkdtemp()) / "a.pdf"; _ = f.write_bytes(b"%PDF-1.7 ... %%EOF\\n")
-    >>> ends_with_eof(f), ends_with_eof(f.with_name("missing.pdf"))
-    (True, False)
+    A signed PDF being written has its first revision's `%%EOF` followed by the start of the
+    signature's incremental update: not the end.
+
+    >>> import tempfile; f = Path(tempfile.mkdtemp()) / "a.pdf"; _ = f.write_bytes(b"%PDF-1.7 ... %%EOF\\r\\n")
+    >>> half = f.with_name("b.pdf"); _ = half.write_bytes(b"%PDF-1.7 ... %%EOF\\n3 0 obj << /Type /Sig")
+    >>> ends_with_eof(f), ends_with_eof(half), ends_with_eof(f.with_name("missing.pdf"))
+    (True, False, False)
     """
     try:
         with open(path, "rb") as f:
             f.seek(0, 2)
             size = f.tell()
             f.seek(max(0, size - TAIL))
-            return EOF_MARK in f.read()
+            tail = f.read()
     except OSError:
         return False
+    at = tail.rfind(EOF_MARK)
+    return at >= 0 and not tail[at + len(EOF_MARK):].strip(b"\r\n\t\f\x00 ")
 
 
 def is_candidate(path: Path) -> bool:
@@ -89,7 +102,11 @@ class _Handler(FileSystemEventHandler):
 
     def on_moved(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
+            self.watcher.notify_gone(Path(event.src_path))
             self.watcher.notify(Path(event.dest_path))
+
+    def on_deleted(self, event: FileSystemEvent) -> None:
+        self.watcher.notify_gone(Path(event.src_path))
 
 
 class Watcher:
@@ -97,18 +114,21 @@ class Watcher:
 
     def __init__(self, corpus: Path, db_path: Path, *, trust_roots=(), ocr=None, workers: int | None = 1,
                  settle: float = 1.0, max_wait: float = 60.0, poll: float = 0.2, scan_existing: bool = True,
-                 on_result: Callable[[WatchResult], None] | None = None) -> None:
+                 on_result: Callable[[WatchResult], None] | None = None, limits: Limits = DEFAULT) -> None:
         self.corpus, self.db_path = Path(corpus).resolve(), Path(db_path)
+        self.limits = limits
         self.trust_roots, self.ocr, self.workers = tuple(trust_roots), ocr, workers
         self.settle, self.max_wait, self.poll = settle, max_wait, poll
         self.scan_existing, self.on_result = scan_existing, on_result
         self._pending: dict[Path, _Pending] = {}
+        self._gone: set[Path] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._observer = Observer()
         self._worker = threading.Thread(target=self._run, name="congvan-watch", daemon=True)
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._catch_up = False   # a removal pass over the whole corpus is due (set at start)
 
     def notify(self, path: Path) -> None:
         """Marks a file as changed (called by the observer; callable by hand)."""
@@ -117,6 +137,11 @@ class Watcher:
             return
         with self._lock:
             self._pending.setdefault(path, _Pending(time.monotonic()))
+
+    def notify_gone(self, path: Path) -> None:
+        """Marks a file (or a folder of files) as deleted or moved away."""
+        with self._lock:
+            self._gone.add(Path(path))
 
     def start(self) -> None:
         """Starts watching; returns once the database is open and the observer runs."""
@@ -134,6 +159,8 @@ class Watcher:
         if self.scan_existing:
             for path in pipeline.find_pdfs(self.corpus):
                 self.notify(path)
+            with self._lock:
+                self._catch_up = True
 
     def stop(self) -> None:
         self._stop.set()
@@ -172,13 +199,14 @@ class Watcher:
 
     def _run(self) -> None:
         try:
-            db = schema.connect(self.db_path)
-            from db.export import create_views
-            from extract.units import registry
+            with writer_lock(self.db_path):
+                db = schema.connect(self.db_path)
+                from db.export import create_views
+                from extract.units import registry
 
-            load.save_units(db, registry())
-            create_views(db)
-            register.remember_corpus(db, self.corpus)
+                load.save_units(db, registry())
+                create_views(db)
+                register.remember_corpus(db, self.corpus)
         except BaseException as e:  # reported to start(), which re-raises it in the caller's thread
             self._failure = e
             self._ready.set()
@@ -187,20 +215,61 @@ class Watcher:
         cache_dir = pipeline.default_cache_dir(self.db_path)
         try:
             while not self._stop.is_set():
+                self._removals(db)
                 for path in self._settled(time.monotonic()):
                     self._ingest(db, path, cache_dir)
                 self._stop.wait(self.poll)
         finally:
             db.close()
 
+    def _removals(self, db) -> None:
+        """Files deleted or moved away since the last look: their documents become `removed`."""
+        with self._lock:
+            gone, self._gone = self._gone, set()
+            catch_up, self._catch_up = self._catch_up, False
+        if not gone and not catch_up:
+            return
+        try:
+            with writer_lock(self.db_path):
+                if catch_up:
+                    present = [str(p.relative_to(self.corpus)) for p in pipeline.find_pdfs(self.corpus)]
+                    removed = load.mark_removed(db, present)
+                else:
+                    removed = []
+                for path in sorted(gone):
+                    if path.is_relative_to(self.corpus):
+                        removed += self._gone_under(db, str(path.relative_to(self.corpus)))
+                if removed:
+                    register.refresh(db)   # their tasks leave the register's lists
+        except Exception as e:  # noqa: BLE001 — reported like a failed file; the watch goes on
+            log.exception("watch: removal failed")
+            removed, error = [], f"{type(e).__name__}: {e}"
+            if self.on_result:
+                self.on_result(WatchResult(str(sorted(gone)[0]) if gone else "", None, error))
+        for name in removed:
+            if self.on_result:
+                self.on_result(WatchResult(name, pipeline.FileResult(name, "removed")))
+
+    def _gone_under(self, db, name: str) -> list[str]:
+        """The documents of a deleted file, or of every file once under a deleted folder."""
+        rows = db.execute("select path from files where path = ? or path like ? escape '\\'",
+                          [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"])
+        return [r for (path,) in rows.fetchall() for r in pipeline.file_removed(db, self.corpus, path)]
+
     def _ingest(self, db, path: Path, cache_dir: Path) -> None:
         started = time.monotonic()
         name = str(path.relative_to(self.corpus)) if path.is_relative_to(self.corpus) else str(path)
+        if not pipeline.inside_corpus(path, self.corpus):
+            if self.on_result:
+                self.on_result(WatchResult(name, None, "skipped, a link to a file outside the corpus "
+                                                       "(copy the file into the corpus to read it)"))
+            return
         try:
-            result = pipeline.ingest_file(db, path, self.corpus, ocr=self.ocr, workers=self.workers,
-                                          trust_roots=self.trust_roots, cache_dir=cache_dir)
-            load.link_citations(db)
-            register.refresh(db)
+            with writer_lock(self.db_path):
+                result = pipeline.ingest_file(db, path, self.corpus, ocr=self.ocr, workers=self.workers,
+                                              trust_roots=self.trust_roots, cache_dir=cache_dir, limits=self.limits)
+                load.link_citations(db)
+                register.refresh(db)
             outcome = WatchResult(name, result, None, time.monotonic() - started)
         except Exception as e:  # one bad file must not stop the watch: report it and go on
             log.exception("watch: ingest of %s failed", path)

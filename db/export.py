@@ -37,8 +37,15 @@ FORMATS = ("xlsx", "csv", "md", "ics")
 # '/pdf/' || path || '#page=N', with the characters that would end a URL path escaped; a Word file
 # opens its converted PDF, '/converted/' || path || '.pdf' (ingest.word)
 _ESCAPED_PATH = "replace(replace(replace(replace(d.path, '%', '%25'), ' ', '%20'), '#', '%23'), '?', '%3F')"
-_PDF_URL = (f"case when lower(d.path) like '%.pdf' then '/pdf/' || {_ESCAPED_PATH} "
-            f"else '/converted/' || {_ESCAPED_PATH} || '.pdf' end || coalesce('#page=' || o.page, '')")
+
+
+def pdf_url_sql(page: str) -> str:
+    """SQL for the link that opens a row's file (documents `d`) at the page in column `page`."""
+    return (f"case when lower(d.path) like '%.pdf' then '/pdf/' || {_ESCAPED_PATH} "
+            f"else '/converted/' || {_ESCAPED_PATH} || '.pdf' end || coalesce('#page=' || {page}, '')")
+
+
+_PDF_URL = pdf_url_sql("o.page")
 _TODAY = "date('now', 'localtime')"
 _FINISHED = "('đã hoàn thành', 'không thuộc đơn vị')"
 # ISO date → dd/mm/yyyy (a month → mm/yyyy, a year stays)
@@ -57,7 +64,7 @@ select o.id, o.deadline, substr(o.deadline, 1, 7) as deadline_month,
   {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, o.document_id
 from obligations o join documents d on d.id = o.document_id
   left join document_copies c on c.document_id = o.document_id
-where coalesce(c.is_primary, 1) = 1""",
+where coalesce(c.is_primary, 1) = 1 and d.status != 'removed'""",
     "criteria_view": """
 select c.id, cast(substr(c.code, 1, instr(c.code || '.', '.') - 1) as integer) as area, c.code, c.level,
   c.title, c.unit, c.survey, c.note, c.page, d.reference, d.issuer, d.path, c.document_id
@@ -232,7 +239,7 @@ def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None =
             left join document_copies c on c.document_id = o.document_id
             left join obligation_tasks t on t.obligation_id = o.id
             left join task_status s on s.task_id = t.task_id
-            where o.unit = ? {primary}
+            where o.unit = ? and d.status != 'removed' {primary}
             order by o.deadline is null, o.deadline, d.path, o.page, o.id""", [unit])
     tasks = []
     for r in rows:
@@ -261,7 +268,9 @@ def _distinct(tasks: list[Task]) -> list[Task]:
 
 def units_with_tasks(db: sqlite_utils.Database) -> list[str]:
     """Every unit that has at least one task, in Vietnamese alphabetical order of the folded name."""
-    return sorted((r["unit"] for r in db.query("select distinct unit from obligations where unit is not null")),
+    return sorted((r["unit"] for r in db.query(
+        "select distinct o.unit from obligations o join documents d on d.id = o.document_id "
+        "where o.unit is not null and d.status != 'removed'")),
                   key=lambda u: (fold(u), u))
 
 
@@ -275,8 +284,22 @@ HEADERS = ("Hạn", "Còn (ngày)", "Nhiệm vụ", "Đơn vị", "Số ký hi�
 
 
 def _cells(t: Task) -> list:
-    return [t.deadline, t.days_left, t.action, t.unit, t.reference, t.issued_date, t.issuer, t.page,
-            t.clause, ", ".join(t.criteria), t.deadline_text, t.path, t.status, t.task_id]
+    return [neutral(v) for v in (t.deadline, t.days_left, t.action, t.unit, t.reference, t.issued_date, t.issuer,
+                                 t.page, t.clause, ", ".join(t.criteria), t.deadline_text, t.path, t.status,
+                                 t.task_id)]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value):
+    """A text cell that a spreadsheet would run as a formula (= + - @, or a tab or CR first) gets a
+    leading apostrophe, shown as text by Excel and LibreOffice; other values are unchanged.
+
+    >>> neutral("=1+2"), neutral("- trước ngày 17/7/2021"), neutral("Sở Nội vụ"), neutral(-3)
+    ("'=1+2", "'- trước ngày 17/7/2021", 'Sở Nội vụ', -3)
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
 def write_xlsx(tasks: list[Task], path: Path, *, unit: str) -> None:

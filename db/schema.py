@@ -18,8 +18,13 @@ TABLES: dict[str, dict] = {
             "issuer": str, "parent_issuer": str, "place": str, "issued_date": str, "subject": str,
             "subject_folded": str, "recipients": str, "copy_to": str, "signer_name": str,
             "signer_title": str, "signer_authority": str, "size": int, "ingested_at": str,
+            "stale": int, "removed_at": str,
         },
         pk="id",
+    ),
+    "files": dict(   # every corpus file: a byte-identical copy under another name is a second file of one document
+        columns={"path": str, "document_id": str, "size": int, "seen_at": str},
+        pk="path",
     ),
     "pages": dict(
         columns={
@@ -98,7 +103,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")  # WAL: no fsync per commit; a crash loses at most the last commits
-    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute("PRAGMA busy_timeout = 30000")
     create(db)
     return db
 
@@ -120,6 +125,7 @@ def create(db: sqlite_utils.Database) -> None:
     db["obligations"].create_index(["deadline"], if_not_exists=True)
     db["citations"].create_index(["reference"], if_not_exists=True)
     db["documents"].create_index(["path"], if_not_exists=True)
+    db["files"].create_index(["document_id"], if_not_exists=True)
     for table, columns in SEARCH.items():
         if not db[table].detect_fts():
             db[table].enable_fts(columns, fts_version="FTS5", tokenize=TOKENIZER, create_triggers=True)

@@ -175,8 +175,7 @@ def search(db: sqlite_utils.Database, query: str, *, limit: int = 50) -> dict:
     exact = " ".join(_words(query)).lower()
     pages = []
     for r in db.query(
-            """select p.page, p.text, d.path, d.reference, c.document_key,
-                      '/pdf/' || replace(replace(d.path, '%', '%25'), ' ', '%20') || '#page=' || p.page as pdf
+            f"""select p.page, p.text, d.path, d.reference, c.document_key, {export.pdf_url_sql("p.page")} as pdf
                from pages_fts f join pages p on p.rowid = f.rowid join documents d on d.id = p.document_id
                join document_copies c on c.document_id = d.id and c.is_primary = 1
                where pages_fts match ? order by bm25(pages_fts, 10.0, 1.0) limit 200""", [match]):

@@ -35,6 +35,9 @@ class IngestError(Exception):
     def message(self) -> str:
         return str(self)
 
+    def __reduce__(self):  # sent back from a worker process: rebuilt from its parts, not its message
+        return (type(self), (self.subject, self.detail))
+
 
 class TesseractMissing(IngestError):
     code = "tesseract_missing"
@@ -72,3 +75,59 @@ class NoPages(IngestError):
 class OcrFailed(IngestError):
     code = "ocr_failed"
     advice = "Text recognition (OCR) failed on this file. Try again; if it keeps failing, rescan the pages."
+
+
+class TooLarge(IngestError):
+    code = "too_large"
+    advice = ("The file needs more memory than a document may take (a page too large to render, or content "
+              "that expands to gigabytes). It is probably not a scanned letter; if it is, scan it again at "
+              "normal size (A4, 200–300 dpi), or raise the limit: congvan ingest --max-memory-mb / --max-pixels.")
+
+
+class TooSlow(IngestError):
+    code = "too_slow"
+    advice = ("Reading the file took longer than the time limit and was stopped. If it is a very long scan, "
+              "split it or raise the limit: congvan ingest --max-seconds.")
+
+
+class TooManyPages(IngestError):
+    code = "too_many_pages"
+    advice = ("The file has more pages than a document may have. Split it into its documents, or raise the "
+              "limit: congvan ingest --max-pages.")
+
+
+class IngestRunning(IngestError):
+    code = "ingest_running"
+    advice = "Another congvan ingest or watch is writing to this database; this one waits until it has finished."
+
+
+def from_exception(error: BaseException, subject: str) -> IngestError:
+    """Any failure while reading a file as the `IngestError` a clerk reads, naming the file as `subject`.
+
+    An `IngestError` is re-addressed to `subject` (the file's path under the corpus); running
+    out of memory is `TooLarge`, never "damaged"; anything else is `DamagedPdf`.
+
+    >>> from_exception(NotAPdf("a.pdf"), "thu-muc/a.pdf").subject
+    'thu-muc/a.pdf'
+    >>> message = str(from_exception(OcrFailed("page 3"), "thu-muc/a.pdf"))
+    >>> message.startswith("thu-muc/a.pdf: Text recognition"), message.endswith("rescan the pages. (page 3)")
+    (True, True)
+    >>> from_exception(MemoryError(), "b.pdf").code, from_exception(ValueError("bad xref"), "b.pdf").detail
+    ('too_large', 'ValueError: bad xref')
+    """
+    if isinstance(error, IngestError):
+        return error if error.subject == subject else _readdressed(error, subject)
+    if isinstance(error, MemoryError):
+        return TooLarge(subject, "ran out of memory")
+    return DamagedPdf(subject, f"{type(error).__name__}: {error}")
+
+
+def _readdressed(error: IngestError, subject: str) -> IngestError:
+    """The error about `subject`; what it named before (a page, a file's bare name) kept when it says more."""
+    detail = error.detail
+    if error.subject and error.subject not in (subject, subject.rsplit("/", 1)[-1]):
+        detail = f"{error.subject}: {detail}" if detail else error.subject
+    try:
+        return type(error)(subject, detail)
+    except TypeError:   # a subclass with another constructor keeps its own message
+        return error

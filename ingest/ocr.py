@@ -56,6 +56,7 @@ import regex
 from PIL import Image, ImageChops
 
 from ingest.errors import OcrFailed, TesseractMissing
+from ingest.limits import active as active_limits, check_page_size
 from ingest.layout import words_to_text
 from ingest.model import OcrResult, Word
 
@@ -139,6 +140,7 @@ def _render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int) -
             for index in page_indexes:
                 page = pdf[index]
                 try:
+                    check_page_size(active_limits(), *page.get_size(), dpi, page=index + 1)  # before the bitmap
                     out.append((_render(page, dpi), page.get_size()[0]))
                 finally:
                     page.close()

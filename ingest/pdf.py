@@ -18,6 +18,7 @@ import pypdfium2.raw as pdfium_raw
 import regex
 
 from ingest import errors
+from ingest.limits import DEFAULT, Limits, check_page_count, check_page_size
 from ingest.model import Document, OcrResult, Page, Word
 from ingest.textnorm import clean
 
@@ -217,17 +218,21 @@ def _layout_text(words: Sequence[Word], width: float, fallback: str) -> str:
     return words_to_text(words, width) if words else fallback
 
 
-def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
+def read_text_layer(path: Path, *, tables: bool = True, limits: Limits = DEFAULT) -> list[Page]:
     """Reads every page's text layer; pages that need OCR come back with source `ocr` and no text.
 
     With `tables`, text pages with ruling lines also get their tables (`ingest.tables.tables_from_edges`).
+    A file over `limits.max_pages`, or a page to OCR whose bitmap would exceed `limits.max_pixels`,
+    raises before anything is rendered.
     """
+    from ingest.ocr import DEFAULT_SETTINGS
     from ingest.tables import tables_from_edges
 
     pdf = _open(path)
     try:
         if len(pdf) == 0:
             raise errors.NoPages(path.name)
+        check_page_count(limits, len(pdf))
         pages = []
         for index in range(len(pdf)):
             page = pdf[index]
@@ -242,6 +247,7 @@ def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
                 text = _layout_text(words, width, text)
             else:
                 text = ""
+                check_page_size(limits, width, height, DEFAULT_SETTINGS.dpi, page=index + 1)
             found = tables_from_edges(ruling_edges(page), words) if tables and source == "text" else ()
             textpage.close()
             page.close()
@@ -269,6 +275,7 @@ def read_pdf(
     trust_roots: Sequence[Path] = (),
     relative_to: Path | None = None,
     sha256: str | None = None,
+    limits: Limits = DEFAULT,
 ) -> Document:
     """Reads one PDF into a Document; never raises for a bad file (status `failed` instead).
 
@@ -276,7 +283,7 @@ def read_pdf(
     tests inject a failing one to check that an OCR failure fails only that file.
     Many files at once: `ingest.reader.read_pdfs`.
     """
-    document = read_layer(path, trust_roots=trust_roots, relative_to=relative_to, sha256=sha256)
+    document = read_layer(path, trust_roots=trust_roots, relative_to=relative_to, sha256=sha256, limits=limits)
     need = pages_to_ocr(document)
     if not need:
         return document
@@ -295,7 +302,7 @@ def read_pdf(
 
 def read_layer(
     path: str | Path, *, trust_roots: Sequence[Path] = (), relative_to: Path | None = None,
-    sha256: str | None = None,
+    sha256: str | None = None, limits: Limits = DEFAULT,
 ) -> Document:
     """Everything but OCR: text layer and tables of every page, signatures.
 
@@ -305,7 +312,7 @@ def read_layer(
     path = Path(path)
     document = empty_document(path, relative_to=relative_to, sha256=sha256)
     try:
-        pages = read_text_layer(path)
+        pages = read_text_layer(path, limits=limits)
         from ingest.signatures import read_signatures
 
         signatures = read_signatures(path, trust_roots=trust_roots)
@@ -336,8 +343,7 @@ def complete_ocr(document: Document, results: dict[int, OcrResult]) -> Document:
 
 def failed(document: Document, error: Exception) -> Document:
     """The document as a failed one: no pages, the error in words a clerk can act on."""
-    if not isinstance(error, errors.IngestError):
-        error = errors.DamagedPdf(document.path, f"{type(error).__name__}: {error}")
+    error = errors.from_exception(error, document.path)   # out of memory → too_large; named by its corpus path
     return Document(document.sha256, document.path, status="failed", error=str(error), error_code=error.code,
                     size=document.size)
 

@@ -1,25 +1,20 @@
-"""Many PDFs at once: files and their scanned pages spread over one pool of worker processes.
+"""Many PDFs at once: files and their scanned pages spread over bounded worker processes.
 
 `read_pdfs` gives the same Documents as calling `ingest.pdf.read_pdf` on each file in
-turn, in the same order, but keeps every core busy:
+turn, in the same order, but keeps every core busy and every file inside its limits:
 
-- a file's text layer, tables and signatures are read in a worker process (pure Python
-  work: one process per core is the only way to use two cores);
-- the pages that need OCR are more tasks in the same pool, a few pages of a file to a
-  task, read by one single-threaded tesseract (`ingest.ocr.ocr_pages_together`; batches
-  shrink to single pages as the work runs out, see `ingest.ocr.batch_size`), so the
-  pages of the next files start while the last page of a file is still being read: no
-  core waits at a file's end;
+- a file's text layer, tables and signatures are read in a worker process forked for it
+  (`ingest.worker.Bounded`: time and memory limits, `ingest.limits`); a file that runs
+  out of time or memory, or crashes its worker, fails with its own error class
+  (`too_slow`, `too_large`, `reader_stopped`) and costs nothing else;
+- the pages that need OCR are more tasks, a few pages of a file to a task, read by one
+  single-threaded tesseract (`ingest.ocr.ocr_pages_together`; batches shrink to single
+  pages as the work runs out, see `ingest.ocr.batch_size`), so the pages of the next files
+  start while the last page of a file is still being read: no core waits at a file's end;
 - a page read before (same file bytes, see `ingest.ocr.cached_page`) is answered from the
-  cache in this process without a round trip;
-- at most `ahead` files are in flight, so a large corpus is never held in memory.
-
-One file, or one worker, goes through `read_pdf` in this process: starting processes
-would cost more than it saves (and re-ingesting a known file stays at a few ms).
-
-A file that crashes a worker (pdfium on a hostile PDF) breaks the pool: the files in
-flight then fail with a message saying to ingest again, the pool is started afresh, and
-the run goes on.
+  cache in this process without a worker;
+- at most `ahead` files are in flight, so a large corpus is never held in memory, and a
+  worker's memory is returned when it exits: memory stays flat with the number of pages.
 
 Example (two digital files of the shared corpus, two workers):
 
@@ -32,19 +27,17 @@ Example (two digital files of the shared corpus, two workers):
 """
 from __future__ import annotations
 
-import gc
 import importlib
-import multiprocessing
 import os
+from functools import partial
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import errors
+from ingest.limits import DEFAULT, Limits
 from ingest.model import Document, OcrResult
-from ingest.pdf import complete_ocr, empty_document, failed, pages_to_ocr, read_layer, read_pdf, sha256_file
+from ingest.pdf import complete_ocr, failed, pages_to_ocr, read_layer, sha256_file
+from ingest.worker import Bounded, stop_all, wait_any
 
 
 @dataclass
@@ -53,39 +46,28 @@ class _File:
 
     path: Path
     sha256: str
-    layer: Future | None = None
+    name: str
+    layer: Bounded | None = None
     document: Document | None = None
-    todo: list[int] = field(default_factory=list)  # pages to OCR, not yet handed to the pool
-    batches: dict[Future, list[int]] = field(default_factory=dict)  # pages being read together
+    todo: list[int] = field(default_factory=list)  # pages to OCR, not yet handed to a worker
+    batches: dict[Bounded, list[int]] = field(default_factory=dict)  # pages being read together
     results: dict[int, OcrResult] = field(default_factory=dict)
+    error: Exception | None = None
 
     @property
     def done(self) -> bool:
-        return self.document is not None and not self.todo and all(f.done() for f in self.batches)
-
-
-class _ReaderStopped(errors.IngestError):
-    code = "reader_stopped"
-    advice = ("The reading process stopped while this file was being read (another file in the same batch "
-              "may have crashed it). Run the ingest again: files that failed are read again.")
+        return self.document is not None and not self.todo and all(t.finished for t in self.batches)
 
 
 # What the workers use, imported here before they fork: otherwise each worker imports it
-# again on every run (pdfplumber's table code and pyHanko alone take ~0.4 s a process).
+# again (pdfplumber's table code and pyHanko alone take ~0.4 s a process).
 _WORKER_MODULES = ("ingest.ocr", "ingest.tables", "ingest.signatures", "pyhanko.keys", "pyhanko.pdf_utils.reader",
                    "pyhanko.sign.fields", "pyhanko.sign.validation", "pyhanko_certvalidator")
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from this one (they start in milliseconds with every module imported)."""
+def _preload() -> None:
     for module in _WORKER_MODULES:
         importlib.import_module(module)
-    gc.freeze()  # objects that exist now are not scanned by the workers' GC, so their memory stays shared
-    forking = "fork" in multiprocessing.get_all_start_methods()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork") if forking else None)
-    pool.submit(int).result()  # start the workers now, while the frozen objects are all there is
-    gc.unfreeze()
-    return pool
 
 
 def read_pdfs(
@@ -97,57 +79,78 @@ def read_pdfs(
     relative_to: Path | None = None,
     sha256s: Mapping[Path, str] | None = None,
     ahead: int | None = None,
+    limits: Limits = DEFAULT,
 ) -> Iterator[Document]:
-    """Reads `paths` in parallel; yields one Document per path, in the order given."""
+    """Reads `paths` in bounded worker processes; yields one Document per path, in the order given."""
     workers = workers or os.cpu_count() or 1
     sha256s = sha256s or {}
-    common = {"trust_roots": tuple(trust_roots), "relative_to": relative_to}
-    if workers == 1 or len(paths) <= 1:
-        for path in paths:
-            yield read_pdf(path, workers=workers, cache_dir=cache_dir, sha256=sha256s.get(path), **common)
-        return
+    common = {"trust_roots": tuple(trust_roots), "relative_to": relative_to, "limits": limits}
     ahead = ahead or 2 * workers + 2
+    _preload()
     waiting = list(reversed(paths))
     flight: list[_File] = []
-    pool = _pool(workers)
     try:
         while waiting or flight:
             while waiting and len(flight) < ahead:
                 path = waiting.pop()
-                item = _File(path, sha256s.get(path) or sha256_file(path))
-                item.layer = pool.submit(read_layer, path, sha256=item.sha256, **common)
-                flight.append(item)
-            try:
-                for item in flight:
-                    if item.document is None and item.layer.done():
-                        item.document = _layer(item, relative_to)
-                        _queue_pages(item, cache_dir)
-                _dispatch(pool, flight, workers, cache_dir, more=bool(waiting))
-            except BrokenProcessPool:
-                pool = _restart(pool, workers, flight, relative_to)
-                continue
+                name = str(path.relative_to(relative_to)) if relative_to else path.name
+                flight.append(_File(path, sha256s.get(path) or sha256_file(path), name))
+            _start(flight, workers, cache_dir, common, more=bool(waiting))
             while flight and flight[0].done:
                 yield _finish(flight.pop(0))
             if flight and not flight[0].done:
-                pending = [f for item in flight for f in ([item.layer] if item.document is None else [])
-                           + list(item.batches) if not f.done()]
-                wait(pending, return_when=FIRST_COMPLETED)
+                wait_any(_running(flight))
+                for item in flight:
+                    _collect(item, cache_dir)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        stop_all(_running(flight))
 
 
-def _layer(item: _File, relative_to: Path | None) -> Document:
-    """The worker's Document, or a failed one if the worker could not send it back."""
-    try:
-        return item.layer.result()
-    except BrokenProcessPool:
-        raise
-    except Exception as e:  # noqa: BLE001 — e.g. a result that cannot be pickled: fail this file only
-        return failed(empty_document(item.path, relative_to=relative_to, sha256=item.sha256), e)
+def _running(flight: list[_File]) -> list[Bounded]:
+    return [t for item in flight for t in ([item.layer] if item.layer else []) + list(item.batches)
+            if not t.finished]
+
+
+def _start(flight: list[_File], workers: int, cache_dir: Path | None, common: dict, more: bool) -> None:
+    """Gives free workers the next work in file order: a file's text layer, else a batch of its
+    pages (`ingest.ocr.batch_size`: large while much is left, single pages at the end)."""
+    from ingest.ocr import batch_size, ocr_pages_together
+
+    busy = len(_running(flight))
+    unread = sum(1 for item in flight if item.document is None)  # files whose pages are not known yet
+    for item in flight:
+        if busy >= workers:
+            return
+        if item.layer is None:
+            layer = partial(read_layer, limits=common["limits"])   # the reader's limits, and the worker's
+            item.layer = Bounded(layer, item.path, sha256=item.sha256, limits=common["limits"], subject=item.name,
+                                 trust_roots=common["trust_roots"], relative_to=common["relative_to"])
+            busy += 1
+        while item.todo and busy < workers:
+            left = sum(len(i.todo) for i in flight) + (8 * workers if more or unread else 0)
+            size = batch_size(left, workers)
+            batch, item.todo = item.todo[:size], item.todo[size:]
+            task = Bounded(ocr_pages_together, item.path, batch, cache_dir=cache_dir,
+                           file_sha256=item.document.sha256, limits=common["limits"], subject=item.name)
+            item.batches[task] = batch
+            busy += 1
+
+
+def _collect(item: _File, cache_dir: Path | None) -> None:
+    """Takes in what the file's finished tasks answered: its Document (then its pages to OCR), its pages."""
+    if item.document is None and item.layer is not None and item.layer.finished:
+        try:
+            item.document = item.layer.result()
+        except Exception as e:  # noqa: BLE001 — timeout, memory, crash: this file fails, the run goes on
+            item.document = failed(Document(item.sha256, item.name, size=_size(item.path)), e)
+        _queue_pages(item, cache_dir)
+    for task in [t for t in item.batches if t.finished and t.error is not None]:
+        item.error = item.error or task.error
+        item.todo = []   # the file has failed: its other pages are not read
 
 
 def _queue_pages(item: _File, cache_dir: Path | None) -> None:
-    """The file's pages that need OCR: from the cache here, the others queued for the pool."""
+    """The file's pages that need OCR: from the cache here, the others queued for the workers."""
     from ingest.ocr import cached_page
 
     for index in pages_to_ocr(item.document):
@@ -158,45 +161,19 @@ def _queue_pages(item: _File, cache_dir: Path | None) -> None:
             item.todo.append(index)
 
 
-def _dispatch(pool: ProcessPoolExecutor, flight: list[_File], workers: int, cache_dir: Path | None,
-              more: bool) -> None:
-    """Hands queued pages to the pool in batches read by one tesseract each (`ingest.ocr.batch_size`:
-    large while much is left, single pages at the end), keeping about two tasks per worker
-    in the pool so that batches are cut as late as possible. `more`: files are still to come
-    (as are the pages of files whose text layer is still being read)."""
-    from ingest.ocr import batch_size, ocr_pages_together
-
-    unread = sum(1 for item in flight if item.document is None)  # files whose pages are not known yet
-    busy = sum(1 for item in flight for f in item.batches if not f.done()) + unread
-    more = more or unread > 0
-    for item in flight:
-        while item.todo and busy < 2 * workers:  # pages still to come count as a full batch per worker
-            size = batch_size(sum(len(i.todo) for i in flight) + (8 * workers if more else 0), workers)
-            batch, item.todo = item.todo[:size], item.todo[size:]
-            future = pool.submit(ocr_pages_together, item.path, batch, cache_dir=cache_dir,
-                                 file_sha256=item.document.sha256)
-            item.batches[future] = batch
-            busy += 1
-
-
 def _finish(item: _File) -> Document:
     document = item.document
+    if item.error is not None:
+        return failed(document, item.error)
     if not item.batches and not item.results:
         return document
-    for future in item.batches:
-        try:
-            item.results.update(future.result())
-        except Exception as e:  # noqa: BLE001 — OCR failure or a crashed worker fails this file only
-            return failed(document, _ReaderStopped(document.path) if isinstance(e, BrokenProcessPool) else e)
+    for task in item.batches:
+        item.results.update(task.result())
     return complete_ocr(document, item.results)
 
 
-def _restart(pool: ProcessPoolExecutor, workers: int, flight: list[_File], relative_to: Path | None
-             ) -> ProcessPoolExecutor:
-    """A worker died: the files whose text layer was lost fail (ingest again to retry); a new pool."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for item in flight:
-        if item.document is None:
-            document = empty_document(item.path, relative_to=relative_to, sha256=item.sha256)
-            item.document = failed(document, _ReaderStopped(document.path))
-    return _pool(workers)
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:   # gone since it was found
+        return 0

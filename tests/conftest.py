@@ -153,3 +153,30 @@ def served(tasks_db, small_corpus):
 
     with serve(tasks_db, corpus=small_corpus) as base:
         yield base
+
+
+NAMED = ("Công văn số 12 (bản ký).pdf", "a#b?c.pdf", "100% đúng.pdf")   # names real clerks give files
+
+
+@pytest.fixture(scope="session")
+def named_corpus(tmp_path_factory) -> Path:
+    """The repository's sample công văn under names with spaces, diacritics, brackets, # ? and %."""
+    folder = tmp_path_factory.mktemp("named") / "corpus"
+    folder.mkdir()
+    sample = Path(__file__).resolve().parents[1] / "corpus" / "sample-01-cong-van.pdf"
+    for name, extra in zip(NAMED, (b"", b"\n% copy 2\n", b"\n% copy 3\n")):
+        (folder / name).write_bytes(sample.read_bytes() + extra)   # three documents (other bytes), one text
+    return folder
+
+
+@pytest.fixture(scope="session")
+def named_site(named_corpus, tmp_path_factory):
+    """A real Datasette over the named corpus (ingested through the real pipeline): its base URL."""
+    from congvan import pipeline
+    from tests.datasette_server import serve
+
+    db = tmp_path_factory.mktemp("named-db") / "congvan.db"
+    summary = pipeline.ingest(named_corpus, db, workers=1)
+    assert sorted(f.status for f in summary.files) == ["ok", "ok", "ok"]
+    with serve(db, corpus=named_corpus) as base:
+        yield base

@@ -28,10 +28,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) of a GET, without raising on HTTP errors."""
+def get(url: str, timeout: float = 10.0, *, method: str = "GET", headers: dict | None = None,
+        data: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of a GET (or `method`), without raising on HTTP errors."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
@@ -45,11 +47,12 @@ def get_json(base: str, path: str, **params) -> tuple[int, object]:
 
 
 @contextmanager
-def serve(db_path: Path, *, corpus: Path | None = None, startup_timeout: float = 30.0) -> Iterator[str]:
-    """Yields the base URL (http://127.0.0.1:PORT) of a Datasette serving `db_path`."""
+def serve(db_path: Path, *, corpus: Path | None = None, startup_timeout: float = 30.0, **options) -> Iterator[str]:
+    """Yields the base URL (http://127.0.0.1:PORT) of a Datasette serving `db_path` (`options`: those of
+    `congvan.cli.datasette_command`, e.g. `sql=False`)."""
     port = free_port()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(datasette_command(Path(db_path), port=port, corpus=corpus),
+        proc = subprocess.Popen(datasette_command(Path(db_path), port=port, corpus=corpus, **options),
                                 stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -93,3 +93,22 @@ def test_screenshot_of_the_task_list_is_not_blank(browser, served, tmp_path):
     browser.save_screenshot(str(shot))
     colours = Image.open(shot).convert("L").getextrema()
     assert colours[0] < 100 < colours[1]
+
+
+def test_a_pdf_named_as_clerks_name_files_opens_from_its_link(browser, named_site):
+    name = "Công văn số 12 (bản ký).pdf"
+    browser.get(f"{named_site}/congvan/unit_tasks?unit=" + urllib.parse.quote("Sở Tư pháp"))
+    assert len(result_rows(browser)) == 6
+    links = [a for a in browser.find_elements(By.CSS_SELECTOR, "td a[href*='/pdf/']")
+             if urllib.parse.unquote(urllib.parse.urlparse(a.get_attribute("href")).path) == f"/pdf/{name}"]
+    assert len(links) == 2
+    href = links[0].get_attribute("href")
+    answer = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'),"
+        " String.fromCharCode(...new Uint8Array(b.slice(0, 5)))])));", href)
+    assert answer == [200, "application/pdf", "%PDF-"]
+    links[0].click()
+    WebDriverWait(browser, WAIT).until(EC.url_contains("/pdf/"))
+    opened = urllib.parse.urlparse(browser.current_url)
+    assert (urllib.parse.unquote(opened.path), opened.fragment) == (f"/pdf/{name}", "page=1")

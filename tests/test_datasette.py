@@ -152,8 +152,9 @@ def test_deadline_month_facet_and_the_pdf_link(served):
     months = {f["value"]: f["count"] for f in data["facet_results"]["deadline_month"]["results"]}
     assert months == {"2021-07": 3, due_soon_date().isoformat()[:7]: 1}
     status, rows = get_json(served, f"/{DB}/unit_tasks.json", unit="Sở Tư pháp", _shape="array")
+    assert rows[0]["Mở PDF"] == "/pdf/001-digital.pdf#page=1"   # relative: never built from the Host header
     url = urllib.parse.urldefrag(rows[0]["Mở PDF"]).url
-    code, headers, body = get(url)
+    code, headers, body = get(served + url)
     assert (code, headers["content-type"], body[:5]) == (200, "application/pdf", b"%PDF-")
 
 

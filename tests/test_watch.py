@@ -71,7 +71,28 @@ def test_a_half_written_file_is_not_ingested_half_way(watched, shared_corpus):
         assert results == []
         f.write(data[len(data) // 2:])
     wait_for(lambda: status_of(db_path, "dang-chep.pdf") == "ok", timeout=10)
+    wait_for(lambda: results, timeout=5)      # the result is reported just after it is written
     assert [(r.path, r.result.status, r.result.pages) for r in results] == [("dang-chep.pdf", "ok", 3)]
+
+
+def test_a_signed_pdf_is_taken_only_once_its_signature_update_is_written(watched, shared_corpus):
+    corpus, db_path, results, _ = watched
+    data = (shared_corpus / "001-signed.pdf").read_bytes()
+    first_eof = data.index(b"%%EOF") + len(b"%%EOF\n")        # the unsigned first revision ends here
+    target = corpus / "dang-ky.pdf"
+    with open(target, "wb") as f:
+        f.write(data[:first_eof] + data[first_eof:first_eof + 4000])   # … and the signing tool is appending
+        f.flush()
+        assert ends_with_eof(target) is False
+        time.sleep(2.5)                                             # quiet for longer than the settle time
+        assert (status_of(db_path, "dang-ky.pdf"), results) == (None, [])
+        f.write(data[first_eof + 4000:])
+    wait_for(lambda: status_of(db_path, "dang-ky.pdf") == "ok", timeout=15)
+    with sqlite3.connect(db_path) as c:
+        (signatures,) = c.execute("select count(*) from signatures s join documents d on d.id = s.document_id "
+                                  "where d.path = 'dang-ky.pdf'").fetchone()
+    wait_for(lambda: results, timeout=5)
+    assert (signatures, len(results)) == (3, 1)                     # every signature, read once
 
 
 def test_a_replaced_file_is_read_again_and_a_moved_in_file_is_taken(watched, shared_corpus):

@@ -1,0 +1,189 @@
+"""One call in a child process under `Limits` (tiến trình con có giới hạn): a hostile file costs itself only.
+
+`Bounded(fn, *args, limits=…, subject="a.pdf")` forks a child that applies the limits to
+itself (`ingest.limits.apply`), runs `fn(*args)` and sends the result back through a pipe.
+The parent waits on many of them at once (`wait_any`) and each ends in one of four ways:
+
+- the result, or the exception `fn` raised (re-addressed to the file: `errors.from_exception`);
+- past `limits.seconds` the child is killed → `TooSlow`;
+- the child dies on its own (pdfium aborts when an allocation fails under the memory
+  limit; a segfault on a hostile file; `kill -9` by someone) → `TooLarge` when its peak
+  memory had reached the limit, else `WorkerStopped`.
+
+The child is forked from a process that has imported everything (it starts in a few
+milliseconds), dies with its parent (`PR_SET_PDEATHSIG`) and ignores Ctrl+C (the parent
+stops it).
+
+>>> task = Bounded(sum, [1, 2, 3], limits=Limits(seconds=30), subject="a.pdf")
+>>> wait_any([task]) == [task], task.result()
+(True, 6)
+>>> slow = Bounded(time.sleep, 30, limits=Limits(seconds=0.5), subject="b.pdf")
+>>> while not slow.finished: _ = wait_any([slow])
+>>> type(slow.error).__name__, slow.error.subject
+('TooSlow', 'b.pdf')
+"""
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import gc
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+
+from ingest import errors
+from ingest.limits import Limits, apply
+
+
+class WorkerStopped(errors.IngestError):
+    code = "reader_stopped"
+    advice = ("The reading process stopped while this file was being read (it crashed on the file, or it was "
+              "stopped). Run the ingest again: files that failed are read again; if this one fails again, "
+              "the PDF is damaged: download or scan it again.")
+
+
+class Bounded:
+    """`fn(*args, **kwargs)` running in a forked child under `limits` (see the module docstring)."""
+
+    def __init__(self, fn: Callable, *args, limits: Limits, subject: str, **kwargs) -> None:
+        self.subject, self.limits = subject, limits
+        self.started = time.monotonic()
+        self.deadline = self.started + limits.seconds
+        self._rss_at_start = _rss_bytes(os.getpid())
+        self.value = self.error = None
+        self.finished, self._reaped, self._status, self._peak = False, False, 0, 0
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child never returns from here
+            os.close(read)
+            _child(write, fn, args, kwargs, limits)
+        os.close(write)
+        self.pid, self._conn = pid, Connection(read, writable=False)
+
+    def fileno(self) -> int:
+        return self._conn.fileno()
+
+    def result(self):
+        """The value `fn` returned; raises what stopped it (an `IngestError`)."""
+        if not self.finished:
+            raise RuntimeError("the task is still running: wait_any() first")
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def collect(self) -> None:
+        """Reads the child's answer (it is ready) and reaps the child."""
+        try:
+            ok, payload = self._conn.recv()
+        except (EOFError, OSError):       # died without answering
+            self._end(None, self._death())
+            return
+        except Exception as e:  # noqa: BLE001 — an answer that cannot be unpickled fails this file only
+            self._end(None, errors.from_exception(e, self.subject))
+            return
+        self._end(payload if ok else None, None if ok else errors.from_exception(payload, self.subject))
+
+    def stop(self, error: errors.IngestError | None = None) -> None:
+        """Kills the child (time is up, or the run stops); `error` is what the file gets."""
+        if self.finished:
+            return
+        _kill(self.pid)
+        self._end(None, error or errors.TooSlow(self.subject, f"stopped after {self.limits.seconds:g} s"))
+
+    def _end(self, value, error) -> None:
+        self._conn.close()
+        if not self._reaped:
+            self._reap()
+        self.value, self.error, self.finished = value, error, True
+
+    def _reap(self) -> None:
+        try:
+            _, status, usage = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            status, usage = 0, None
+        self._reaped, self._status, self._peak = True, status, (usage.ru_maxrss * 1024 if usage else 0)
+
+    def _death(self) -> errors.IngestError:
+        """Why the child died without answering: out of memory, or a crash."""
+        self._reap()
+        grown = self._peak - self._rss_at_start
+        how = f"signal {os.WTERMSIG(self._status)}" if os.WIFSIGNALED(self._status) else \
+            f"exit status {os.WEXITSTATUS(self._status)}"
+        if self.limits.memory_mb > 0 and grown >= 0.8 * self.limits.memory_mb * 1024 * 1024:
+            return errors.TooLarge(self.subject, f"it needed more than {self.limits.memory_mb} MB of memory")
+        return WorkerStopped(self.subject, f"the reading process ended with {how}")
+
+
+def wait_any(tasks: Sequence[Bounded], timeout: float | None = None) -> list[Bounded]:
+    """Waits until at least one of `tasks` ends (answer, death or deadline); returns those that ended."""
+    running = [t for t in tasks if not t.finished]
+    if not running:
+        return []
+    now = time.monotonic()
+    until = min(t.deadline for t in running) - now
+    ready = wait(running, timeout=max(0.0, until if timeout is None else min(until, timeout)))
+    for task in ready:
+        task.collect()
+    now = time.monotonic()
+    for task in running:
+        if not task.finished and now >= task.deadline:
+            task.stop()
+    return [t for t in running if t.finished]
+
+
+def stop_all(tasks: Sequence[Bounded]) -> None:
+    """Kills every task still running (the run was interrupted)."""
+    for task in tasks:
+        task.stop(WorkerStopped(task.subject, "the run was stopped"))
+
+
+def _child(write: int, fn: Callable, args, kwargs, limits: Limits) -> None:
+    """In the forked child: limits, run, answer, exit (never returns, never runs the parent's cleanup)."""
+    status = 0
+    try:
+        gc.freeze()    # the parent's objects stay shared: the child's collections never touch them
+        faulthandler.disable()   # pdfium aborting under the memory limit is an answer, not a traceback to print
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
+        conn = Connection(write, readable=False)
+        try:
+            apply(limits)
+            answer = (True, fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 — whatever fn raised goes back to the parent
+            answer = (False, e)
+        try:
+            conn.send(answer)
+        except Exception as e:  # noqa: BLE001 — e.g. a result that cannot be pickled
+            conn.send((False, errors.DamagedPdf(detail=f"the result could not be sent back: {type(e).__name__}: {e}")))
+    except BaseException:  # noqa: BLE001 — even a MemoryError while answering ends the child quietly
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this child when its parent dies (kill -9 of the run)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident memory of a process (bytes), 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
