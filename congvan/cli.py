@@ -86,17 +86,17 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
         with Progress(enabled=not quiet) as progress:
             summary = pipeline.ingest(corpus, db_path, workers=workers, trust_roots=_trust_roots(trust),
                                       force=force, progress=progress.advance, on_start=progress.start,
-                                      limits=limits, on_wait=lambda e: click.echo(f"Waiting: {e}", err=True))
+                                      limits=limits, on_wait=lambda e: click.echo(f"Đang chờ: {e}", err=True))
     except IngestError as e:
         click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo("Stopped: the files written so far are kept; run the ingest again to go on.", err=True)
+        click.echo("Đã dừng: các tệp đã ghi được giữ nguyên; chạy lại congvan ingest để đọc tiếp.", err=True)
         sys.exit(130)
     for note in summary.notes:
         click.echo(f"  {note}", err=True)
     for path in summary.removed:
-        click.echo(f"  removed: {path} (no longer in the corpus; kept for history, out of the task lists)")
+        click.echo(f"  đã gỡ: {path} (không còn trong corpus; giữ lại để tra cứu, không còn trong danh sách nhiệm vụ)")
     ocr_pages = _after_ingest(db_path, [f.path for f in summary.files if f.status != "skipped"])
     click.echo("\n".join(summary_lines(summary, db_path, time.monotonic() - started, ocr_pages)))
     for f in summary.failed:

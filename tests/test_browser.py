@@ -97,7 +97,7 @@ def test_screenshot_of_the_task_list_is_not_blank(browser, served, tmp_path):
 
 def test_a_pdf_named_as_clerks_name_files_opens_from_its_link(browser, named_site):
     name = "Công văn số 12 (bản ký).pdf"
-    browser.get(f"{named_site}/congvan/unit_tasks?unit=" + urllib.parse.quote("Sở Tư pháp"))
+    browser.get(f"{named_site}/congvan/search?q=" + urllib.parse.quote("Sở Tư pháp"))   # pages of every file
     assert len(result_rows(browser)) == 6
     links = [a for a in browser.find_elements(By.CSS_SELECTOR, "td a[href*='/pdf/']")
              if urllib.parse.unquote(urllib.parse.urlparse(a.get_attribute("href")).path) == f"/pdf/{name}"]

@@ -56,9 +56,9 @@ def test_two_ingests_at_once_take_turns_and_give_the_database_of_one_run(tmp_pat
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [1, 1]          # the two bad files fail in both runs
     assert not any("Traceback" in err or "locked" in err for _, err in outputs)
-    assert sum("Waiting: " in err for _, err in outputs) == 1   # the second said plainly why it waited
+    assert sum("Đang chờ: " in err for _, err in outputs) == 1   # the second said plainly why it waited
     assert sorted(out.splitlines()[0].split(" → ")[0] for out, _ in outputs) == [
-        "0 ok, 2 failed, 3 unchanged (skipped)", "3 ok, 2 failed, 0 unchanged (skipped)"]
+        "0 tệp đọc được, 2 tệp lỗi, 3 tệp không đổi (bỏ qua)", "3 tệp đọc được, 2 tệp lỗi, 0 tệp không đổi (bỏ qua)"]
     assert content(shared) == content(alone)
     with sqlite3.connect(shared) as c:
         assert c.execute("pragma integrity_check").fetchone() == ("ok",)

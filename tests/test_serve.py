@@ -24,7 +24,7 @@ def _links(base: str, query: str, **params) -> list[str]:
 
 
 def test_pdf_links_open_for_every_file_name(named_site):
-    links = _links(named_site, "unit_tasks", unit="Sở Tư pháp")
+    links = _links(named_site, "search", q="Sở Tư pháp")   # every page of every file (tasks list one copy)
     assert len(links) == 6
     opened = set()
     for link in links:
@@ -47,7 +47,7 @@ def test_links_are_relative_whatever_the_host_header_says(named_site):
     code, _, body = get(url, headers={"Host": "evil.example"})
     assert code == 200
     assert {row["Mở PDF"].split("/pdf/")[0] for row in json.loads(body)} == {""}
-    code, _, html = get(f"{named_site}/{DB}/unit_tasks?unit=S%E1%BB%9F+T%C6%B0+ph%C3%A1p",
+    code, _, html = get(f"{named_site}/{DB}/search?q=S%E1%BB%9F+T%C6%B0+ph%C3%A1p",
                         headers={"Host": "evil.example"})
     assert b"evil.example" not in html and b'<a href="/pdf/a%23b%3Fc.pdf#page=' in html
 
@@ -92,7 +92,7 @@ def test_no_sql_turns_off_arbitrary_sql_but_not_the_canned_queries(named_site, n
     with serve(site_db, corpus=named_corpus, sql=False) as base:
         code, _, _ = get(f"{base}/{DB}.json?sql=select+1")
         assert code == 403
-        assert len(_links(base, "unit_tasks", unit="Sở Tư pháp")) == 6
+        assert len(_links(base, "search", q="Sở Tư pháp")) == 6
 
 
 def _named_db(corpus: Path) -> Path:
