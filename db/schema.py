@@ -25,6 +25,7 @@ TABLES: dict[str, dict] = {
         columns={
             "document_id": str, "page": int, "source": str, "text": str, "text_folded": str,
             "ocr_confidence": float, "reason": str, "image_sha256": str, "tables": str,
+            "stamps": str, "blank_reason": str,
         },
         pk=("document_id", "page"),
     ),
@@ -32,7 +33,7 @@ TABLES: dict[str, dict] = {
         columns={
             "id": int, "document_id": str, "field_name": str, "signer_name": str, "signer_email": str,
             "organization": str, "signed_at": str, "intact": int, "covers_whole_document": int,
-            "trusted": int, "certificate_issuer": str, "page": int, "summary": str,
+            "trusted": int, "certificate_issuer": str, "page": int, "summary": str, "cms_signed_at": str,
         },
         pk="id",
     ),
@@ -108,6 +109,11 @@ def create(db: sqlite_utils.Database) -> None:
     for name, spec in TABLES.items():
         if name not in db.table_names():
             db[name].create(spec["columns"], pk=spec["pk"], not_null=None)
+        else:  # a database made before a column joined the contract gets it (empty)
+            have = set(db[name].columns_dict)
+            for column, kind in spec["columns"].items():
+                if column not in have:
+                    db[name].add_column(column, kind)
     for name in FACT_TABLES + ("pages",):
         if ("document_id",) not in {tuple(i.columns) for i in db[name].indexes}:
             db[name].create_index(["document_id"], if_not_exists=True)
