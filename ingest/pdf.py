@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pypdfium2.raw as pdfium_raw
 import regex
 
 from ingest import errors
+from ingest.annotations import flatten, outside_stamps, split_stamp_lines, stamp_lines
 from ingest.model import Document, OcrResult, Page, Word
 from ingest.textnorm import clean
 
@@ -32,6 +34,13 @@ _STAMP_LINE = regex.compile(
 # readable characters of Vietnamese text, spaces apart
 _GOOD_CHAR = regex.compile(r"[\p{Latin}\p{N}.,;:!?()\[\]/\-–—_%&+'\"“”‘’…*<>=@#§°]")
 _SPACE = regex.compile(r"\s")
+# Vietnamese letters and tone marks (decomposed): 55–80 % of the words of a Vietnamese page
+# have one (dev sets' text layers); a scanner's own OCR layer in a broken font encoding
+# ("THANH Ho Ho cui", "ph6p", "nhdn ddn") has almost none
+_VIETNAMESE = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323]")
+_WORD = regex.compile(r"\p{L}{2,}")
+MIN_MARKED_SHARE = 0.2
+MIN_WORDS_FOR_MARKS = 30   # fewer words than this (a table of figures, a name list): not judged
 
 
 def sha256_file(path: Path) -> str:
@@ -53,6 +62,8 @@ def choose_source(text: str) -> tuple[str, str]:
     'ocr'
     >>> choose_source("Kính gửi: Các phòng chuyên môn thuộc Sở. " * 3)
     ('text', 'text layer with 93 letters')
+    >>> choose_source("Sd Tu ph6p nhen duo c Phi6u chuy6n sd 3578 ngey 09 thing 02 ndm 20tl " * 3)
+    ('ocr', 'text layer is not Vietnamese as written (0% of words with its letters)')
     """
     body = "\n".join(line for line in text.splitlines() if not _STAMP_LINE.search(line))
     letters = sum(1 for c in body if c.isalpha())
@@ -66,6 +77,10 @@ def choose_source(text: str) -> tuple[str, str]:
     good = len(_GOOD_CHAR.findall(body))
     if visible and good / visible < MIN_GOOD_RATIO:
         return "ocr", f"text layer looks garbled ({good / visible:.0%} readable characters)"
+    words = _WORD.findall(body)
+    marked = sum(1 for w in words if _VIETNAMESE.search(unicodedata.normalize("NFD", w)))
+    if len(words) >= MIN_WORDS_FOR_MARKS and marked / len(words) < MIN_MARKED_SHARE:
+        return "ocr", f"text layer is not Vietnamese as written ({marked / len(words):.0%} of words with its letters)"
     return "text", f"text layer with {letters} letters"
 
 
@@ -209,6 +224,12 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise errors.DamagedPdf(path.name, str(e)) from e
 
 
+def _without(text: str, stamps: Sequence[str]) -> str:
+    """`text` less the lines of the page's signer boxes."""
+    drop = set(stamps)
+    return "\n".join(line for line in text.split("\n") if line.strip() not in drop) if drop else text
+
+
 def _layout_text(words: Sequence[Word], width: float, fallback: str) -> str:
     try:
         from ingest.layout import words_to_text
@@ -230,16 +251,19 @@ def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
             raise errors.NoPages(path.name)
         pages = []
         for index in range(len(pdf)):
-            page = pdf[index]
+            page, annotations = flatten(pdf, index)  # what the signing system wrote over the page is read too
             width, height = page.get_size()
             textpage = page.get_textpage()
             raw = textpage.get_text_range()
-            text = clean(raw)
+            stamps = stamp_lines(annotations)
+            text = _without(clean(raw), stamps)
             source, reason = choose_source(text)
             words: tuple[Word, ...] = ()
             if source == "text":
-                words = _words_from_textpage(textpage, raw, height)
+                words = outside_stamps(_words_from_textpage(textpage, raw, height), annotations)
                 text = _layout_text(words, width, text)
+                lines, found_stamps = split_stamp_lines(text.split("\n"))
+                text, stamps = "\n".join(lines), stamps + tuple(found_stamps)
             else:
                 text = ""
             found = tables_from_edges(ruling_edges(page), words) if tables and source == "text" else ()
@@ -248,7 +272,7 @@ def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
             if not (found or index in (0, len(pdf) - 1)):
                 words = ()  # kept where layout matters (header, signature, tables): a Document sent back
                 #             from a worker process is pickled, and running text's words are most of it
-            pages.append(Page(index + 1, text, source, reason, width, height, words, tables=found))
+            pages.append(Page(index + 1, text, source, reason, width, height, words, tables=found, stamps=stamps))
         return pages
     finally:
         pdf.close()
@@ -374,7 +398,10 @@ def _drop_repeated_headers(pages: list[Page]) -> list[Page]:
 def _apply_ocr(page: Page, result: OcrResult | None) -> Page:
     if result is None:
         raise errors.OcrFailed(f"page {page.number}")
-    text = clean(result.text)
+    lines, stamps = split_stamp_lines(clean(result.text).split("\n"))
+    text = "\n".join(lines)
+    if stamps:
+        page = _replace(page, stamps=page.stamps + tuple(stamps))
     if not text.strip():
         return _replace(page, text="", source="empty", reason=page.reason + "; OCR found no text (blank page)",
                         image_sha256=result.image_sha256)
