@@ -161,3 +161,33 @@ def test_missing_tesseract_error_names_the_apt_command():
     assert err.code == "tesseract_missing"
     assert "sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd" in str(err)
     ocr.check_tesseract()  # installed on this machine: no exception
+
+
+def test_cache_key_changes_with_any_threshold_and_with_the_engine():
+    from ingest.ocr_cache import cache_key
+    from ingest.ocr_settings import OcrSettings
+
+    base = OcrSettings()
+    assert base.key("tesseract 5.3.0;vie:aa") == OcrSettings().key("tesseract 5.3.0;vie:aa")
+    assert base.key("tesseract 5.3.0;vie:aa") != base.key("tesseract 5.3.0;vie:bb")
+    assert base.key("e") != OcrSettings(cell_unsure=41.0).key("e")
+    assert base.key("e") != OcrSettings(blank_ink_fraction=0.0004).key("e")
+    assert cache_key(base) != cache_key(OcrSettings(languages="vie+osd"))
+    assert cache_key(base).startswith("ocr-") and len(cache_key(base)) == 20
+
+
+def test_importing_the_ocr_modules_leaves_the_environment_alone():
+    import subprocess
+    import sys
+
+    code = "import os, ingest.ocr, ingest.reader; print(os.environ.get('OMP_THREAD_LIMIT'))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_THREAD_LIMIT"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "None"
+
+
+def test_tesseract_runs_single_threaded():
+    from ingest.engine import _environment
+
+    assert _environment()["OMP_THREAD_LIMIT"] == "1"

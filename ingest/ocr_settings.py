@@ -1,0 +1,57 @@
+"""Every threshold of the OCR stage in one frozen value (`OcrSettings`), and the cache key
+derived from it and from the engine (tesseract's version, the traineddata files read).
+
+A change of any threshold, of the model files or of tesseract itself gives another key,
+so the page cache never answers with text read under other settings.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """Knobs chosen by measurement (bench/ocr_quality.py, bench/real_scan_quality.py)."""
+
+    dpi: int = 200
+    psm: int = 11
+    languages: str = "vie"  # tesseract `-l`
+    # stamp and signature ink (image cleaning)
+    colour_threshold: int = 20  # max-min channel spread above which a pixel is stamp/signature ink
+    seal_white_level: int = 150  # in the red channel, lighter than this under a red seal is paper
+    # blank pages, skew
+    blank_dark_level: int = 128  # darker than this is ink when deciding a page is blank
+    blank_ink_fraction: float = 0.0005  # less ink than this share of the page: blank, not read
+    skew_dark_level: int = 140  # darker than this is ink for the skew profile
+    max_skew_degrees: float = 2.0
+    min_skew_degrees: float = 0.05  # a smaller skew is left alone
+    # ruling lines
+    remove_rules: bool = True
+    rule_dark_level: int = 200  # darker than this is a rule pixel
+    rule_min_length_pt: float = 24.0  # a dark run this long (longer than any letter) is a rule
+    # words
+    min_content_confidence: float = 50.0  # a mark with no letter or digit below this is a speck
+    # orientation
+    min_words_upright: int = 8  # fewer words than this → try orientation detection
+    min_confidence_upright: float = 55.0
+    # table cells read again
+    cell_gap: int = 30  # pixels between the stacked cell lines of the re-read mosaic
+    cell_unsure: float = 40.0  # a cell holding a word below this confidence is read again
+    cell_speck_pt: float = 1.5  # less ink than a square this wide: an empty cell
+    min_table_cells: int = 3  # fewer cells: ruling lines that enclose no table
+    # Bump when the code changes what a page reads under the same settings.
+    revision: int = 14
+
+    def key(self, engine: str = "") -> str:
+        """Cache key: a hash of every setting and of the engine's identity (`engine`).
+
+        >>> OcrSettings().key("x") == OcrSettings().key("x"), OcrSettings().key("x") == OcrSettings(dpi=300).key("x")
+        (True, False)
+        """
+        payload = json.dumps([asdict(self), engine], sort_keys=True, ensure_ascii=False)
+        return f"ocr-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+
+
+DEFAULT_SETTINGS = OcrSettings()
