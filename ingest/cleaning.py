@@ -189,3 +189,24 @@ def run_starts(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
         cut(full, -step, None)[...] = False
         have += step
     return full
+
+
+def darken_faint(gray: Image.Image, min_contrast: int = 60, ink_share: float = 0.5) -> Image.Image | None:
+    """A faint page (pale grey print, an old toner-starved copy) with its levels stretched, else None.
+
+    Ink is the darkest `ink_share` per cent of the pixels (every other pixel of every other
+    row: thin strokes stay as dark as they are), paper the median; when they differ by at
+    least `min_contrast` grey levels, ink is taken to black and paper to white. A blank
+    sheet (no such contrast: dust, bleed-through) gives None.
+
+    >>> page = Image.new("L", (100, 100), 250)
+    >>> page.paste(170, (10, 10, 90, 12))
+    >>> darken_faint(page).getextrema(), darken_faint(Image.new("L", (100, 100), 250))
+    ((0, 255), None)
+    """
+    pixels = np.asarray(gray)[::2, ::2]
+    ink, paper = float(np.percentile(pixels, ink_share)), float(np.median(pixels))
+    if paper - ink < min_contrast:
+        return None
+    table = [min(255, max(0, round((v - ink) * 255 / (paper - ink)))) for v in range(256)]
+    return gray.point(table)

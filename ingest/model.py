@@ -106,3 +106,4 @@ class OcrResult:
     confidence: float | None = None
     tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
     image_sha256: str | None = None
+    note: str = ""  # why nothing was read, when nothing was (a page with no ink)

@@ -47,7 +47,7 @@ from pathlib import Path
 from PIL import Image
 
 from ingest.cells import reread_cells, table_grid, text_with_tables
-from ingest.cleaning import estimate_skew, ink_fraction, remove_rules, remove_stamps
+from ingest.cleaning import darken_faint, estimate_skew, ink_fraction, remove_rules, remove_stamps
 from ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
                            check_tesseract, correct_abbreviation, tesseract_calls)
 from ingest.model import OcrResult, Word
@@ -72,6 +72,7 @@ class _Page:
     ruled: Image.Image | None = None  # the same with its rules, for the table grid
     words: tuple[Word, ...] = ()
     found: object = None  # ingest.tables.Grid of a page with a ruled table
+    blank: str = ""  # why the page was taken for blank (not read)
 
     @property
     def scale(self) -> float:  # points per pixel
@@ -109,8 +110,14 @@ def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: st
     """Stamps removed, skew corrected, ruling lines removed (the grid keeps them)."""
     page = _Page(sha or image_sha256(image), width_pt)
     gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level)
-    if ink_fraction(gray, settings.blank_dark_level) < settings.blank_ink_fraction:
-        return page
+    ink = ink_fraction(gray, settings.blank_dark_level)
+    if ink < settings.blank_ink_fraction:  # blank, or printed pale: a faint page is darkened and read
+        darker = darken_faint(gray)
+        if darker is None or ink_fraction(darker, settings.blank_dark_level) < settings.blank_ink_fraction:
+            page.blank = (f"no ink: {ink:.3%} of the page darker than grey level {settings.blank_dark_level}"
+                          + (", no print fainter than that either" if darker is None else ", even darkened"))
+            return page
+        gray = darker
     angle = estimate_skew(gray, settings.max_skew_degrees, settings.skew_dark_level)
     if abs(angle) >= settings.min_skew_degrees:
         gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
@@ -124,7 +131,7 @@ def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: st
 def _finish(page: _Page, settings: OcrSettings) -> OcrResult:
     """The page's tables and text; a page that read badly is checked for a turned scan first."""
     if page.gray is None:
-        return OcrResult(text="", words=(), confidence=None, image_sha256=page.sha)
+        return OcrResult(text="", words=(), confidence=None, image_sha256=page.sha, note=page.blank)
     words, width_pt, tables, boxes, cells = page.words, page.width_pt, (), [], ()
     if page.found is not None:
         tables, boxes, cells = page.found.fill(words), page.found.boxes, page.found.cells

@@ -37,6 +37,7 @@ def load_cached(path: Path) -> OcrResult | None:
         confidence=raw["confidence"],
         tables=tuple(tuple(tuple(row) for row in table) for table in raw.get("tables", ())),
         image_sha256=raw["image_sha256"],
+        note=raw.get("note", ""),
     )
 
 
@@ -48,6 +49,7 @@ def store_cached(path: Path, result: OcrResult) -> None:
         "confidence": result.confidence,
         "tables": result.tables,
         "image_sha256": result.image_sha256,
+        "note": result.note,
     }
     tmp = path.with_suffix(f".tmp{threading.get_ident()}")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

@@ -403,8 +403,9 @@ def _apply_ocr(page: Page, result: OcrResult | None) -> Page:
     if stamps:
         page = _replace(page, stamps=page.stamps + tuple(stamps))
     if not text.strip():
-        return _replace(page, text="", source="empty", reason=page.reason + "; OCR found no text (blank page)",
-                        image_sha256=result.image_sha256)
+        why = result.note or ("OCR found only a signer box" if stamps else "OCR found no words in the ink")
+        return _replace(page, text="", source="empty", reason=page.reason + f"; taken for blank ({why})",
+                        image_sha256=result.image_sha256, blank_reason=why)
     return _replace(page, text=text, source="ocr", reason=page.reason + "; read by OCR",
                     words=result.words, confidence=result.confidence, tables=result.tables,
                     image_sha256=result.image_sha256)

@@ -16,6 +16,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from ingest.annotations import printed_page
+
 PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe
 
 
@@ -24,7 +26,10 @@ def render_page(pdf_path: str | Path, page_index: int, dpi: int) -> Image.Image:
 
     A page whose only content is grayscale images (a gray scan) comes back in mode "L". A
     page that is one JPEG scanned at exactly `dpi` is not rendered: its JPEG is decoded
-    (the same pixels, ~4× faster; see `_scanned_jpeg`).
+    (the same pixels, ~4× faster; see `_scanned_jpeg`). What annotations draw (a number or
+    a day typed in by the signing system) is flattened into the page first, so a page
+    with such annotations is rendered; the signing system's signer boxes are left out
+    (`ingest.annotations.printed_page`).
     """
     return render_pages(pdf_path, [page_index], dpi)[0][0]
 
@@ -36,7 +41,7 @@ def render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int) ->
         pdf = pdfium.PdfDocument(str(pdf_path))
         try:
             for index in page_indexes:
-                page = pdf[index]
+                page = printed_page(pdf_path, pdf, index)  # annotations drawn in, signer boxes left out
                 try:
                     out.append((_render(page, dpi), page.get_size()[0]))
                 finally:
