@@ -37,7 +37,10 @@ COLUMN_GAP = 0.045  # of the page width (~27 pt on A4): a gap this wide on one l
 CHANNEL_GAP = 0.009  # of the page width (~5 pt): a gap kept through several lines is a channel,
 # used only when one line of the run has a COLUMN_GAP-wide gap around it (or it is that wide)
 MAX_REGION_LEAP = 3.5  # line heights: a vertical gap this large ends a column region
-ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row
+ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row …
+ROW_BAND_OCR = 2.0  # … of OCR'd words, whose boxes hold the ink only (a text layer's, the font's full height)
+DEBRIS_CONFIDENCE = 25  # OCR words read with less confidence do not hold a column gap open or shut
+NARROWED = 0.5  # a one-sided line that leaves less than this share of a wide channel lies across it
 
 
 @dataclass(slots=True)
@@ -61,7 +64,13 @@ class _Line:
         return self.bottom - self.top
 
     def spans(self) -> list[tuple[float, float]]:
-        return [(w.x0, w.x1) for w in self.words]
+        return [(w.x0, w.x1) for w in self.words if _solid(w)]
+
+
+def _solid(word: Word) -> bool:
+    """A word that places a column: a text layer's, or one OCR read with some confidence holding a
+    letter or digit, not the debris a seal, a receipt stamp or a signature leaves in a column gap."""
+    return word.conf is None or (word.conf >= DEBRIS_CONFIDENCE and any(c.isalnum() for c in word.text))
 
 
 def group_lines(words: Sequence[Word]) -> list[list[Word]]:
@@ -109,6 +118,9 @@ def _free(line: _Line, min_gap: float) -> list[tuple[float, float]]:
     """The x-ranges of one line without words, at least `min_gap` wide (the two open ends included)."""
     if min_gap not in line.free:
         merged = _merge(line.spans())
+        if not merged:  # debris only: no say in where columns part
+            line.free[min_gap] = [(-math.inf, math.inf)]
+            return line.free[min_gap]
         line.free[min_gap] = [(-math.inf, merged[0][0])] + [
             (a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= min_gap
         ] + [(merged[-1][1], math.inf)]
@@ -153,6 +165,26 @@ def _is_page_number(line: _Line, page_width: float) -> bool:
     return word.text.isdigit() and len(word.text) <= 3 and abs(centre - page_width / 2) < 0.1 * page_width
 
 
+def _one_side(line: _Line, channel: tuple[float, float]) -> bool:
+    solid = [w for w in line.words if _solid(w)]
+    return all(w.x1 <= channel[0] for w in solid) or all(w.x0 >= channel[1] for w in solid)
+
+
+def _widest(free: list[tuple[float, float]]) -> tuple[float, float] | None:
+    bounded = _bounded(free)
+    return max(bounded, key=lambda c: c[1] - c[0]) if bounded else None
+
+
+def _lies_across(line: _Line, before: list[tuple[float, float]], after: list[tuple[float, float]],
+                 wide: float) -> bool:
+    """True when `line`, all on one side, shuts most of the run's wide channel: a centred title
+    ("THÔNG BÁO", "QUYẾT ĐỊNH") under a header whose columns part where it starts."""
+    was, now = _widest(before), _widest(after)
+    if was is None or now is None or was[1] - was[0] < wide:
+        return False
+    return now[1] - now[0] < min(NARROWED * (was[1] - was[0]), wide) and _one_side(line, now)
+
+
 def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float]]:
     """Channels of a run that are real column gaps.
 
@@ -167,8 +199,7 @@ def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float
         return any(ga <= channel[0] and channel[1] <= gb for ga, gb in gaps)
 
     def respected(channel: tuple[float, float], line: _Line, gaps: list[tuple[float, float]]) -> bool:
-        one_side = all(w.x1 <= channel[0] for w in line.words) or all(w.x0 >= channel[1] for w in line.words)
-        return one_side or inside(channel, gaps)
+        return _one_side(line, channel) or inside(channel, gaps)
 
     return [
         c
@@ -188,8 +219,9 @@ def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], l
         end, free = i, _free(lines[i], gap)
         while end + 1 < len(lines):
             leap = lines[end + 1].top - lines[end].bottom
-            free = _intersect(free, _free(lines[end + 1], gap), gap)  # the channels of lines[i : end + 2]
-            if leap > MAX_REGION_LEAP * typical or not _bounded(free):
+            before, free = free, _intersect(free, _free(lines[end + 1], gap), gap)  # channels of lines[i : end + 2]
+            if leap > MAX_REGION_LEAP * typical or not _bounded(free) or \
+                    _lies_across(lines[end + 1], before, free, COLUMN_GAP * page_width):
                 break
             end += 1
         channels = _confirmed(lines[i : end + 1], page_width)
@@ -209,9 +241,11 @@ def _read_region(region: list[_Line], channels: list[tuple[float, float]]) -> li
     if not channels:
         return [" ".join(w.text for w in line.words) for line in region]
     typical = statistics.median(ln.height for ln in region)
+    ocr = sum(w.conf is not None for line in region for w in line.words) * 2 > sum(len(ln.words) for ln in region)
+    band = (ROW_BAND_OCR if ocr else ROW_BAND) * typical
     rows: list[list[_Line]] = [[region[0]]]
     for prev, line in zip(region, region[1:]):
-        if line.top - prev.bottom > ROW_BAND * typical:
+        if line.top - prev.bottom > band:
             rows.append([line])
         else:
             rows[-1].append(line)
