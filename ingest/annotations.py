@@ -40,6 +40,12 @@ STAMP_ANCHOR = regex.compile(
     r"(?i)^\s*(?:ký bởi|người ký|thời gian ký|ngày ký|cơ quan phát hành|signed by|signing time)\s*:"
     r"|đã ký lên văn bản này|ban cơ yếu chính phủ|^\s*SAO Y\s*(?:[;:,]|$)"
 )
+# a receipt stamp ("dấu đến") the receiving office put on the page: "CÔNG VĂN ĐẾN", "ĐẾN Số: … Ngày: …",
+# "Giờ: …", "Chuyển: …" (upper-case ĐẾN alone or before a field, never "ĐẾN NĂM 2030" of a title)
+RECEIPT_ANCHOR = regex.compile(
+    r"^\s*(?:CÔNG\s+VĂN\s+)?ĐẾN(?:\s*$|\s*[:.,…]|\s+(?:Số|Ngày|Giờ)\b|\s+(?!\d{4}\b)\S*\d)"
+    r"|^\s*Giờ\s*[:.…]|(?i:^\s*(?:Kính\s+)?chuyển\s*[:.…]|^\s*Lưu\s+hồ\s+sơ\s+số)"
+)
 # the other lines of a signer box, taken only next to an anchor line
 STAMP_FIELD = regex.compile(r"(?i)^\s*(?:e-?mail|cơ quan|địa chỉ|chức vụ|tổ chức|đơn vị)\s*:")
 # a continuation line of a box: a time, a date, an offset, or a short wrapped rest of a field
@@ -47,6 +53,9 @@ _STAMP_TAIL = regex.compile(
     r"^\s*(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[+-]\d{2}:?\d{2})?|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?|[+-]\d{2}:\d{2}|\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?)\s*$"
 )
+
+
+_DOTTED = regex.compile(r"^\S*(?:\.{3,}|…)\S*$")  # a stamp's blank filled in by hand: "Ngày...06..19.1.2026."
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +79,12 @@ def is_stamp(text: str) -> bool:
 def split_stamp_lines(lines: Sequence[str]) -> tuple[list[str], list[str]]:
     """(lines of the document, lines of signer boxes) of a page read without annotation boxes (a scan).
 
-    A box is an anchor line ("Ký bởi:", "Thời gian ký:", "SAO Y") with the field lines
-    ("Email:", "Cơ quan:", "Địa chỉ:") and time or wrapped lines next to it.
+    A box is an anchor line ("Ký bởi:", "Thời gian ký:", "SAO Y"; a receipt stamp's "CÔNG VĂN
+    ĐẾN", "ĐẾN Số: …", "Giờ: …") with the field lines ("Email:", "Cơ quan:", "Địa chỉ:"), time,
+    dotted or wrapped lines next to it.
     """
-    stamp = [bool(STAMP_ANCHOR.search(line, timeout=_T)) for line in lines]
+    stamp = [bool(STAMP_ANCHOR.search(line, timeout=_T) or RECEIPT_ANCHOR.search(line, timeout=_T))
+             for line in lines]
     changed = any(stamp)
     while changed:
         changed = False
@@ -81,7 +92,8 @@ def split_stamp_lines(lines: Sequence[str]) -> tuple[list[str], list[str]]:
             if stamp[i]:
                 continue
             beside = (i > 0 and stamp[i - 1]) or (i + 1 < len(lines) and stamp[i + 1])
-            if beside and (STAMP_FIELD.search(line, timeout=_T) or _STAMP_TAIL.match(line, timeout=_T)):
+            if beside and (STAMP_FIELD.search(line, timeout=_T) or _STAMP_TAIL.match(line, timeout=_T)
+                           or _DOTTED.search(line, timeout=_T)):
                 stamp[i] = changed = True
     return [ln for ln, s in zip(lines, stamp) if not s], [ln for ln, s in zip(lines, stamp) if s]
 

@@ -40,6 +40,8 @@ MAX_REGION_LEAP = 3.5  # line heights: a vertical gap this large ends a column r
 ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row …
 ROW_BAND_OCR = 2.0  # … of OCR'd words, whose boxes hold the ink only (a text layer's, the font's full height)
 DEBRIS_CONFIDENCE = 25  # OCR words read with less confidence do not hold a column gap open or shut
+SPLIT_GAP = 0.02  # of the page width (~12 pt), and …
+SPLIT_RATIO = 3.0  # … times the line's usual word space: a line's gap that may still part columns
 NARROWED = 0.5  # a one-sided line that leaves less than this share of a wide channel lies across it
 
 
@@ -177,10 +179,10 @@ def _widest(free: list[tuple[float, float]]) -> tuple[float, float] | None:
 
 def _lies_across(line: _Line, before: list[tuple[float, float]], after: list[tuple[float, float]],
                  wide: float) -> bool:
-    """True when `line`, all on one side, shuts most of the run's wide channel: a centred title
-    ("THÔNG BÁO", "QUYẾT ĐỊNH") under a header whose columns part where it starts."""
+    """True when `line` (OCR'd), all on one side, shuts most of the run's wide channel: a centred
+    title ("THÔNG BÁO", "QUYẾT ĐỊNH") under a header whose columns part where it starts."""
     was, now = _widest(before), _widest(after)
-    if was is None or now is None or was[1] - was[0] < wide:
+    if not _read_by_ocr(line) or was is None or now is None or was[1] - was[0] < wide:
         return False
     return now[1] - now[0] < min(NARROWED * (was[1] - was[0]), wide) and _one_side(line, now)
 
@@ -199,7 +201,8 @@ def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float
         return any(ga <= channel[0] and channel[1] <= gb for ga, gb in gaps)
 
     def respected(channel: tuple[float, float], line: _Line, gaps: list[tuple[float, float]]) -> bool:
-        return _one_side(line, channel) or inside(channel, gaps)
+        return _one_side(line, channel) or inside(channel, gaps) or \
+            (_read_by_ocr(line) and _upper(line) and inside(channel, _column_like_gaps(line, page_width)))
 
     return [
         c
@@ -207,6 +210,30 @@ def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float
         if (c[1] - c[0] >= wide or any(inside(c, g) for g in line_gaps))
         and all(respected(c, line, g) for line, g in zip(lines, line_gaps))
     ]
+
+
+def _read_by_ocr(line: _Line) -> bool:
+    """OCR'd words (they carry a confidence): the rules for scans apply (text layers keep theirs)."""
+    return any(w.conf is not None for w in line.words)
+
+
+def _upper(line: _Line) -> bool:
+    """All capitals: the first row of a header (agency | national motto), never running text."""
+    letters = [c for w in line.words if _solid(w) for c in w.text if c.isalpha()]
+    return len(letters) >= 8 and all(c.isupper() for c in letters)
+
+
+def _column_like_gaps(line: _Line, page_width: float) -> list[tuple[float, float]]:
+    """The gaps of an upper-case line that may part two columns: COLUMN_GAP wide, or SPLIT_GAP
+    wide and SPLIT_RATIO times its usual space between words ("THỦ TƯỚNG CHÍNH PHỦ   CỘNG HÒA …"
+    set close, a scan's or a text layer's)."""
+    merged = _merge(line.spans())
+    spaces = sorted(b[0] - a[1] for a, b in zip(merged, merged[1:]))
+    if not spaces:
+        return []
+    usual = spaces[len(spaces) // 2]
+    least = min(COLUMN_GAP * page_width, max(SPLIT_GAP * page_width, SPLIT_RATIO * usual))
+    return [(a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= least]
 
 
 def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], list[tuple[float, float]]]]:
@@ -241,7 +268,7 @@ def _read_region(region: list[_Line], channels: list[tuple[float, float]]) -> li
     if not channels:
         return [" ".join(w.text for w in line.words) for line in region]
     typical = statistics.median(ln.height for ln in region)
-    ocr = sum(w.conf is not None for line in region for w in line.words) * 2 > sum(len(ln.words) for ln in region)
+    ocr = sum(map(_read_by_ocr, region)) * 2 > len(region)
     band = (ROW_BAND_OCR if ocr else ROW_BAND) * typical
     rows: list[list[_Line]] = [[region[0]]]
     for prev, line in zip(region, region[1:]):

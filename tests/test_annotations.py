@@ -116,3 +116,12 @@ def test_a_signer_box_read_by_ocr_is_split_from_the_header():
         ["THỦ TƯỚNG CHÍNH PHỦ", "Số: 01/2025/QĐ-TTg", "Cơ quan: Bộ Nội vụ"],
         ["Ký bởi: Văn phòng Chính phủ", "Email: vpcp@chinhphu.vn", "Thời gian ký: 07.01.2025", "16:02:32 +07:00"],
     )
+
+
+def test_a_receipt_stamp_read_by_ocr_is_split_from_the_header():
+    lines = ["THỦ TƯỚNG CHÍNH PHỦ", "QUYẾT ĐỊNH", "ĐẾN Số: 125", "Ngày...06..19.1.2026.", "Giờ: 15h",
+             "Ban hành Kế hoạch hành động quốc gia", "ĐẾN NĂM 2030", "Chuyển: Vụ KGVX"]
+    assert split_stamp_lines(lines) == (
+        ["THỦ TƯỚNG CHÍNH PHỦ", "QUYẾT ĐỊNH", "Ban hành Kế hoạch hành động quốc gia", "ĐẾN NĂM 2030"],
+        ["ĐẾN Số: 125", "Ngày...06..19.1.2026.", "Giờ: 15h", "Chuyển: Vụ KGVX"],
+    )
