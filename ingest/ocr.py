@@ -112,7 +112,7 @@ def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: st
     gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level)
     ink = ink_fraction(gray, settings.blank_dark_level)
     if ink < settings.blank_ink_fraction:  # blank, or printed pale: a faint page is darkened and read
-        darker = darken_faint(gray, min_ink=settings.blank_ink_fraction)
+        darker = darken_faint(gray, settings.faint_min_contrast, settings.faint_ink_share, settings.blank_ink_fraction)
         if darker is None:
             page.blank = (f"no ink: {ink:.3%} of the page darker than grey level {settings.blank_dark_level},"
                           " no print fainter than that either")

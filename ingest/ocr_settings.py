@@ -23,7 +23,9 @@ class OcrSettings:
     seal_white_level: int = 150  # in the red channel, lighter than this under a red seal is paper
     # blank pages, skew
     blank_dark_level: int = 128  # darker than this is ink when deciding a page is blank
-    blank_ink_fraction: float = 0.0005  # less ink than this share of the page: blank, not read
+    blank_ink_fraction: float = 0.0005  # less ink than this share of the page: blank, not read …
+    faint_min_contrast: int = 60  # … unless its darkest `faint_ink_share` % of pixels are this many grey
+    faint_ink_share: float = 0.05  # levels darker than its paper: a faint page, darkened and read
     skew_dark_level: int = 140  # darker than this is ink for the skew profile
     max_skew_degrees: float = 2.0
     min_skew_degrees: float = 0.05  # a smaller skew is left alone
@@ -42,7 +44,7 @@ class OcrSettings:
     cell_speck_pt: float = 1.5  # less ink than a square this wide: an empty cell
     min_table_cells: int = 3  # fewer cells: ruling lines that enclose no table
     # Bump when the code changes what a page reads under the same settings.
-    revision: int = 14
+    revision: int = 15
 
     def key(self, engine: str = "") -> str:
         """Cache key: a hash of every setting and of the engine's identity (`engine`).
