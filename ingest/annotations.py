@@ -23,15 +23,13 @@ True
 """
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 import regex
 
-from ingest.model import Word
 from ingest.textnorm import clean
 
 _T = 1.0  # regex timeout, seconds
@@ -56,19 +54,6 @@ _STAMP_TAIL = regex.compile(
 
 
 _DOTTED = regex.compile(r"^\S*(?:\.{3,}|…)\S*$")  # a stamp's blank filled in by hand: "Ngày...06..19.1.2026."
-
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    """One annotation of a page: its index, its box (points, top-left origin), the text it draws."""
-
-    index: int
-    box: tuple[float, float, float, float]
-    text: str
-
-    @property
-    def stamp(self) -> bool:
-        return is_stamp(self.text)
 
 
 def is_stamp(text: str) -> bool:
@@ -98,77 +83,56 @@ def split_stamp_lines(lines: Sequence[str]) -> tuple[list[str], list[str]]:
     return [ln for ln, s in zip(lines, stamp) if not s], [ln for ln, s in zip(lines, stamp) if s]
 
 
-def _boxes(page: pdfium.PdfPage) -> list[tuple[int, tuple[float, float, float, float]]]:
-    height = page.get_height()
-    out = []
-    rect = pdfium_raw.FS_RECTF()
-    for i in range(pdfium_raw.FPDFPage_GetAnnotCount(page.raw)):
-        annot = pdfium_raw.FPDFPage_GetAnnot(page.raw, i)
-        try:
-            if pdfium_raw.FPDFAnnot_GetRect(annot, rect):
-                out.append((i, (rect.left, height - rect.top, rect.right, height - rect.bottom)))
-        finally:
-            pdfium_raw.FPDFPage_CloseAnnot(annot)
-    return out
+def flatten(pdf: pdfium.PdfDocument, index: int) -> tuple[pdfium.PdfPage, tuple[str, ...]]:
+    """Page `index` as printed, its annotations drawn into its content, less the signer boxes;
+    and the lines of those signer boxes.
 
-
-def flatten(pdf: pdfium.PdfDocument, index: int) -> tuple[pdfium.PdfPage, tuple[Annotation, ...]]:
-    """Page `index` with its annotations drawn into its content (as printed), and those annotations.
-
-    The document is changed in memory only. A page without annotations is returned as it is.
-    """
-    page = pdf[index]
-    boxes = _boxes(page)
-    if not boxes:
-        return page, ()
-    height = page.get_height()
-    pdfium_raw.FPDFPage_Flatten(page.raw, pdfium_raw.FLAT_PRINT)
-    page.close()
-    page = pdf[index]  # pdfium reads a flattened page's new content when the page is loaded again
-    textpage = page.get_textpage()
-    try:
-        found = tuple(
-            Annotation(i, box, clean(textpage.get_text_bounded(box[0], height - box[3], box[2], height - box[1])))
-            for i, box in boxes
-        )
-    finally:
-        textpage.close()
-    return page, found
-
-
-def printed_page(path: str | Path, pdf: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
-    """Page `index` of `pdf` (opened from `path`) as OCR should see it: annotations drawn, signer boxes not.
-
-    The annotations are told apart on a second, scratch opening of the file (flattening
-    cannot be undone); the signer boxes are removed from `pdf`'s page, the rest flattened.
+    pdfium flattens every annotation's appearance into one form object holding one form
+    per annotation: a form whose text is a signer box's is taken out of it, so neither the
+    text page nor the rendered image holds it. The document is changed in memory only.
+    A page without annotations is returned as it is.
     """
     page = pdf[index]
     if not pdfium_raw.FPDFPage_GetAnnotCount(page.raw):
-        return page
-    scratch = pdfium.PdfDocument(str(path))
-    try:
-        scratch_page, annotations = flatten(scratch, index)
-        scratch_page.close()
-    finally:
-        scratch.close()
-    for annotation in sorted((a for a in annotations if a.stamp), key=lambda a: -a.index):
-        pdfium_raw.FPDFPage_RemoveAnnot(page.raw, annotation.index)
+        return page, ()
+    before = pdfium_raw.FPDFPage_CountObjects(page.raw)
     pdfium_raw.FPDFPage_Flatten(page.raw, pdfium_raw.FLAT_PRINT)
     page.close()
-    return pdf[index]
+    page = pdf[index]  # pdfium reads a flattened page's new content when the page is loaded again
+    textpage = page.get_textpage()  # text objects tell their text through a text page
+    stamps: list[str] = []
+    try:
+        for j in reversed(range(before, pdfium_raw.FPDFPage_CountObjects(page.raw))):
+            drawn = pdfium_raw.FPDFPage_GetObject(page.raw, j)
+            if pdfium_raw.FPDFPageObj_GetType(drawn) != pdfium_raw.FPDF_PAGEOBJ_FORM:
+                continue
+            for k in reversed(range(pdfium_raw.FPDFFormObj_CountObjects(drawn))):
+                appearance = pdfium_raw.FPDFFormObj_GetObject(drawn, k)
+                lines = [t.strip() for t in _texts(appearance, textpage.raw) if t.strip()]
+                if is_stamp("\n".join(lines)):
+                    pdfium_raw.FPDFFormObj_RemoveObject(drawn, appearance)
+                    stamps[:0] = lines
+            if not pdfium_raw.FPDFFormObj_CountObjects(drawn):  # nothing left: the page as it was (a scan's JPEG)
+                pdfium_raw.FPDFPage_RemoveObject(page.raw, drawn)
+    finally:
+        textpage.close()
+    return page, tuple(clean(line) for line in stamps)
 
 
-def stamp_lines(annotations: Sequence[Annotation]) -> tuple[str, ...]:
-    """The lines of the page's signer boxes, box by box."""
-    return tuple(line.strip() for a in annotations if a.stamp for line in a.text.splitlines() if line.strip())
+def _texts(obj, textpage) -> list[str]:
+    """The strings of the text objects inside a page object, forms walked, in drawing order."""
+    kind = pdfium_raw.FPDFPageObj_GetType(obj)
+    if kind == pdfium_raw.FPDF_PAGEOBJ_TEXT:
+        size = pdfium_raw.FPDFTextObj_GetText(obj, textpage, None, 0)
+        buffer = (ctypes.c_ushort * (size // 2 + 1))()
+        pdfium_raw.FPDFTextObj_GetText(obj, textpage, buffer, size)
+        return [bytes(buffer)[:size].decode("utf-16-le", errors="replace").rstrip("\x00")]
+    if kind == pdfium_raw.FPDF_PAGEOBJ_FORM:
+        return [t for i in range(pdfium_raw.FPDFFormObj_CountObjects(obj))
+                for t in _texts(pdfium_raw.FPDFFormObj_GetObject(obj, i), textpage)]
+    return []
 
 
-def outside_stamps(words: Sequence[Word], annotations: Sequence[Annotation]) -> tuple[Word, ...]:
-    """The words whose centre lies in no signer box."""
-    boxes = [a.box for a in annotations if a.stamp]
-
-    def inside(w: Word, box: tuple[float, float, float, float]) -> bool:
-        x, y = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        return box[0] <= x <= box[2] and box[1] <= y <= box[3]
-
-    return tuple(w for w in words if not any(inside(w, b) for b in boxes))
+def printed_page(pdf: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
+    """Page `index` as OCR should see it: what annotations draw (typed numbers, days) in, signer boxes out."""
+    return flatten(pdf, index)[0]

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_raw
 import regex
 
 from ingest import errors
-from ingest.annotations import flatten, outside_stamps, split_stamp_lines, stamp_lines
+from ingest.annotations import flatten, split_stamp_lines
 from ingest.model import Document, OcrResult, Page, Word
 from ingest.textnorm import clean
 
@@ -236,12 +236,6 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise errors.DamagedPdf(path.name, str(e)) from e
 
 
-def _without(text: str, stamps: Sequence[str]) -> str:
-    """`text` less the lines of the page's signer boxes."""
-    drop = set(stamps)
-    return "\n".join(line for line in text.split("\n") if line.strip() not in drop) if drop else text
-
-
 def _layout_text(words: Sequence[Word], width: float, fallback: str) -> str:
     try:
         from ingest.layout import words_to_text
@@ -263,16 +257,15 @@ def read_text_layer(path: Path, *, tables: bool = True) -> list[Page]:
             raise errors.NoPages(path.name)
         pages = []
         for index in range(len(pdf)):
-            page, annotations = flatten(pdf, index)  # what the signing system wrote over the page is read too
+            page, stamps = flatten(pdf, index)  # what the signing system wrote over the page is read too
             width, height = page.get_size()
             textpage = page.get_textpage()
             raw = textpage.get_text_range()
-            stamps = stamp_lines(annotations)
-            text = _without(clean(raw), stamps)
+            text = clean(raw)
             source, reason = choose_source(text)
             words: tuple[Word, ...] = ()
             if source == "text":
-                words = outside_stamps(_words_from_textpage(textpage, raw, height), annotations)
+                words = _words_from_textpage(textpage, raw, height)
                 text = _layout_text(words, width, text)
                 lines, found_stamps = split_stamp_lines(text.split("\n"))
                 text, stamps = "\n".join(lines), stamps + tuple(found_stamps)

@@ -41,7 +41,7 @@ def render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int) ->
         pdf = pdfium.PdfDocument(str(pdf_path))
         try:
             for index in page_indexes:
-                page = printed_page(pdf_path, pdf, index)  # annotations drawn in, signer boxes left out
+                page = printed_page(pdf, index)  # annotations drawn in, signer boxes left out
                 try:
                     out.append((_render(page, dpi), page.get_size()[0]))
                 finally:

@@ -13,7 +13,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from ingest.annotations import flatten, printed_page, split_stamp_lines
+from ingest.annotations import printed_page, split_stamp_lines
 from ingest.pdf import read_text_layer
 from ingest.render import render_pages
 from ingest.signatures import read_signatures
@@ -63,36 +63,40 @@ def test_a_scanners_text_layer_in_a_broken_font_is_read_by_ocr():
                            "Thời gian ký: 25.02.2021 15:12:01")
 
 
+def _ink(image, box) -> bool:
+    x0, top, x1, bottom = (round(v) for v in box)
+    return bool((np.asarray(image.convert("L"))[top:bottom, x0:x1] < 128).any())
+
+
 @needs_scans
 def test_ocr_image_shows_typed_numbers_and_not_signer_boxes():
-    path = SCANS / "s17-8151-BNV-CCHC-signed.pdf"
-    pdf = pdfium.PdfDocument(str(path))
-    _, annotations = flatten(pdf, 0)
-    pdf.close()
-    image, width = render_pages(path, [0], 72)[0]
-    dark = np.asarray(image.convert("L")) < 128
-
-    def ink(box):
-        x0, top, x1, bottom = (round(v) for v in box)
-        return bool(dark[top:bottom, x0:x1].any())
-
-    assert [(a.text.split("\n")[-1].strip(), a.stamp, ink(a.box)) for a in annotations[1:4]] == [
-        ("8151", False, True), ("t18", False, True), ("9", False, True)]
-    scan = SCANS / "s03-2191-CT-CS-signed.pdf"
-    pdf = pdfium.PdfDocument(str(scan))
-    box = flatten(pdf, 0)[1][0].box
-    pdf.close()
-    image = render_pages(scan, [0], 72)[0][0]
-    x0, top, x1, bottom = (round(v) for v in box)
+    image = render_pages(SCANS / "s17-8151-BNV-CCHC-signed.pdf", [0], 72)[0][0]
+    # the widgets holding "8151", "18" and "9" (their /Rect, top-left origin, points)
+    assert [_ink(image, box) for box in [(120, 93, 158, 113), (388, 94, 412, 114), (445, 94, 462, 114)]] == [
+        True, True, True]
+    image = render_pages(SCANS / "s03-2191-CT-CS-signed.pdf", [0], 72)[0][0]
     assert image.mode == "L"  # the scan's own JPEG: nothing but the signer box was drawn over it
-    assert bool((np.asarray(image)[top:bottom, x0:x1] < 128).any()) is False
+    assert _ink(image, (334, 4, 572, 55)) is False  # where the signer box was
+
+
+def test_a_signature_stamp_drawn_by_pyhanko_is_a_stamp(tmp_path):
+    """pyHanko writes its stamp's box upside down (/BBox [0 20 30 0]): the box is known by its text."""
+    from datetime import datetime
+
+    from tests.signing import ICT, make_pdf, make_pki, sign_pdf
+
+    pki = make_pki(tmp_path / "pki", common_name="So Tu phap")
+    plain = make_pdf(tmp_path / "plain.pdf", ["Kinh gui: Cac phong chuyen mon thuoc So Tu phap va cac don vi."] * 2)
+    signed = sign_pdf(plain, tmp_path / "signed.pdf", pki, "Sig1", signed_at=datetime(2021, 2, 25, 15, 12, 1, tzinfo=ICT),
+                      box=(330, 700, 560, 830), stamp_text="Ký bởi: Sở Tư pháp\nThời gian ký: 25.02.2021 15:12:01")
+    page = read_text_layer(signed)[0]
+    assert (page.text.count("Kinh gui"), page.stamps) == (2, ("Ký bởi: Sở Tư pháp", "Thời gian ký: 25.02.2021 15:12:01"))
 
 
 @needs_scans
 def test_printed_page_leaves_the_document_open_for_more_pages():
-    path = SCANS / "s29-185-VKTQG-QLKH-signed.pdf"
-    pdf = pdfium.PdfDocument(str(path))
-    pages = [printed_page(path, pdf, i) for i in range(len(pdf))]
+    pdf = pdfium.PdfDocument(str(SCANS / "s29-185-VKTQG-QLKH-signed.pdf"))
+    pages = [printed_page(pdf, i) for i in range(len(pdf))]
     assert [p.get_textpage().get_text_range().count("185") >= 1 for p in pages] == [True, True]
     pdf.close()
 
