@@ -53,7 +53,8 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
         db["pages"].insert_all(
             {"document_id": document.sha256, "page": p.number, "source": p.source, "text": p.text,
              "text_folded": fold(p.text), "ocr_confidence": p.confidence, "reason": p.reason,
-             "image_sha256": p.image_sha256, "tables": json.dumps(p.tables, ensure_ascii=False) if p.tables else None}
+             "image_sha256": p.image_sha256, "tables": json.dumps(p.tables, ensure_ascii=False) if p.tables else None,
+             "raw_text": p.raw_text}
             for p in document.pages
         )
         db["signatures"].insert_all(

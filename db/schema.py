@@ -24,7 +24,7 @@ TABLES: dict[str, dict] = {
     "pages": dict(
         columns={
             "document_id": str, "page": int, "source": str, "text": str, "text_folded": str,
-            "ocr_confidence": float, "reason": str, "image_sha256": str, "tables": str,
+            "ocr_confidence": float, "reason": str, "image_sha256": str, "tables": str, "raw_text": str,
         },
         pk=("document_id", "page"),
     ),

@@ -44,6 +44,7 @@ class Page:
     confidence: float | None = None
     tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
     image_sha256: str | None = None
+    raw_text: str | None = None  # OCR pages: the text as tesseract read it, before post-correction
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +102,4 @@ class OcrResult:
     confidence: float | None = None
     tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
     image_sha256: str | None = None
+    raw_text: str | None = None  # the text before post-correction (`ingest.correct`)

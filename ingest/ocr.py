@@ -47,6 +47,7 @@ from pathlib import Path
 from PIL import Image
 
 from ingest.cells import reread_cells, table_grid, text_with_tables
+from ingest.correct import correct_result
 from ingest.cleaning import estimate_skew, ink_fraction, remove_rules, remove_stamps
 from ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
                            check_tesseract, correct_abbreviation, tesseract_calls)
@@ -102,13 +103,16 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([p for p in readable if p.found is not None], gap=settings.cell_gap, unsure=settings.cell_unsure,
                  languages=settings.languages, speck_pt=settings.cell_speck_pt)
-    return [_finish(p, settings) for p in prepared]
+    results = [_finish(p, settings) for p in prepared]
+    if settings.correct:
+        results = [correct_result(r, settings.confident_at) for r in results]
+    return results
 
 
 def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: str | None = None) -> _Page:
     """Stamps removed, skew corrected, ruling lines removed (the grid keeps them)."""
     page = _Page(sha or image_sha256(image), width_pt)
-    gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level)
+    gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level, settings.ink_removal)
     if ink_fraction(gray, settings.blank_dark_level) < settings.blank_ink_fraction:
         return page
     angle = estimate_skew(gray, settings.max_skew_degrees, settings.skew_dark_level)

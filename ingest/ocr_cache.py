@@ -15,8 +15,14 @@ from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
 
 
 def cache_key(settings: OcrSettings) -> str:
-    """The settings and the engine they run (tesseract version, traineddata files) in one key."""
-    return settings.key(engine_identity(settings.languages))
+    """The settings and the engine they run (tesseract version, traineddata files, and the
+    post-correction's data when it is on) in one key."""
+    engine = engine_identity(settings.languages)
+    if settings.correct:
+        from ingest.correct import lexicon_identity
+
+        engine += ";" + lexicon_identity()
+    return settings.key(engine)
 
 
 def image_cache_path(cache_dir: Path, sha: str, settings: OcrSettings) -> Path:
@@ -37,6 +43,7 @@ def load_cached(path: Path) -> OcrResult | None:
         confidence=raw["confidence"],
         tables=tuple(tuple(tuple(row) for row in table) for table in raw.get("tables", ())),
         image_sha256=raw["image_sha256"],
+        raw_text=raw.get("raw_text"),
     )
 
 
@@ -48,6 +55,7 @@ def store_cached(path: Path, result: OcrResult) -> None:
         "confidence": result.confidence,
         "tables": result.tables,
         "image_sha256": result.image_sha256,
+        "raw_text": result.raw_text,
     }
     tmp = path.with_suffix(f".tmp{threading.get_ident()}")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

@@ -18,7 +18,9 @@ class OcrSettings:
     dpi: int = 200
     psm: int = 11
     languages: str = "vie"  # tesseract `-l`
-    # stamp and signature ink (image cleaning)
+    # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
+    # dominates) or "brightest" (each pixel's brightest channel)
+    ink_removal: str = "seal"
     colour_threshold: int = 20  # max-min channel spread above which a pixel is stamp/signature ink
     seal_white_level: int = 150  # in the red channel, lighter than this under a red seal is paper
     # blank pages, skew
@@ -41,6 +43,9 @@ class OcrSettings:
     cell_unsure: float = 40.0  # a cell holding a word below this confidence is read again
     cell_speck_pt: float = 1.5  # less ink than a square this wide: an empty cell
     min_table_cells: int = 3  # fewer cells: ruling lines that enclose no table
+    # post-correction (ingest.correct): on/off; a valid syllable read at this confidence or above is kept
+    correct: bool = True
+    confident_at: float = 101.0
     # Bump when the code changes what a page reads under the same settings.
     revision: int = 14
 
