@@ -15,7 +15,9 @@ A word is changed only where that is unambiguous:
   with either neighbour and exactly one of its marked forms does;
 - a run of capitalised words (a name: "Thái Doãn Thanh") is left alone unless it is a
   registry phrase without some of its marks ("Quang Ngai" → "Quảng Ngãi");
-- a word tesseract was sure of (`confident`) is kept if it is a valid syllable.
+- a word tesseract was sure of (`confident`), or one of the frequent words of
+  `ocr_lexicon.yaml` `keep:` ("có", "của", "hai": "có ý kiến" is not "cố ý"), is kept
+  when it is a valid syllable.
 
 Case is kept (CHU → CHỦ, Chu → Chủ). The raw text stays beside the corrected one
 (`OcrResult.raw_text`).
@@ -99,6 +101,7 @@ class Lexicon:
     pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]]  # adjacent syllables of a word, as keys
     phrases: Mapping[tuple[str, ...], tuple[str, ...]]  # registry phrase without marks → the phrase
     registry_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of registry phrases
+    keep: frozenset[str] = frozenset()  # frequent words never changed when read as they are (ocr_lexicon.yaml)
 
     def valid(self, syllable: str) -> bool:
         return _tone_key(syllable) in self.keys
@@ -134,6 +137,8 @@ def _registry_phrases() -> list[str]:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The syllables and pairs of `rules/vi_words.txt` and of the registries, read once."""
+    from rules import load
+
     text = resources.files("rules").joinpath("vi_words.txt").read_text(encoding="utf-8")
     words = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     registry = [p for p in _registry_phrases()]
@@ -154,7 +159,8 @@ def lexicon() -> Lexicon:
     return Lexicon(frozenset(syllables), frozenset(_tone_key(s) for s in syllables),
                    {k: tuple(v) for k, v in by_letters.items()}, frozenset(pairs),
                    {k: v for k, v in phrases.items() if v is not None},
-                   frozenset((_tone_key(a), _tone_key(b)) for w in registry_words for a, b in zip(w, w[1:])))
+                   frozenset((_tone_key(a), _tone_key(b)) for w in registry_words for a, b in zip(w, w[1:])),
+                   frozenset(load("ocr_lexicon").get("keep", [])))
 
 
 def _cased(word: str, like: str) -> str:
@@ -242,7 +248,7 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) ->
         return _one([c for c in options if paired(c, True)]) or _one([c for c in options if paired(c)])
 
     if lex.valid(word):
-        if token.confident or not supported or paired(word):
+        if token.confident or not supported or word in lex.keep or paired(word):
             return None
         return pick([c for c in lex.by_letters.get(marks(word)[0], ()) if gains_marks(word, c)])
     options = [c for c in lex.by_letters.get(marks(word)[0], ()) if gains_marks(word, c)]
@@ -300,7 +306,7 @@ def _registry_runs(tokens: list, lex: Lexicon) -> None:
                 continue
             if all(t.lower == p.lower() or gains_marks(t.lower, p.lower()) for t, p in zip(window, phrase)):
                 for t, p in zip(window, phrase):
-                    t.core = p.upper() if t.case == "upper" else (p if t.case != "lower" else p.lower())
+                    t.core = _cased(p.lower(), t.core) if t.case in ("upper", "lower", "title") else p
                     t.case = "done"
                 i, done = i + size, True
                 break

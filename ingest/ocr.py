@@ -188,7 +188,7 @@ def ocr_pages_together(
                 results[index] = cached
     unread = [index for index in page_indexes if index not in results]
     todo = []  # (index, image, width, sha, cache path, by-file path)
-    for index, (image, width) in zip(unread, render_pages(pdf_path, unread, settings.dpi) if unread else []):
+    for index, (image, width) in zip(unread, render_pages(pdf_path, unread, settings.dpi, settings.native_dpi_up_to) if unread else []):
         path = sha = None
         by_file = file_cache_path(Path(cache_dir), file_sha256, index, settings) \
             if cache_dir is not None and file_sha256 else None

@@ -16,6 +16,7 @@ class OcrSettings:
     """Knobs chosen by measurement (bench/ocr_quality.py, bench/real_scan_quality.py)."""
 
     dpi: int = 200
+    native_dpi_up_to: int = 0  # a page that is one finer scan is read at its own resolution up to this (0: off)
     psm: int = 11
     languages: str = "vie"  # tesseract `-l`
     # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
