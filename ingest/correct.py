@@ -12,7 +12,8 @@ A word is changed only where that is unambiguous:
   known pair with a neighbour;
 - a valid syllable may only gain marks, never change them ("tô chức" → "tổ chức"; "tỉnh"
   never becomes "tình", "Nguyễn" never "Nguyên"), and only when it makes no known pair
-  with either neighbour and exactly one of its marked forms does;
+  with either neighbour and exactly one of its marked forms does (a neighbour that makes a
+  word with its other neighbour does not count: "hành chính qua" stays, "chính quả" aside);
 - a run of capitalised words (a name: "Thái Doãn Thanh") is left alone unless it is a
   registry phrase without some of its marks ("Quang Ngai" → "Quảng Ngãi");
 - a word tesseract was sure of (`confident`), or one of the frequent words of
@@ -41,6 +42,7 @@ from importlib import resources
 import regex
 
 from ingest.model import OcrResult
+from rules.build_vi_words import is_syllable
 
 _TONES = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
 _SHAPES = {"\u0302": "^", "\u0306": "(", "\u031b": "+"}  # â ê ô / ă / ơ ư
@@ -102,6 +104,7 @@ class Lexicon:
     phrases: Mapping[tuple[str, ...], tuple[str, ...]]  # registry phrase without marks → the phrase
     registry_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of registry phrases
     keep: frozenset[str] = frozenset()  # frequent words never changed when read as they are (ocr_lexicon.yaml)
+    word_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of the word list only
 
     def valid(self, syllable: str) -> bool:
         return _tone_key(syllable) in self.keys
@@ -141,8 +144,10 @@ def lexicon() -> Lexicon:
 
     text = resources.files("rules").joinpath("vi_words.txt").read_text(encoding="utf-8")
     words = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
+    word_pairs = frozenset((_tone_key(a), _tone_key(b)) for w in words for a, b in zip(w, w[1:]))
     registry = [p for p in _registry_phrases()]
     registry_words = [[s.lower() for s in regex.findall(r"\p{L}+", phrase, timeout=1)] for phrase in registry]
+    registry_words = [w for w in registry_words if all(is_syllable(s) for s in w)]  # not "ĐT" of "GD&ĐT"
     words += [w for w in registry_words if w]
     syllables = {s for w in words for s in w if not any(ch.isupper() for ch in s)}
     syllables = {s for s in syllables if len(s) > 1 or s in "aàáảãạăâeèéêiìíỉĩịoòóỏõọôơuùúủũụưyỳýỷỹỵ"}
@@ -160,7 +165,7 @@ def lexicon() -> Lexicon:
                    {k: tuple(v) for k, v in by_letters.items()}, frozenset(pairs),
                    {k: v for k, v in phrases.items() if v is not None},
                    frozenset((_tone_key(a), _tone_key(b)) for w in registry_words for a, b in zip(w, w[1:])),
-                   frozenset(load("ocr_lexicon").get("keep", [])))
+                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs)
 
 
 def _cased(word: str, like: str) -> str:
@@ -207,8 +212,14 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
         for i, token in enumerate(tokens):
             if token is None or i in names or token.case == "mixed" or len(token.core) < 2:
                 continue
-            better = _better(token, _neighbour(tokens, i - 1, token.prefix),
-                             _neighbour(tokens, i + 1, token.suffix, after=True), lex)
+            left = _neighbour(tokens, i - 1, token.prefix)
+            right = _neighbour(tokens, i + 1, token.suffix, after=True)
+            if lex.valid(token.lower):  # a neighbour that makes a word with its other neighbour is taken
+                far_left = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if left else None
+                far_right = _neighbour(tokens, i + 2, tokens[i + 1].suffix, after=True) if right else None
+                left = None if left and far_left and _taken(far_left, left, lex) else left
+                right = None if right and far_right and _taken(right, far_right, lex) else right
+            better = _better(token, left, right, lex)
             if better:
                 token.core = _cased(better, token.core)
     out = list(pieces)
@@ -216,6 +227,11 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
         if token is not None:
             out[2 * n] = token.prefix + token.core + token.suffix
     return "".join(out)
+
+
+def _taken(a: str, b: str, lex: Lexicon) -> bool:
+    """`a b` is a word of the word list (a phrase of a registry binds nothing: "hòa xã" of the motto)."""
+    return (_tone_key(a), _tone_key(b)) in lex.word_pairs
 
 
 def _neighbour(tokens: list, index: int, between: str, after: bool = False) -> str | None:

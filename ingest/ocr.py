@@ -1,12 +1,16 @@
-"""OCR of image-only PDF pages (trang scan): render, clean, deskew, tesseract `vie`, lay out.
+"""OCR of image-only PDF pages (trang scan): render, clean, deskew, tesseract, lay out, correct.
 
-One page goes through: pypdfium2 render (or the scan's own JPEG, decoded) → stamp
-removal (con dấu đỏ, chữ ký xanh) → small-skew correction → ruling lines removed →
-`tesseract --psm 11 -l vie` via `image_to_data` (words, boxes, confidences) → on a page
-with a ruled table, its grid, and the cells the page read may have got wrong (a code
-column, cells with ink and no word) read again as one block (psm 6) →
-`layout.words_to_text`. Pages that come out with few words or low confidence get an
-orientation check (`--psm 0`) and are re-read upright.
+One page goes through: pypdfium2 render (or the scan's own JPEG, decoded) → coloured ink
+removed (each pixel's brightest channel: red seals, blue signatures and handwriting go
+white) → small-skew correction → ruling lines removed → `tesseract --psm 11 -l
+vie+Vietnamese` (Debian's `vie` and script `Vietnamese` models) via its TSV (words, boxes,
+confidences) → on a page with a ruled table, its grid, and the cells the page read may
+have got wrong (a code column, cells with ink and no word) read again as one block (psm
+6) → `layout.words_to_text` → Vietnamese post-correction (`ingest.correct`; the raw text
+is kept in `raw_text`). Pages that come out with few words or low confidence get an
+orientation check (`--psm 0`) and are re-read upright. Every threshold is a field of
+`OcrSettings`; the choices are measured by `bench/real_scan_quality.py` (real scans) and
+`bench/ocr_quality.py` (the corpus).
 
 Sparse text (psm 11) and not automatic page segmentation (psm 3): congvan lays the words
 out itself from their boxes (two-column headers, tables), and on the corpus scans psm 11

@@ -18,10 +18,10 @@ class OcrSettings:
     dpi: int = 200
     native_dpi_up_to: int = 0  # a page that is one finer scan is read at its own resolution up to this (0: off)
     psm: int = 11
-    languages: str = "vie"  # tesseract `-l`
+    languages: str = "vie+Vietnamese"  # tesseract `-l`: Debian's vie model and its Vietnamese script model
     # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
     # dominates) or "brightest" (each pixel's brightest channel)
-    ink_removal: str = "seal"
+    ink_removal: str = "brightest"
     colour_threshold: int = 20  # max-min channel spread above which a pixel is stamp/signature ink
     seal_white_level: int = 150  # in the red channel, lighter than this under a red seal is paper
     # blank pages, skew
