@@ -32,7 +32,6 @@ Case is kept (CHU → CHỦ, Chu → Chủ). The raw text stays beside the corre
 """
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -111,18 +110,6 @@ class Lexicon:
 
     def pair(self, left: str, right: str, registry: bool = False) -> bool:
         return (_tone_key(left), _tone_key(right)) in (self.registry_pairs if registry else self.pairs)
-
-
-_SOURCES = ("vi_words.txt", "ocr_lexicon.yaml", "places.yaml", "header.yaml", "doc_types.yaml", "units.yaml")
-
-
-@lru_cache(maxsize=1)
-def lexicon_identity() -> str:
-    """sha256 of the data the correction reads (part of the OCR cache key)."""
-    digest = hashlib.sha256()
-    for name in _SOURCES:
-        digest.update(resources.files("rules").joinpath(name).read_bytes())
-    return "lexicon:" + digest.hexdigest()[:16]
 
 
 def _registry_phrases() -> list[str]:

@@ -51,12 +51,11 @@ from pathlib import Path
 from PIL import Image
 
 from ingest.cells import reread_cells, table_grid, text_with_tables
-from ingest.correct import correct_result
 from ingest.cleaning import estimate_skew, ink_fraction, remove_rules, remove_stamps
 from ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
                            check_tesseract, correct_abbreviation, tesseract_calls)
 from ingest.model import OcrResult, Word
-from ingest.ocr_cache import cached_page, file_cache_path, image_cache_path, load_cached, store_cached
+from ingest.ocr_cache import cached_page, corrected, file_cache_path, image_cache_path, load_cached, store_cached
 from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
 from ingest.render import image_sha256, render_page, render_pages
 
@@ -107,10 +106,7 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([p for p in readable if p.found is not None], gap=settings.cell_gap, unsure=settings.cell_unsure,
                  languages=settings.languages, speck_pt=settings.cell_speck_pt)
-    results = [_finish(p, settings) for p in prepared]
-    if settings.correct:
-        results = [correct_result(r, settings.confident_at) for r in results]
-    return results
+    return [_finish(p, settings) for p in prepared]
 
 
 def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: str | None = None) -> _Page:
@@ -184,10 +180,10 @@ def ocr_pages_together(
     `file_sha256` (the PDF's own hash) too, a page already read in a file with the same
     bytes is answered from `by-file/` without rendering (~1 ms instead of ~80 ms).
     """
-    results: dict[int, OcrResult] = {}
+    results: dict[int, OcrResult] = {}  # tesseract's text; post-corrected on the way out
     if cache_dir is not None and file_sha256:
         for index in page_indexes:
-            cached = cached_page(cache_dir, file_sha256, index, settings)
+            cached = load_cached(file_cache_path(Path(cache_dir), file_sha256, index, settings))
             if cached is not None:
                 results[index] = cached
     unread = [index for index in page_indexes if index not in results]
@@ -212,7 +208,7 @@ def ocr_pages_together(
             if target is not None:
                 store_cached(target, result)
         results[index] = result
-    return {index: results[index] for index in page_indexes}
+    return {index: corrected(results[index], settings) for index in page_indexes}
 
 
 def batch_size(remaining: int, workers: int, most: int = 4) -> int:

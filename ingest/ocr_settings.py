@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +53,13 @@ class OcrSettings:
     def key(self, engine: str = "") -> str:
         """Cache key: a hash of every setting and of the engine's identity (`engine`).
 
-        >>> OcrSettings().key("x") == OcrSettings().key("x"), OcrSettings().key("x") == OcrSettings(dpi=300).key("x")
+        Post-correction is applied to what the cache holds, so its settings are not in the key.
+
+        >>> OcrSettings().key("x") == OcrSettings(correct=False).key("x"), OcrSettings().key("x") == OcrSettings(dpi=300).key("x")
         (True, False)
         """
-        payload = json.dumps([asdict(self), engine], sort_keys=True, ensure_ascii=False)
+        reading = asdict(replace(self, correct=False, confident_at=101.0))  # post-correction: not reading
+        payload = json.dumps([reading, engine], sort_keys=True, ensure_ascii=False)
         return f"ocr-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
 
 
