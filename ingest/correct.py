@@ -131,17 +131,19 @@ def lexicon() -> Lexicon:
 
     text = resources.files("rules").joinpath("vi_words.txt").read_text(encoding="utf-8")
     words = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
-    word_pairs = frozenset((_tone_key(a), _tone_key(b)) for w in words for a, b in zip(w, w[1:]))
-    registry = [p for p in _registry_phrases()]
+    registry = _registry_phrases()
     registry_words = [[s.lower() for s in regex.findall(r"\p{L}+", phrase, timeout=1)] for phrase in registry]
-    registry_words = [w for w in registry_words if all(is_syllable(s) for s in w)]  # not "ĐT" of "GD&ĐT"
-    words += [w for w in registry_words if w]
-    syllables = {s for w in words for s in w if not any(ch.isupper() for ch in s)}
-    syllables = {s for s in syllables if len(s) > 1 or s in "aàáảãạăâeèéêiìíỉĩịoòóỏõọôơuùúủũụưyỳýỷỹỵ"}
+    registry_words = [w for w in registry_words if w and all(is_syllable(s) for s in w)]  # not "ĐT" of "GD&ĐT"
+
+    def pairs_of(lists: list[list[str]]) -> frozenset:
+        return frozenset((_tone_key(a), _tone_key(b)) for a, b in {p for w in lists for p in zip(w, w[1:])})
+
+    word_pairs, registry_pairs = pairs_of(words), pairs_of(registry_words)
+    syllables = {s for w in words + registry_words for s in w}
+    syllables = {s for s in syllables if s.islower() and (len(s) > 1 or s in "aàáảãạăâeèéêiìíỉĩịoòóỏõọôơuùúủũụưyỳýỷỹỵ")}
     by_letters: dict[str, list[str]] = {}
     for s in sorted(syllables):
         by_letters.setdefault(marks(s)[0], []).append(s)
-    pairs = {(_tone_key(a), _tone_key(b)) for w in words for a, b in zip(w, w[1:])}
     phrases: dict[tuple[str, ...], tuple[str, ...] | None] = {}
     for phrase in registry:
         parts = tuple(regex.findall(r"\p{L}+", phrase, timeout=1))
@@ -149,9 +151,8 @@ def lexicon() -> Lexicon:
             key = tuple(marks(p.lower())[0] for p in parts)
             phrases[key] = parts if phrases.get(key, parts) == parts else None  # two phrases: ambiguous
     return Lexicon(frozenset(syllables), frozenset(_tone_key(s) for s in syllables),
-                   {k: tuple(v) for k, v in by_letters.items()}, frozenset(pairs),
-                   {k: v for k, v in phrases.items() if v is not None},
-                   frozenset((_tone_key(a), _tone_key(b)) for w in registry_words for a, b in zip(w, w[1:])),
+                   {k: tuple(v) for k, v in by_letters.items()}, word_pairs | registry_pairs,
+                   {k: v for k, v in phrases.items() if v is not None}, registry_pairs,
                    frozenset(load("ocr_lexicon").get("keep", [])), word_pairs)
 
 
