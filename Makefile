@@ -4,9 +4,9 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 SHARED ?= ../shared
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
 
-.PHONY: install system venv run ingest serve test eval bench fixtures ocr-quality clean
+.PHONY: install system venv run ingest serve test eval bench real-scan-quality fixtures ocr-quality clean
 
 install: system $(VENV)/.installed
 
@@ -19,6 +19,7 @@ system:
 	command -v chromedriver >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
+	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx Vietnamese ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages: $(APT_PACKAGES)"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
@@ -65,8 +66,16 @@ eval: install
 	  [ $$rc = 0 ] || { echo "!! $$set: overall F1 below $(MIN_F1)"; status=1; }; \
 	done; exit $$status
 
+# `make bench`: throughput against bare tesseract/ocrmypdf/pdftotext, then the real-scan OCR
+# quality measure (share of dev-real-scans gold header strings read exactly, pages per second).
+BENCH_CACHE ?=
 bench: install
 	$(PY) bench/bench.py --corpus $(SHARED)/corpus
+	$(MAKE) --no-print-directory real-scan-quality
+
+real-scan-quality: install
+	@[ -d $(SHARED)/dev-real-scans ] || { echo "real-scan quality: $(SHARED)/dev-real-scans not found, skipped"; exit 0; }; \
+	$(PY) bench/real_scan_quality.py --set-dir $(SHARED)/dev-real-scans $(if $(BENCH_CACHE),--cache $(BENCH_CACHE))
 
 fixtures: install
 	$(PY) tests/fixtures/build.py --out corpus --bad tests/fixtures/bad

@@ -54,7 +54,8 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
             {"document_id": document.sha256, "page": p.number, "source": p.source, "text": p.text,
              "text_folded": fold(p.text), "ocr_confidence": p.confidence, "reason": p.reason,
              "image_sha256": p.image_sha256, "tables": json.dumps(p.tables, ensure_ascii=False) if p.tables else None,
-             "stamps": _json(p.stamps) if p.stamps else None, "blank_reason": p.blank_reason}
+             "stamps": _json(p.stamps) if p.stamps else None, "blank_reason": p.blank_reason,
+             "raw_text": p.raw_text}
             for p in document.pages
         )
         db["signatures"].insert_all(

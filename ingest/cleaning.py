@@ -13,12 +13,12 @@ import numpy as np
 from PIL import Image, ImageChops
 
 
-def remove_stamps(image: Image.Image, threshold: int = 20, seal_white: int = 150) -> Image.Image:
+def remove_stamps(image: Image.Image, threshold: int = 20, seal_white: int = 150, mode: str = "seal") -> Image.Image:
     """Grayscale copy without the red seal (con dấu) and the blue signature stroke; black text stays.
 
     Where red dominates, the red channel is used (the seal is bright in it, black text
     that the seal covers stays dark) and light values become white; where blue dominates
-    the pixel becomes white.
+    the pixel becomes white. `mode="brightest"`: `brightest_channel` instead.
 
     >>> img = Image.new("RGB", (4, 1)); img.putdata([(200, 90, 100), (20, 20, 20), (40, 40, 90), (90, 10, 10)])
     >>> list(remove_stamps(img).getdata())
@@ -26,11 +26,26 @@ def remove_stamps(image: Image.Image, threshold: int = 20, seal_white: int = 150
     """
     if image.mode != "RGB":
         return image.convert("L")
+    if mode == "brightest":
+        return brightest_channel(image)
     gray = image.convert("L")
     box = _colour_box(image, threshold)
     if box is not None:
         gray.paste(_whiten_colour(image.crop(box), threshold, seal_white), box[:2])
     return gray
+
+
+def brightest_channel(image: Image.Image) -> Image.Image:
+    """Each pixel's brightest channel: coloured ink of any hue (red seals, blue signatures and
+    handwriting, a green receipt stamp) turns light, black and grey ink stays as it is.
+
+    >>> img = Image.new("RGB", (3, 1)); img.putdata([(200, 60, 70), (20, 20, 20), (40, 50, 190)])
+    >>> list(brightest_channel(img).getdata())
+    [200, 20, 190]
+    """
+    if image.mode != "RGB":
+        return image.convert("L")
+    return Image.fromarray(np.asarray(image).max(axis=2))
 
 
 def _colour_box(image: Image.Image, threshold: int, step: int = 8) -> tuple[int, int, int, int] | None:

@@ -54,13 +54,17 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
-def check_tesseract(languages: str = "vie") -> None:
+def check_tesseract(languages: str | None = None) -> None:
     """Raise `TesseractMissing` unless tesseract and the data of each of `languages` ("vie+Vietnamese")
     are installed.
 
     Looks for the program and the `.traineddata` files where Debian and $TESSDATA_PREFIX put
     them (no process started); asks tesseract itself only when they are elsewhere.
     """
+    if languages is None:
+        from ingest.ocr_settings import DEFAULT_SETTINGS
+
+        languages = DEFAULT_SETTINGS.languages
     wanted = languages.split("+")
     if shutil.which(tesseract_program()) and all(_traineddata(name) for name in wanted):
         return

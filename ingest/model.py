@@ -48,6 +48,7 @@ class Page:
     image_sha256: str | None = None
     stamps: tuple[str, ...] = ()       # lines a signing system stamped on the page ("Ký bởi: …"), not in `text`
     blank_reason: str | None = None    # why a page came out without text (source `empty`); None otherwise
+    raw_text: str | None = None  # OCR pages: the text as tesseract read it, before post-correction
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +108,4 @@ class OcrResult:
     tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
     image_sha256: str | None = None
     note: str = ""  # why nothing was read, when nothing was (a page with no ink)
+    raw_text: str | None = None  # the text before post-correction (`ingest.correct`)

@@ -1,12 +1,16 @@
-"""OCR of image-only PDF pages (trang scan): render, clean, deskew, tesseract `vie`, lay out.
+"""OCR of image-only PDF pages (trang scan): render, clean, deskew, tesseract, lay out, correct.
 
-One page goes through: pypdfium2 render (or the scan's own JPEG, decoded) → stamp
-removal (con dấu đỏ, chữ ký xanh) → small-skew correction → ruling lines removed →
-`tesseract --psm 11 -l vie` via `image_to_data` (words, boxes, confidences) → on a page
-with a ruled table, its grid, and the cells the page read may have got wrong (a code
-column, cells with ink and no word) read again as one block (psm 6) →
-`layout.words_to_text`. Pages that come out with few words or low confidence get an
-orientation check (`--psm 0`) and are re-read upright.
+One page goes through: pypdfium2 render (or the scan's own JPEG, decoded) → coloured ink
+removed (each pixel's brightest channel: red seals, blue signatures and handwriting go
+white) → small-skew correction → ruling lines removed → `tesseract --psm 11 -l
+vie+Vietnamese` (Debian's `vie` and script `Vietnamese` models) via its TSV (words, boxes,
+confidences) → on a page with a ruled table, its grid, and the cells the page read may
+have got wrong (a code column, cells with ink and no word) read again as one block (psm
+6) → `layout.words_to_text` → Vietnamese post-correction (`ingest.correct`; the raw text
+is kept in `raw_text`). Pages that come out with few words or low confidence get an
+orientation check (`--psm 0`) and are re-read upright. Every threshold is a field of
+`OcrSettings`; the choices are measured by `bench/real_scan_quality.py` (real scans) and
+`bench/ocr_quality.py` (the corpus).
 
 Sparse text (psm 11) and not automatic page segmentation (psm 3): congvan lays the words
 out itself from their boxes (two-column headers, tables), and on the corpus scans psm 11
@@ -51,7 +55,7 @@ from ingest.cleaning import darken_faint, estimate_skew, ink_fraction, remove_ru
 from ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
                            check_tesseract, correct_abbreviation, tesseract_calls)
 from ingest.model import OcrResult, Word
-from ingest.ocr_cache import cached_page, file_cache_path, image_cache_path, load_cached, store_cached
+from ingest.ocr_cache import cached_page, corrected, file_cache_path, image_cache_path, load_cached, store_cached
 from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
 from ingest.render import image_sha256, render_page, render_pages
 
@@ -109,7 +113,7 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
 def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: str | None = None) -> _Page:
     """Stamps removed, skew corrected, ruling lines removed (the grid keeps them)."""
     page = _Page(sha or image_sha256(image), width_pt)
-    gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level)
+    gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level, settings.ink_removal)
     ink = ink_fraction(gray, settings.blank_dark_level)
     if ink < settings.blank_ink_fraction:  # blank, or printed pale: a faint page is darkened and read
         darker = darken_faint(gray, settings.faint_min_contrast, settings.faint_ink_share, settings.blank_ink_fraction)
@@ -183,15 +187,15 @@ def ocr_pages_together(
     `file_sha256` (the PDF's own hash) too, a page already read in a file with the same
     bytes is answered from `by-file/` without rendering (~1 ms instead of ~80 ms).
     """
-    results: dict[int, OcrResult] = {}
+    results: dict[int, OcrResult] = {}  # tesseract's text; post-corrected on the way out
     if cache_dir is not None and file_sha256:
         for index in page_indexes:
-            cached = cached_page(cache_dir, file_sha256, index, settings)
+            cached = load_cached(file_cache_path(Path(cache_dir), file_sha256, index, settings))
             if cached is not None:
                 results[index] = cached
     unread = [index for index in page_indexes if index not in results]
     todo = []  # (index, image, width, sha, cache path, by-file path)
-    for index, (image, width) in zip(unread, render_pages(pdf_path, unread, settings.dpi) if unread else []):
+    for index, (image, width) in zip(unread, render_pages(pdf_path, unread, settings.dpi, settings.native_dpi_up_to) if unread else []):
         path = sha = None
         by_file = file_cache_path(Path(cache_dir), file_sha256, index, settings) \
             if cache_dir is not None and file_sha256 else None
@@ -211,7 +215,7 @@ def ocr_pages_together(
             if target is not None:
                 store_cached(target, result)
         results[index] = result
-    return {index: results[index] for index in page_indexes}
+    return {index: corrected(results[index], settings) for index in page_indexes}
 
 
 def batch_size(remaining: int, workers: int, most: int = 4) -> int:

@@ -15,8 +15,21 @@ from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
 
 
 def cache_key(settings: OcrSettings) -> str:
-    """The settings and the engine they run (tesseract version, traineddata files) in one key."""
+    """The settings and the engine they run (tesseract version, traineddata files) in one key.
+
+    The cache holds tesseract's text: post-correction (`corrected`) runs on the way out, so a
+    change of its word lists never needs a page read again.
+    """
     return settings.key(engine_identity(settings.languages))
+
+
+def corrected(result: OcrResult, settings: OcrSettings) -> OcrResult:
+    """`result` post-corrected (`ingest.correct`) when the settings say so, its raw text kept."""
+    if not settings.correct:
+        return result
+    from ingest.correct import correct_result
+
+    return correct_result(result, settings.confident_at)
 
 
 def image_cache_path(cache_dir: Path, sha: str, settings: OcrSettings) -> Path:
@@ -38,6 +51,7 @@ def load_cached(path: Path) -> OcrResult | None:
         tables=tuple(tuple(tuple(row) for row in table) for table in raw.get("tables", ())),
         image_sha256=raw["image_sha256"],
         note=raw.get("note", ""),
+        raw_text=raw.get("raw_text"),
     )
 
 
@@ -50,6 +64,7 @@ def store_cached(path: Path, result: OcrResult) -> None:
         "tables": result.tables,
         "image_sha256": result.image_sha256,
         "note": result.note,
+        "raw_text": result.raw_text,
     }
     tmp = path.with_suffix(f".tmp{threading.get_ident()}")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
@@ -63,4 +78,5 @@ def file_cache_path(cache_dir: Path, file_sha256: str, page_index: int, settings
 def cached_page(cache_dir: Path, file_sha256: str, page_index: int,
                 settings: OcrSettings = DEFAULT_SETTINGS) -> OcrResult | None:
     """The OCR of page `page_index` of a file with these bytes, if it was read before (no rendering)."""
-    return load_cached(file_cache_path(Path(cache_dir), file_sha256, page_index, settings))
+    found = load_cached(file_cache_path(Path(cache_dir), file_sha256, page_index, settings))
+    return corrected(found, settings) if found is not None else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +16,12 @@ class OcrSettings:
     """Knobs chosen by measurement (bench/ocr_quality.py, bench/real_scan_quality.py)."""
 
     dpi: int = 200
+    native_dpi_up_to: int = 0  # a page that is one finer scan is read at its own resolution up to this (0: off)
     psm: int = 11
-    languages: str = "vie"  # tesseract `-l`
-    # stamp and signature ink (image cleaning)
+    languages: str = "vie+Vietnamese"  # tesseract `-l`: Debian's vie model and its Vietnamese script model
+    # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
+    # dominates) or "brightest" (each pixel's brightest channel)
+    ink_removal: str = "brightest"
     colour_threshold: int = 20  # max-min channel spread above which a pixel is stamp/signature ink
     seal_white_level: int = 150  # in the red channel, lighter than this under a red seal is paper
     # blank pages, skew
@@ -43,16 +46,22 @@ class OcrSettings:
     cell_unsure: float = 40.0  # a cell holding a word below this confidence is read again
     cell_speck_pt: float = 1.5  # less ink than a square this wide: an empty cell
     min_table_cells: int = 3  # fewer cells: ruling lines that enclose no table
+    # post-correction (ingest.correct): on/off; a valid syllable read at this confidence or above is kept
+    correct: bool = True
+    confident_at: float = 101.0
     # Bump when the code changes what a page reads under the same settings.
-    revision: int = 15
+    revision: int = 16
 
     def key(self, engine: str = "") -> str:
         """Cache key: a hash of every setting and of the engine's identity (`engine`).
 
-        >>> OcrSettings().key("x") == OcrSettings().key("x"), OcrSettings().key("x") == OcrSettings(dpi=300).key("x")
+        Post-correction is applied to what the cache holds, so its settings are not in the key.
+
+        >>> OcrSettings().key("x") == OcrSettings(correct=False).key("x"), OcrSettings().key("x") == OcrSettings(dpi=300).key("x")
         (True, False)
         """
-        payload = json.dumps([asdict(self), engine], sort_keys=True, ensure_ascii=False)
+        reading = asdict(replace(self, correct=False, confident_at=101.0))  # post-correction: not reading
+        payload = json.dumps([reading, engine], sort_keys=True, ensure_ascii=False)
         return f"ocr-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
 
 

@@ -21,20 +21,22 @@ from ingest.annotations import printed_page
 PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe
 
 
-def render_page(pdf_path: str | Path, page_index: int, dpi: int) -> Image.Image:
+def render_page(pdf_path: str | Path, page_index: int, dpi: int, native_up_to: int = 0) -> Image.Image:
     """Render one page with pypdfium2: RGB when the page may hold colour (a red seal), else grayscale.
 
     A page whose only content is grayscale images (a gray scan) comes back in mode "L". A
     page that is one JPEG scanned at exactly `dpi` is not rendered: its JPEG is decoded
-    (the same pixels, ~4× faster; see `_scanned_jpeg`). What annotations draw (a number or
-    a day typed in by the signing system) is flattened into the page first, so a page
-    with such annotations is rendered; the signing system's signer boxes are left out
-    (`ingest.annotations.printed_page`).
+    (the same pixels, ~4× faster; see `_scanned_jpeg`). `native_up_to`: a page that is one
+    scanned image finer than `dpi` is rendered at the image's own resolution, up to this
+    many dpi (`scan_dpi`). What annotations draw (a number or a day typed in by the signing
+    system) is flattened into the page first, so a page with such annotations is rendered;
+    the signing system's signer boxes are left out (`ingest.annotations.printed_page`).
     """
-    return render_pages(pdf_path, [page_index], dpi)[0][0]
+    return render_pages(pdf_path, [page_index], dpi, native_up_to)[0][0]
 
 
-def render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int) -> list[tuple[Image.Image, float]]:
+def render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int, native_up_to: int = 0
+                 ) -> list[tuple[Image.Image, float]]:
     """Each page as `render_page` gives it, with its width in points; the PDF opened once."""
     out = []
     with PDFIUM_LOCK:
@@ -43,12 +45,27 @@ def render_pages(pdf_path: str | Path, page_indexes: Sequence[int], dpi: int) ->
             for index in page_indexes:
                 page = printed_page(pdf, index)  # annotations drawn in, signer boxes left out
                 try:
-                    out.append((_render(page, dpi), page.get_size()[0]))
+                    wanted = max(dpi, min(native_up_to, scan_dpi(page) or 0))
+                    out.append((_render(page, wanted), page.get_size()[0]))
                 finally:
                     page.close()
         finally:
             pdf.close()
     return out
+
+
+def scan_dpi(page: pdfium.PdfPage) -> int | None:
+    """The resolution of the scan a page is, when it is one image spread over the whole page, else None."""
+    if pdfium_c.FPDFPage_CountObjects(page.raw) != 1:
+        return None
+    obj = next(iter(page.get_objects(max_depth=1)))
+    if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    width_pt = page.get_size()[0]
+    a, b, c, d, e, f = obj.get_matrix().get()
+    if b or c or abs(abs(a) - width_pt) > 2:
+        return None
+    return round(obj.get_metadata().width / width_pt * 72)
 
 
 def _render(page: pdfium.PdfPage, dpi: int) -> Image.Image:
