@@ -105,7 +105,7 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence)
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([p for p in readable if p.found is not None], gap=settings.cell_gap, unsure=settings.cell_unsure,
-                 languages=settings.languages, speck_pt=settings.cell_speck_pt)
+                 languages=settings.cell_languages or settings.languages, speck_pt=settings.cell_speck_pt)
     return [_finish(p, settings) for p in prepared]
 
 

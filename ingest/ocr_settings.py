@@ -40,6 +40,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     # table cells read again
+    cell_languages: str = "vie"  # `-l` of the cells read again ("": as the page); codes like "1.1.2"
     cell_gap: int = 30  # pixels between the stacked cell lines of the re-read mosaic
     cell_unsure: float = 40.0  # a cell holding a word below this confidence is read again
     cell_speck_pt: float = 1.5  # less ink than a square this wide: an empty cell
