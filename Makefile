@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 SHARED ?= ../shared
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
 
 .PHONY: install system venv run ingest serve test eval bench real-scan-quality fixtures ocr-quality clean
 
@@ -19,7 +19,6 @@ system:
 	command -v chromedriver >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
-	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx Vietnamese ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages: $(APT_PACKAGES)"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \

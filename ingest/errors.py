@@ -40,7 +40,7 @@ class TesseractMissing(IngestError):
     code = "tesseract_missing"
     advice = (
         "Tesseract OCR with Vietnamese data is not installed. Install it with: "
-        "sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-script-viet"
+        "sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd"
     )
 
 

@@ -2,9 +2,8 @@
 
 One page goes through: pypdfium2 render (or the scan's own JPEG, decoded) → coloured ink
 removed (each pixel's brightest channel: red seals, blue signatures and handwriting go
-white) → small-skew correction → ruling lines removed → `tesseract --psm 11 -l
-vie+Vietnamese` (Debian's `vie` and script `Vietnamese` models) via its TSV (words, boxes,
-confidences) → on a page with a ruled table, its grid, and the cells the page read may
+white) → small-skew correction → ruling lines removed → `tesseract --psm 11 -l vie`
+via its TSV (words, boxes, confidences) → on a page with a ruled table, its grid, and the cells the page read may
 have got wrong (a code column, cells with ink and no word) read again as one block (psm
 6) → `layout.words_to_text` → Vietnamese post-correction (`ingest.correct`; the raw text
 is kept in `raw_text`). Pages that come out with few words or low confidence get an
@@ -106,7 +105,7 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence)
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([p for p in readable if p.found is not None], gap=settings.cell_gap, unsure=settings.cell_unsure,
-                 languages=settings.languages, speck_pt=settings.cell_speck_pt)
+                 languages=settings.cell_languages or settings.languages, speck_pt=settings.cell_speck_pt)
     return [_finish(p, settings) for p in prepared]
 
 

@@ -18,7 +18,10 @@ class OcrSettings:
     dpi: int = 200
     native_dpi_up_to: int = 0  # a page that is one finer scan is read at its own resolution up to this (0: off)
     psm: int = 11
-    languages: str = "vie+Vietnamese"  # tesseract `-l`: Debian's vie model and its Vietnamese script model
+    # tesseract `-l`. Measured on real scans (bench/real_scan_quality.py, 40 pages): "vie" read 56.6 % of
+    # the gold header strings raw and 60.2 % corrected; "vie+Vietnamese" (Debian's script model added)
+    # 54.9 % and 60.2 %, at ~1.5× the CPU, and it misread "KT." and table codes on the corpus: vie alone
+    languages: str = "vie"
     # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
     # dominates) or "brightest" (each pixel's brightest channel)
     ink_removal: str = "brightest"
@@ -42,6 +45,7 @@ class OcrSettings:
     min_words_upright: int = 8  # fewer words than this → try orientation detection
     min_confidence_upright: float = 55.0
     # table cells read again
+    cell_languages: str = "vie"  # `-l` of the cells read again ("": as the page); codes like "1.1.2"
     cell_gap: int = 30  # pixels between the stacked cell lines of the re-read mosaic
     cell_unsure: float = 40.0  # a cell holding a word below this confidence is read again
     cell_speck_pt: float = 1.5  # less ink than a square this wide: an empty cell
