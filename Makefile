@@ -6,7 +6,7 @@ BIN   := $(VENV)/bin
 SHARED ?= ../shared
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
 
-.PHONY: install system venv run ingest serve test eval bench bench-hostile bench-kill fixtures ocr-quality clean
+.PHONY: install system venv run ingest serve test eval bench real-scan-quality bench-hostile bench-kill fixtures ocr-quality clean
 
 install: system $(VENV)/.installed
 
@@ -66,8 +66,16 @@ eval: install
 	  [ $$rc = 0 ] || { echo "!! $$set: overall F1 below $(MIN_F1)"; status=1; }; \
 	done; exit $$status
 
+# `make bench`: throughput against bare tesseract/ocrmypdf/pdftotext, then the real-scan OCR
+# quality measure (share of dev-real-scans gold header strings read exactly, pages per second).
+BENCH_CACHE ?=
 bench: install
 	$(PY) bench/bench.py --corpus $(SHARED)/corpus
+	$(MAKE) --no-print-directory real-scan-quality
+
+real-scan-quality: install
+	@[ -d $(SHARED)/dev-real-scans ] || { echo "real-scan quality: $(SHARED)/dev-real-scans not found, skipped"; exit 0; }; \
+	$(PY) bench/real_scan_quality.py --set-dir $(SHARED)/dev-real-scans $(if $(BENCH_CACHE),--cache $(BENCH_CACHE))
 
 # peak memory and wall time per hostile class (Flate bomb, huge page, 1000 pages), default limits
 bench-hostile: install

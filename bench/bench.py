@@ -149,7 +149,7 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
 
     def tesseract_floor() -> None:
         def one(image: Path) -> None:
-            run_quiet(["tesseract", str(image), "stdout", "-l", "vie", "--psm", str(settings.psm)])
+            run_quiet(["tesseract", str(image), "stdout", "-l", settings.languages, "--psm", str(settings.psm)])
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(one, images))
@@ -161,7 +161,7 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
         def some(chunk: list[Path]) -> None:
             listing = chunk[0].with_suffix(".list.txt")
             listing.write_text("".join(f"{image}\n" for image in chunk), encoding="utf-8")
-            run_quiet(["tesseract", str(listing), "stdout", "-l", "vie", "--psm", str(settings.psm)])
+            run_quiet(["tesseract", str(listing), "stdout", "-l", settings.languages, "--psm", str(settings.psm)])
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(some, chunks))
@@ -169,7 +169,7 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
     def ocrmypdf_route() -> None:
         for path in pages:
             out_pdf, sidecar = work / f"{path.stem}.ocr.pdf", work / f"{path.stem}.txt"
-            run_quiet([str(OCRMYPDF), "--skip-text", "-l", "vie", "--jobs", str(workers), "--output-type", "pdf",
+            run_quiet([str(OCRMYPDF), "--skip-text", "-l", settings.languages, "--jobs", str(workers), "--output-type", "pdf",
                        "--sidecar", str(sidecar), str(path), str(out_pdf)])
             run_quiet(["pdftotext", "-enc", "UTF-8", str(out_pdf), str(work / f"{path.stem}.pdftotext.txt")])
 
@@ -177,7 +177,7 @@ def bench_scan(scans: list[Path], workers: int, rounds: int, work: Path) -> tupl
                "tesseract CLI, 4 pages a call": tesseract_batched, "ocrmypdf + pdftotext": ocrmypdf_route}
     if not OCRMYPDF.exists():  # reported as scan_vs_ocrmypdf=nan
         del methods["ocrmypdf + pdftotext"]
-    run_quiet(["tesseract", str(images[0]), "stdout", "-l", "vie", "--psm", str(settings.psm)])
+    run_quiet(["tesseract", str(images[0]), "stdout", "-l", settings.languages, "--psm", str(settings.psm)])
     return round_robin(methods, rounds, warmup=False), sum(pages.values())
 
 
@@ -299,8 +299,8 @@ def main() -> int:
     ocr.check_tesseract()
     settings = ocr.DEFAULT_SETTINGS
     load_start, wall_start = os.getloadavg(), time.perf_counter()
-    print(f"congvan bench: {os.cpu_count()} cores, workers={args.workers}, OCR dpi={settings.dpi} "
-          f"psm={settings.psm}, rounds={args.rounds} (scan, re-ingest) / {args.digital_rounds} (digital)")
+    print(f"congvan bench: {os.cpu_count()} cores, workers={args.workers}, OCR -l {settings.languages} "
+          f"dpi={settings.dpi} psm={settings.psm}, rounds={args.rounds} (scan, re-ingest) / {args.digital_rounds} (digital)")
     print(f"load average at start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}")
     print("figures are medians; ratios are medians of per-round ratios (> 1: congvan faster)")
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.layout import words_to_text  # noqa: E402
 from ingest.ocr import OcrSettings, ocr_pages, tesseract_calls  # noqa: E402
+from ingest.ocr_cache import cache_key  # noqa: E402
 
 import pypdfium2 as pdfium  # noqa: E402
 
@@ -59,7 +60,7 @@ def main() -> int:
     parser.add_argument("--dump", type=Path, default=None, help="write the OCR text per document here")
     args = parser.parse_args()
     settings = OcrSettings(dpi=args.dpi, psm=args.psm)
-    print(f"settings {settings.key}")
+    print(f"settings {cache_key(settings)}")
     worst_ok = True
     for doc in args.docs:
         pdf_path = args.corpus / f"{doc}-scan.pdf"

@@ -88,7 +88,9 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
         db["pages"].insert_all(
             {"document_id": document.sha256, "page": p.number, "source": p.source, "text": p.text,
              "text_folded": fold(p.text), "ocr_confidence": p.confidence, "reason": p.reason,
-             "image_sha256": p.image_sha256, "tables": json.dumps(p.tables, ensure_ascii=False) if p.tables else None}
+             "image_sha256": p.image_sha256, "tables": json.dumps(p.tables, ensure_ascii=False) if p.tables else None,
+             "stamps": _json(p.stamps) if p.stamps else None, "blank_reason": p.blank_reason,
+             "raw_text": p.raw_text}
             for p in document.pages
         )
         db["signatures"].insert_all(
@@ -96,7 +98,7 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
              "signer_email": s.signer_email, "organization": s.organization, "signed_at": s.signed_at,
              "intact": int(s.intact), "covers_whole_document": int(s.covers_whole_document),
              "trusted": int(s.trusted), "certificate_issuer": s.certificate_issuer, "page": s.page,
-             "summary": s.summary}
+             "summary": s.summary, "cms_signed_at": s.cms_signed_at}
             for s in document.signatures
         )
         if facts:

@@ -30,6 +30,7 @@ TABLES: dict[str, dict] = {
         columns={
             "document_id": str, "page": int, "source": str, "text": str, "text_folded": str,
             "ocr_confidence": float, "reason": str, "image_sha256": str, "tables": str,
+            "stamps": str, "blank_reason": str, "raw_text": str,
         },
         pk=("document_id", "page"),
     ),
@@ -37,7 +38,7 @@ TABLES: dict[str, dict] = {
         columns={
             "id": int, "document_id": str, "field_name": str, "signer_name": str, "signer_email": str,
             "organization": str, "signed_at": str, "intact": int, "covers_whole_document": int,
-            "trusted": int, "certificate_issuer": str, "page": int, "summary": str,
+            "trusted": int, "certificate_issuer": str, "page": int, "summary": str, "cms_signed_at": str,
         },
         pk="id",
     ),

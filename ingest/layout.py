@@ -37,7 +37,12 @@ COLUMN_GAP = 0.045  # of the page width (~27 pt on A4): a gap this wide on one l
 CHANNEL_GAP = 0.009  # of the page width (~5 pt): a gap kept through several lines is a channel,
 # used only when one line of the run has a COLUMN_GAP-wide gap around it (or it is that wide)
 MAX_REGION_LEAP = 3.5  # line heights: a vertical gap this large ends a column region
-ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row
+ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row …
+ROW_BAND_OCR = 2.0  # … of OCR'd words, whose boxes hold the ink only (a text layer's, the font's full height)
+DEBRIS_CONFIDENCE = 25  # OCR words read with less confidence do not hold a column gap open or shut
+SPLIT_GAP = 0.02  # of the page width (~12 pt), and …
+SPLIT_RATIO = 3.0  # … times the line's usual word space: a line's gap that may still part columns
+NARROWED = 0.5  # a one-sided line that leaves less than this share of a wide channel lies across it
 
 
 @dataclass(slots=True)
@@ -61,7 +66,13 @@ class _Line:
         return self.bottom - self.top
 
     def spans(self) -> list[tuple[float, float]]:
-        return [(w.x0, w.x1) for w in self.words]
+        return [(w.x0, w.x1) for w in self.words if _solid(w)]
+
+
+def _solid(word: Word) -> bool:
+    """A word that places a column: a text layer's, or one OCR read with some confidence holding a
+    letter or digit, not the debris a seal, a receipt stamp or a signature leaves in a column gap."""
+    return word.conf is None or (word.conf >= DEBRIS_CONFIDENCE and any(c.isalnum() for c in word.text))
 
 
 def group_lines(words: Sequence[Word]) -> list[list[Word]]:
@@ -109,6 +120,9 @@ def _free(line: _Line, min_gap: float) -> list[tuple[float, float]]:
     """The x-ranges of one line without words, at least `min_gap` wide (the two open ends included)."""
     if min_gap not in line.free:
         merged = _merge(line.spans())
+        if not merged:  # debris only: no say in where columns part
+            line.free[min_gap] = [(-math.inf, math.inf)]
+            return line.free[min_gap]
         line.free[min_gap] = [(-math.inf, merged[0][0])] + [
             (a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= min_gap
         ] + [(merged[-1][1], math.inf)]
@@ -153,6 +167,26 @@ def _is_page_number(line: _Line, page_width: float) -> bool:
     return word.text.isdigit() and len(word.text) <= 3 and abs(centre - page_width / 2) < 0.1 * page_width
 
 
+def _one_side(line: _Line, channel: tuple[float, float]) -> bool:
+    solid = [w for w in line.words if _solid(w)]
+    return all(w.x1 <= channel[0] for w in solid) or all(w.x0 >= channel[1] for w in solid)
+
+
+def _widest(free: list[tuple[float, float]]) -> tuple[float, float] | None:
+    bounded = _bounded(free)
+    return max(bounded, key=lambda c: c[1] - c[0]) if bounded else None
+
+
+def _lies_across(line: _Line, before: list[tuple[float, float]], after: list[tuple[float, float]],
+                 wide: float) -> bool:
+    """True when `line` (OCR'd), all on one side, shuts most of the run's wide channel: a centred
+    title ("THÔNG BÁO", "QUYẾT ĐỊNH") under a header whose columns part where it starts."""
+    was, now = _widest(before), _widest(after)
+    if not _read_by_ocr(line) or was is None or now is None or was[1] - was[0] < wide:
+        return False
+    return now[1] - now[0] < min(NARROWED * (was[1] - was[0]), wide) and _one_side(line, now)
+
+
 def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float]]:
     """Channels of a run that are real column gaps.
 
@@ -167,8 +201,8 @@ def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float
         return any(ga <= channel[0] and channel[1] <= gb for ga, gb in gaps)
 
     def respected(channel: tuple[float, float], line: _Line, gaps: list[tuple[float, float]]) -> bool:
-        one_side = all(w.x1 <= channel[0] for w in line.words) or all(w.x0 >= channel[1] for w in line.words)
-        return one_side or inside(channel, gaps)
+        return _one_side(line, channel) or inside(channel, gaps) or \
+            (_read_by_ocr(line) and _upper(line) and inside(channel, _column_like_gaps(line, page_width)))
 
     return [
         c
@@ -176,6 +210,30 @@ def _confirmed(lines: list[_Line], page_width: float) -> list[tuple[float, float
         if (c[1] - c[0] >= wide or any(inside(c, g) for g in line_gaps))
         and all(respected(c, line, g) for line, g in zip(lines, line_gaps))
     ]
+
+
+def _read_by_ocr(line: _Line) -> bool:
+    """OCR'd words (they carry a confidence): the rules for scans apply (text layers keep theirs)."""
+    return any(w.conf is not None for w in line.words)
+
+
+def _upper(line: _Line) -> bool:
+    """All capitals: the first row of a header (agency | national motto), never running text."""
+    letters = [c for w in line.words if _solid(w) for c in w.text if c.isalpha()]
+    return len(letters) >= 8 and all(c.isupper() for c in letters)
+
+
+def _column_like_gaps(line: _Line, page_width: float) -> list[tuple[float, float]]:
+    """The gaps of an upper-case line that may part two columns: COLUMN_GAP wide, or SPLIT_GAP
+    wide and SPLIT_RATIO times its usual space between words ("THỦ TƯỚNG CHÍNH PHỦ   CỘNG HÒA …"
+    set close, a scan's or a text layer's)."""
+    merged = _merge(line.spans())
+    spaces = sorted(b[0] - a[1] for a, b in zip(merged, merged[1:]))
+    if not spaces:
+        return []
+    usual = spaces[len(spaces) // 2]
+    least = min(COLUMN_GAP * page_width, max(SPLIT_GAP * page_width, SPLIT_RATIO * usual))
+    return [(a[1], b[0]) for a, b in zip(merged, merged[1:]) if b[0] - a[1] >= least]
 
 
 def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], list[tuple[float, float]]]]:
@@ -188,8 +246,9 @@ def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], l
         end, free = i, _free(lines[i], gap)
         while end + 1 < len(lines):
             leap = lines[end + 1].top - lines[end].bottom
-            free = _intersect(free, _free(lines[end + 1], gap), gap)  # the channels of lines[i : end + 2]
-            if leap > MAX_REGION_LEAP * typical or not _bounded(free):
+            before, free = free, _intersect(free, _free(lines[end + 1], gap), gap)  # channels of lines[i : end + 2]
+            if leap > MAX_REGION_LEAP * typical or not _bounded(free) or \
+                    _lies_across(lines[end + 1], before, free, COLUMN_GAP * page_width):
                 break
             end += 1
         channels = _confirmed(lines[i : end + 1], page_width)
@@ -209,9 +268,11 @@ def _read_region(region: list[_Line], channels: list[tuple[float, float]]) -> li
     if not channels:
         return [" ".join(w.text for w in line.words) for line in region]
     typical = statistics.median(ln.height for ln in region)
+    ocr = sum(map(_read_by_ocr, region)) * 2 > len(region)
+    band = (ROW_BAND_OCR if ocr else ROW_BAND) * typical
     rows: list[list[_Line]] = [[region[0]]]
     for prev, line in zip(region, region[1:]):
-        if line.top - prev.bottom > ROW_BAND * typical:
+        if line.top - prev.bottom > band:
             rows.append([line])
         else:
             rows[-1].append(line)

@@ -29,7 +29,9 @@ class Page:
     """One page: its text (NFC), where that text came from and why, and its words when read.
 
     `source` is `text` (the PDF's text layer), `ocr` (tesseract) or `empty` (nothing
-    readable). `reason` says why that source was chosen, in plain words. `words` holds
+    readable, `blank_reason` says why). `reason` says why that source was chosen, in
+    plain words. `stamps` are the signing system's boxes ("Ký bởi: …", "Thời gian ký: …")
+    taken out of `text` and `words`. `words` holds
     positioned words for pages where layout matters (first page, signature page,
     tables); running-text pages may leave it empty.
     """
@@ -44,6 +46,9 @@ class Page:
     confidence: float | None = None
     tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
     image_sha256: str | None = None
+    stamps: tuple[str, ...] = ()       # lines a signing system stamped on the page ("Ký bởi: …"), not in `text`
+    blank_reason: str | None = None    # why a page came out without text (source `empty`); None otherwise
+    raw_text: str | None = None  # OCR pages: the text as tesseract read it, before post-correction
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class Signature:
     certificate_issuer: str | None
     page: int | None = None
     summary: str = ""
+    cms_signed_at: str | None = None  # the CMS signingTime as written (often local time labelled UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +107,5 @@ class OcrResult:
     confidence: float | None = None
     tables: tuple[tuple[tuple[str | None, ...], ...], ...] = ()
     image_sha256: str | None = None
+    note: str = ""  # why nothing was read, when nothing was (a page with no ink)
+    raw_text: str | None = None  # the text before post-correction (`ingest.correct`)

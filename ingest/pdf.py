@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pypdfium2.raw as pdfium_raw
 import regex
 
 from ingest import errors
+from ingest.annotations import flatten, split_stamp_lines
 from ingest.limits import DEFAULT, Limits, check_page_count, check_page_size
 from ingest.model import Document, OcrResult, Page, Word
 from ingest.textnorm import clean
@@ -33,6 +35,19 @@ _STAMP_LINE = regex.compile(
 # readable characters of Vietnamese text, spaces apart
 _GOOD_CHAR = regex.compile(r"[\p{Latin}\p{N}.,;:!?()\[\]/\-–—_%&+'\"“”‘’…*<>=@#§°]")
 _SPACE = regex.compile(r"\s")
+# Vietnamese letters and tone marks (decomposed): 55–80 % of the words of a Vietnamese page
+# have one (dev sets' text layers); a scanner's own OCR layer in a broken font encoding
+# ("THANH Ho Ho cui", "ph6p", "nhdn ddn") has almost none
+_VIETNAMESE = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323]")
+_WORD = regex.compile(r"\p{L}{2,}")
+MIN_MARKED_SHARE = 0.2
+# a text layer typed in a legacy 8-bit font (TCVN3/VNI mapped to Latin-1: "CØNG HÒA", "CHæ NGH(A")
+# has letters Vietnamese does not (Ø, æ, Æ in 21 % of words); real text layers of the dev sets ≤ 0.3 %
+_VIETNAMESE_LETTERS = frozenset(
+    "đĐ" + "".join(unicodedata.normalize("NFC", base + mark) for base in "aeiouyâăêôơưAEIOUYÂĂÊÔƠƯ"
+                   for mark in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")))
+MAX_FOREIGN_SHARE = 0.05
+MIN_WORDS_FOR_MARKS = 30   # fewer words than this (a table of figures, a name list): not judged
 
 
 def sha256_file(path: Path) -> str:
@@ -54,6 +69,10 @@ def choose_source(text: str) -> tuple[str, str]:
     'ocr'
     >>> choose_source("Kính gửi: Các phòng chuyên môn thuộc Sở. " * 3)
     ('text', 'text layer with 93 letters')
+    >>> choose_source("BØ CÔNG AN CØNG HOÀ XÃ HØI CHæ NGH(A VIÆT NAM Ùc l-p Tå do H¡nh phúc " * 3)[1]
+    'text layer in a legacy font encoding (38% of words with letters Vietnamese has not)'
+    >>> choose_source("Sd Tu ph6p nhen duo c Phi6u chuy6n sd 3578 ngey 09 thing 02 ndm 20tl " * 3)
+    ('ocr', 'text layer is not Vietnamese as written (0% of words with its letters)')
     """
     body = "\n".join(line for line in text.splitlines() if not _STAMP_LINE.search(line))
     letters = sum(1 for c in body if c.isalpha())
@@ -67,6 +86,14 @@ def choose_source(text: str) -> tuple[str, str]:
     good = len(_GOOD_CHAR.findall(body))
     if visible and good / visible < MIN_GOOD_RATIO:
         return "ocr", f"text layer looks garbled ({good / visible:.0%} readable characters)"
+    words = _WORD.findall(body)
+    if len(words) >= MIN_WORDS_FOR_MARKS:
+        marked = sum(1 for w in words if _VIETNAMESE.search(unicodedata.normalize("NFD", w)))
+        if marked / len(words) < MIN_MARKED_SHARE:
+            return "ocr", f"text layer is not Vietnamese as written ({marked / len(words):.0%} of words with its letters)"
+        foreign = sum(1 for w in words if any(c not in _VIETNAMESE_LETTERS and ord(c) > 127 for c in w))
+        if foreign / len(words) > MAX_FOREIGN_SHARE:
+            return "ocr", f"text layer in a legacy font encoding ({foreign / len(words):.0%} of words with letters Vietnamese has not)"
     return "text", f"text layer with {letters} letters"
 
 
@@ -235,7 +262,7 @@ def read_text_layer(path: Path, *, tables: bool = True, limits: Limits = DEFAULT
         check_page_count(limits, len(pdf))
         pages = []
         for index in range(len(pdf)):
-            page = pdf[index]
+            page, stamps = flatten(pdf, index)  # what the signing system wrote over the page is read too
             width, height = page.get_size()
             textpage = page.get_textpage()
             raw = textpage.get_text_range()
@@ -245,6 +272,8 @@ def read_text_layer(path: Path, *, tables: bool = True, limits: Limits = DEFAULT
             if source == "text":
                 words = _words_from_textpage(textpage, raw, height)
                 text = _layout_text(words, width, text)
+                lines, found_stamps = split_stamp_lines(text.split("\n"))
+                text, stamps = "\n".join(lines), stamps + tuple(found_stamps)
             else:
                 text = ""
                 check_page_size(limits, width, height, DEFAULT_SETTINGS.dpi, page=index + 1)
@@ -254,7 +283,7 @@ def read_text_layer(path: Path, *, tables: bool = True, limits: Limits = DEFAULT
             if not (found or index in (0, len(pdf) - 1)):
                 words = ()  # kept where layout matters (header, signature, tables): a Document sent back
                 #             from a worker process is pickled, and running text's words are most of it
-            pages.append(Page(index + 1, text, source, reason, width, height, words, tables=found))
+            pages.append(Page(index + 1, text, source, reason, width, height, words, tables=found, stamps=stamps))
         return pages
     finally:
         pdf.close()
@@ -380,10 +409,14 @@ def _drop_repeated_headers(pages: list[Page]) -> list[Page]:
 def _apply_ocr(page: Page, result: OcrResult | None) -> Page:
     if result is None:
         raise errors.OcrFailed(f"page {page.number}")
-    text = clean(result.text)
+    lines, stamps = split_stamp_lines(clean(result.text).split("\n"))
+    text = "\n".join(lines)
+    if stamps:
+        page = _replace(page, stamps=page.stamps + tuple(stamps))
     if not text.strip():
-        return _replace(page, text="", source="empty", reason=page.reason + "; OCR found no text (blank page)",
-                        image_sha256=result.image_sha256)
+        why = result.note or ("OCR found only a signer box" if stamps else "OCR found no words in the ink")
+        return _replace(page, text="", source="empty", reason=page.reason + f"; taken for blank ({why})",
+                        image_sha256=result.image_sha256, blank_reason=why)
     return _replace(page, text=text, source="ocr", reason=page.reason + "; read by OCR",
                     words=result.words, confidence=result.confidence, tables=result.tables,
-                    image_sha256=result.image_sha256)
+                    image_sha256=result.image_sha256, raw_text=result.raw_text)

@@ -5,11 +5,16 @@ unchanged (intact), whether later incremental updates follow the signed revision
 (covers_whole_document), and whether the signer's certificate chains up to one of
 the configured trust roots (trusted), offline: no OCSP, CRL or AIA fetching.
 
-Signing time: Vietnamese signing tools are known to write local time labelled as
-UTC into the CMS `signingTime` attribute, while the signature dictionary's `/M`
-("D:20190419091149+07'00'") carries the true offset. When the two differ by a
-whole number of hours (at most 14, the widest UTC offset), `/M` is right;
-otherwise the CMS time is, shown in `/M`'s offset when `/M` has one.
+Signing time: Vietnamese signing tools (VGCA, VGP) are known to write local time
+labelled as UTC into the CMS `signingTime` attribute, and some write a CMS time minutes
+away from the signature dictionary's `/M` ("D:20190419091149+07'00'"), which carries the
+true offset and is what the signer's software showed. `signed_at` is `/M`; the CMS
+time is kept beside it (`cms_signed_at`); without `/M`, the CMS time (or, for a
+document timestamp, the TSA's time) is `signed_at`.
+
+Junk before `%PDF` (bytes a mail gateway or an upload form put before the header, which
+every reader skips): the file is read from the `%PDF` offset, where its byte ranges
+and cross-reference offsets start.
 
 Example (the signed variant of công văn 599/SCT-VP, Sở Công Thương Quảng Trị):
 
@@ -23,11 +28,12 @@ The file is opened read-only and never modified.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ingest.model import Signature
 
@@ -40,7 +46,7 @@ with contextlib.suppress(ImportError):
 
     warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
 
-MAX_OFFSET = timedelta(hours=14)  # UTC-12 … UTC+14: a larger gap is not a time-zone mislabel
+HEADER_SEARCH = 1024              # readers look this far for the %PDF header
 MAX_PAGE_NODES = 200_000          # bound on the page-tree walk of a hostile file
 TRUST_ROOT_SUFFIXES = (".pem", ".crt")
 _PYHANKO_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
@@ -88,7 +94,7 @@ def read_signatures(path: str | Path, *, trust_roots: Sequence[Path] = ()) -> tu
     """
     path = Path(path)
     roots = load_trust_roots(trust_roots) if trust_roots else []
-    with _quiet_pyhanko(), open(path, "rb") as f:
+    with _quiet_pyhanko(), _from_header(path) as (f, offset):
         from pyhanko.pdf_utils.reader import PdfFileReader
         from pyhanko.sign.fields import enumerate_sig_fields
 
@@ -108,18 +114,21 @@ def read_signatures(path: str | Path, *, trust_roots: Sequence[Path] = ()) -> tu
             return (_row("", None, None, None, f"{summary} ({type(e).__name__}: {e})"),)
         if not fields:
             return ()
+        junk_note = f"; read from byte {offset}, after the junk before %PDF" if offset else ""
         try:
             annots, pages = _annotation_pages(reader)
-            page_note = ""
+            page_note = junk_note
         except damage as e:
             annots, pages = {}, {}
-            page_note = f"; page unknown, the page tree is damaged ({type(e).__name__}: {e})"
+            page_note = f"{junk_note}; page unknown, the page tree is damaged ({type(e).__name__}: {e})"
         rows = [_read_one(reader, name, ref, roots, annots, pages, page_note) for name, _, ref in fields]
     return tuple(row for _, row in sorted(rows, key=lambda r: r[0]))
 
 
 def choose_signing_time(cms_time: datetime | None, pdf_time: datetime | None) -> datetime | None:
-    """Picks the signing time (thời gian ký) from the CMS `signingTime` and the signature's `/M`.
+    """Picks the signing time (thời gian ký): the signature dictionary's `/M` when it has an offset.
+
+    The CMS `signingTime` is what is left when `/M` is missing or gives no offset.
 
     >>> from datetime import timezone
     >>> ict = timezone(timedelta(hours=7))
@@ -127,18 +136,32 @@ def choose_signing_time(cms_time: datetime | None, pdf_time: datetime | None) ->
     >>> choose_signing_time(mislabelled, datetime(2019, 4, 19, 9, 11, 49, tzinfo=ict)).isoformat()
     '2019-04-19T09:11:49+07:00'
     >>> choose_signing_time(mislabelled, datetime(2019, 4, 19, 9, 20, 0, tzinfo=ict)).isoformat()
-    '2019-04-19T16:11:49+07:00'
-    >>> choose_signing_time(None, datetime(2019, 4, 19, 9, 20, 0, tzinfo=ict)).isoformat()
     '2019-04-19T09:20:00+07:00'
+    >>> choose_signing_time(mislabelled, None).isoformat()
+    '2019-04-19T09:11:49+00:00'
+    >>> choose_signing_time(mislabelled, datetime(2019, 4, 19, 9, 20, 0)).isoformat()
+    '2019-04-19T09:11:49+00:00'
     """
-    if pdf_time is None or pdf_time.tzinfo is None:
-        return cms_time if cms_time is not None else pdf_time
-    if cms_time is None:
+    if pdf_time is not None and pdf_time.tzinfo is not None:
         return pdf_time
-    gap = cms_time - pdf_time
-    if abs(gap) <= MAX_OFFSET and gap % timedelta(hours=1) == timedelta(0):
-        return pdf_time
-    return cms_time.astimezone(pdf_time.tzinfo)
+    return cms_time if cms_time is not None else pdf_time
+
+
+@contextlib.contextmanager
+def _from_header(path: Path) -> Iterator[tuple[BinaryIO, int]]:
+    """The file opened at its `%PDF` header, and the header's offset (0 for a well-formed file).
+
+    A file with junk before the header is read into memory from the header on: its byte
+    ranges and xref offsets count from there, as every reader that tolerates the junk does.
+    """
+    with open(path, "rb") as f:
+        offset = f.read(HEADER_SEARCH).find(b"%PDF")
+        if offset <= 0:
+            f.seek(0)
+            yield f, 0
+            return
+        f.seek(offset)
+        yield io.BytesIO(f.read()), offset
 
 
 def _read_one(
@@ -167,16 +190,17 @@ def _read_one(
     try:
         if embedded.sig_object_type == "/DocTimeStamp":  # a TSA's document timestamp
             status = validate_pdf_timestamp(embedded, validation_context=context)
-            signed_at = status.timestamp
+            signed_at = cms_time = status.timestamp
         else:
             status = validate_pdf_signature(embedded, signer_validation_context=context)
-            signed_at = choose_signing_time(status.signer_reported_dt, pdf_time)
+            cms_time = status.signer_reported_dt
+            signed_at = choose_signing_time(cms_time, pdf_time)
         summary = status.summary()
     except damage as e:
         summary = f"UNVERIFIED: the signature cannot be verified ({type(e).__name__}: {e}){page_note}"
         return revision, _row(name, identity, pdf_time, page, summary)
     return revision, _row(
-        name, identity, signed_at, page, summary + page_note,
+        name, identity, signed_at, page, summary + page_note, cms_time=cms_time,
         intact=bool(status.intact and status.valid),
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         trusted=bool(status.trusted),
@@ -202,7 +226,8 @@ def _identity(cert: Any) -> dict[str, str | None]:
 
 
 def _row(name: str, identity: dict | None, signed_at: datetime | None, page: int | None, summary: str, *,
-         intact: bool = False, covers_whole_document: bool = False, trusted: bool = False) -> Signature:
+         cms_time: datetime | None = None, intact: bool = False, covers_whole_document: bool = False,
+         trusted: bool = False) -> Signature:
     who = identity or {}
     return Signature(
         field_name=str(name),  # pyHanko's TextStringObject keeps its reader (and open file) alive
@@ -216,6 +241,7 @@ def _row(name: str, identity: dict | None, signed_at: datetime | None, page: int
         certificate_issuer=who.get("certificate_issuer"),
         page=page,
         summary=summary,
+        cms_signed_at=cms_time.isoformat() if cms_time is not None else None,
     )
 
 

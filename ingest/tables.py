@@ -40,6 +40,7 @@ from pdfplumber.table import (
     merge_edges,
 )
 
+from ingest.cleaning import run_starts, sharpest_angle
 from ingest.model import Word
 
 Table = tuple[tuple[str | None, ...], ...]
@@ -249,25 +250,6 @@ def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np
     return lines[rows[keep]], starts[keep], ends[keep]
 
 
-def run_starts(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """Where a run of at least `length` True values along `axis` starts: True at i when the
-    `length` values from i on are all True. Whole-array shifts, doubling the length each time.
-
-    >>> run_starts(np.array([[1, 1, 1, 0, 1, 1]], dtype=bool), 2, axis=1).astype(int).tolist()
-    [[1, 1, 0, 0, 1, 0]]
-    """
-    def cut(a: np.ndarray, start: int | None, stop: int | None) -> np.ndarray:
-        return a[:, start:stop] if axis == 1 else a[start:stop, :]
-
-    full, have = mask.copy(), 1
-    while have < length:  # full[i]: the `have` values from i on are all True
-        step = min(have, length - have)
-        cut(full, None, -step)[...] &= cut(full, step, None)
-        cut(full, -step, None)[...] = False
-        have += step
-    return full
-
-
 def _close_gaps(mask: np.ndarray) -> np.ndarray:
     """Bridge gaps of up to 2 px along axis 1 (JPEG noise breaks thin rules)."""
     grown = mask.copy()
@@ -296,9 +278,7 @@ def _skew_angle(dark: np.ndarray, scale: float) -> float:
         hist = np.bincount(shifted - shifted.min(), weights=weights)
         return float(np.dot(hist, hist))
 
-    coarse = max(np.arange(-_MAX_SKEW, _MAX_SKEW + 1e-9, 0.1), key=sharpness)
-    fine = max(np.arange(coarse - 0.1, coarse + 0.1 + 1e-9, 0.01), key=sharpness)
-    return float(fine)
+    return sharpest_angle(sharpness, ((0.1, _MAX_SKEW), (0.01, 0.1)))
 
 
 def _rule_edges(dark: np.ndarray, scale: float) -> list[dict[str, float]]:

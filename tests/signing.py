@@ -144,12 +144,15 @@ def sign_pdf(
     cms_signing_time: datetime | None = None,
     page: int = 0,
     box: tuple[int, int, int, int] = (300, 60, 540, 140),
+    stamp_text: str | None = None,
 ) -> Path:
     """Signs `src` incrementally into `dst` with a visible stamp on `page` (0-based) in `box`.
 
     `signed_at` sets both the signature dictionary's /M and the CMS signingTime;
     `cms_signing_time` overrides the latter alone, e.g. local time labelled as UTC,
-    the way some Vietnamese signing tools write it.
+    the way some Vietnamese signing tools write it. `stamp_text` is what the stamp says
+    (Liberation Serif, so Vietnamese letters show): a signer box ("Ký bởi: …") or a
+    number typed in by the signing system ("8151"), as VGCA tools draw them.
     """
     signer = signers.SimpleSigner.load(
         str(pki.signer_key), str(pki.signer_cert), ca_chain_files=(str(pki.root_cert),)
@@ -166,10 +169,21 @@ def sign_pdf(
         signer=signer,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=page, box=box),
         system_time=signed_at,
+        stamp_style=_text_stamp(stamp_text) if stamp_text is not None else None,
     )
     with open(src, "rb") as inp, open(dst, "wb") as out:
         pdf_signer.sign_pdf(IncrementalPdfFileWriter(inp, strict=False), output=out)
     return dst
+
+
+def _text_stamp(text: str):
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    font = GlyphAccumulatorFactory("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf")
+    return TextStampStyle(stamp_text=text.replace("%", "%%"), border_width=0, background=None,
+                          text_box_style=TextBoxStyle(font=font, font_size=10))
 
 
 def append_update(src: Path, dst: Path, *, title: str = "Sửa sau khi ký") -> Path:

@@ -161,3 +161,55 @@ def test_missing_tesseract_error_names_the_apt_command():
     assert err.code == "tesseract_missing"
     assert "sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd" in str(err)
     ocr.check_tesseract()  # installed on this machine: no exception
+
+
+def test_cache_key_changes_with_any_threshold_and_with_the_engine():
+    from ingest.ocr_cache import cache_key
+    from ingest.ocr_settings import OcrSettings
+
+    base = OcrSettings()
+    assert base.key("tesseract 5.3.0;vie:aa") == OcrSettings().key("tesseract 5.3.0;vie:aa")
+    assert base.key("tesseract 5.3.0;vie:aa") != base.key("tesseract 5.3.0;vie:bb")
+    assert base.key("e") != OcrSettings(cell_unsure=41.0).key("e")
+    assert base.key("e") != OcrSettings(blank_ink_fraction=0.0004).key("e")
+    assert cache_key(base) != cache_key(OcrSettings(languages="vie+osd"))
+    assert cache_key(base).startswith("ocr-") and len(cache_key(base)) == 20
+
+
+def test_importing_the_ocr_modules_leaves_the_environment_alone():
+    import subprocess
+    import sys
+
+    code = "import os, ingest.ocr, ingest.reader; print(os.environ.get('OMP_THREAD_LIMIT'))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_THREAD_LIMIT"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "None"
+
+
+def test_tesseract_runs_single_threaded():
+    from ingest.engine import _environment
+
+    assert _environment()["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_a_scan_finer_than_the_dpi_is_read_at_its_own_resolution_when_asked(tmp_path):
+    from ingest.render import render_page
+
+    pdf = tmp_path / "scan.pdf"
+    Image.new("RGB", (2480, 3508), (250, 250, 250)).save(pdf, resolution=300)  # one A4 image at 300 dpi
+    assert render_page(pdf, 0, 200).size == (1654, 2339)
+    assert render_page(pdf, 0, 200, native_up_to=300).size == (2480, 3508)
+    assert render_page(pdf, 0, 200, native_up_to=250).size == (2067, 2924)
+
+
+def test_brightest_channel_whitens_ink_of_any_colour_and_keeps_black():
+    from ingest.cleaning import remove_stamps
+
+    image = Image.new("RGB", (600, 200), (240, 240, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 120, 60), fill=(20, 20, 20))
+    draw.rectangle((300, 40, 400, 80), fill=(200, 40, 50))   # red seal
+    draw.rectangle((450, 40, 550, 80), fill=(30, 60, 210))   # blue handwriting
+    gray = np.asarray(remove_stamps(image, mode="brightest"))
+    assert (gray[40, 70], gray[60, 350], gray[60, 500], gray[150, 300]) == (20, 200, 210, 240)

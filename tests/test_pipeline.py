@@ -53,9 +53,10 @@ def test_bad_inputs_fail_with_plain_errors_and_the_run_goes_on(tmp_path):
     assert errors["not-a-pdf.pdf"][0] == "not_a_pdf"
     assert errors["truncated.pdf"][0] == "damaged_pdf"
     assert errors["zero-pages.pdf"] == ("no_pages", "zero-pages.pdf: The PDF has no pages. Check that the right file was exported.")
-    blank = list(db.query("select p.source from pages p join documents d on d.id = p.document_id "
+    blank = list(db.query("select p.source, p.blank_reason from pages p join documents d on d.id = p.document_id "
                           "where d.path = 'blank-page.pdf'"))
-    assert blank == [{"source": "empty"}]
+    assert blank == [{"source": "empty", "blank_reason":
+                      "no ink: 0.000% of the page darker than grey level 128, no print fainter than that either"}]
     assert db["pages"].count == 2 + 1          # sample-01 (2 pages) + the blank page; nothing of the failed files
 
 

@@ -73,9 +73,10 @@ def run_places(ex):
 
 
 def run_ocr_lexicon(ex):
+    from ingest.correct import correct_text
     from ingest.ocr import correct_abbreviation
 
-    fixed = correct_abbreviation(ex["text"])
+    fixed = correct_text(" ".join(correct_abbreviation(w) for w in ex["text"].split(" ")))
     return fixed if fixed != ex["text"] else None
 
 

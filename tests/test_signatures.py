@@ -34,7 +34,7 @@ def expected_row(**changes) -> Signature:
         signer_email="nguyenhuuhung@quangtri.gov.vn", organization="Sở Công thương",
         signed_at="2019-04-19T09:11:49+07:00", intact=True, covers_whole_document=True, trusted=True,
         certificate_issuer="Throwaway Test Root — not a real authority", page=1,
-        summary="INTACT:TRUSTED,UNTOUCHED",
+        summary="INTACT:TRUSTED,UNTOUCHED", cms_signed_at="2019-04-19T02:11:49+00:00",
     )
     row.update(changes)
     return Signature(**row)
@@ -116,18 +116,29 @@ def test_unsigned_pdf_has_no_signatures(signed):
 
 
 def test_local_time_labelled_utc_in_cms_yields_to_m(signed):
-    """The CMS says 09:11:49Z (local time mislabelled), /M says 09:11:49+07:00: /M wins."""
+    """The CMS says 09:11:49Z (local time mislabelled, 7 hours off), /M says 09:11:49+07:00: /M wins."""
     pdf = sign_pdf(signed["plain"], signed["folder"] / "mislabelled.pdf", signed["pki"], "Sig1_NguyenHuuHung",
                    signed_at=SIGNED_AT, cms_signing_time=SIGNED_AT.replace(tzinfo=timezone.utc))
     rows = read_signatures(pdf, trust_roots=[signed["pki"].root_cert])
-    assert [r.signed_at for r in rows] == ["2019-04-19T09:11:49+07:00"]
+    assert [(r.signed_at, r.cms_signed_at) for r in rows] == [
+        ("2019-04-19T09:11:49+07:00", "2019-04-19T09:11:49+00:00")]
 
 
-def test_cms_time_wins_when_m_is_off_by_minutes(signed):
+def test_m_wins_when_cms_time_is_off_by_minutes(signed):
+    """/M is the time the signing software shows; a CMS time 6 h 51 min off stays in its own column."""
     pdf = sign_pdf(signed["plain"], signed["folder"] / "skewed.pdf", signed["pki"], "Sig1_NguyenHuuHung",
-                   signed_at=SIGNED_AT, cms_signing_time=datetime(2019, 4, 19, 2, 20, 0, tzinfo=timezone.utc))
+                   signed_at=SIGNED_AT, cms_signing_time=datetime(2019, 4, 19, 16, 2, 49, tzinfo=timezone.utc))
     rows = read_signatures(pdf, trust_roots=[signed["pki"].root_cert])
-    assert [r.signed_at for r in rows] == ["2019-04-19T09:20:00+07:00"]
+    assert [(r.signed_at, r.cms_signed_at) for r in rows] == [
+        ("2019-04-19T09:11:49+07:00", "2019-04-19T16:02:49+00:00")]
+
+
+def test_junk_before_the_header_is_skipped_and_the_signature_verifies(signed):
+    """Bytes before %PDF (which readers tolerate): the byte ranges count from the header."""
+    junky = signed["folder"] / "junk-before-header.pdf"
+    junky.write_bytes(bytes(range(200, 221)) + signed["pdf"].read_bytes())
+    rows = read_signatures(junky, trust_roots=[signed["pki"].root_cert])
+    assert rows == (expected_row(summary="INTACT:TRUSTED,UNTOUCHED; read from byte 21, after the junk before %PDF"),)
 
 
 def test_email_comes_from_subject_alt_name_when_subject_has_none(tmp_path):
