@@ -40,7 +40,14 @@ def main() -> None:
                    "also $CONGVAN_TRUST).")
 @click.option("--force", is_flag=True, help="Re-read files even when they are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
-def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, ...], force: bool, quiet: bool) -> None:
+@click.option("--cluster", envvar="CONGVAN_CLUSTER", default=None, metavar="ADDRESS",
+              help="Read and extract on a Dask cluster: a scheduler (tcp://host:8786) or local[:N] for N worker "
+                   "processes here (also $CONGVAN_CLUSTER). Workers must see CORPUS at the same path.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="OCR page cache folder (default: ocr-cache beside the database); on a cluster, put it on "
+                   "storage every worker shares.")
+def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, ...], force: bool, quiet: bool,
+           cluster: str | None, cache_dir: Path | None) -> None:
     """Read every PDF under CORPUS (default corpus/) into the database.
 
     Unchanged files are skipped; a changed file replaces its old rows; a file that
@@ -54,8 +61,8 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
     try:
         with Progress(enabled=not quiet) as progress:
             summary = pipeline.ingest(corpus, db_path, workers=workers, trust_roots=_trust_roots(trust),
-                                      force=force, progress=progress.advance,
-                                      on_start=progress.start)
+                                      force=force, progress=progress.advance, on_start=progress.start,
+                                      cluster=cluster or None, cache_dir=cache_dir)
     except IngestError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(2)

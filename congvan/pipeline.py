@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,9 +87,9 @@ def _skip(db, path: Path, corpus: Path, digest: str, force: bool) -> FileResult 
     return FileResult(name, "skipped")
 
 
-def _store(db, document: Document) -> FileResult:
-    """Extracts the facts of a read document and writes both in one transaction."""
-    facts = _safe_extract(document)
+def _store(db, document: Document, facts: Facts | None = None, *, extracted: bool = False) -> FileResult:
+    """Extracts the facts of a read document (unless `extracted` elsewhere) and writes both in one transaction."""
+    facts = facts if extracted else _safe_extract(document)
     load.save(db, document, facts)
     return FileResult(document.path, "ok" if document.status == "ok" else "failed", document.text_source,
                       len(document.pages), document.error)
@@ -98,14 +98,16 @@ def _store(db, document: Document) -> FileResult:
 def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | None = None,
            trust_roots=(), cache_dir: Path | None = None, force: bool = False,
            progress: Callable[[FileResult], None] | None = None,
-           on_start: Callable[[int], None] | None = None) -> RunSummary:
+           on_start: Callable[[int], None] | None = None, cluster: str | None = None) -> RunSummary:
     """Ingests every PDF of `corpus` into the database at `db_path`.
 
     Files are read several at a time (`ingest.reader.read_pdfs`, one process per core);
     facts are extracted and written here, one file after another, in path order.
+    With `cluster` (a Dask scheduler address or `local[:N]`), files are read and their
+    facts extracted on Dask workers (`congvan.cluster`) and written here as they finish.
     """
     corpus, db_path = Path(corpus), Path(db_path)
-    if ocr is None:
+    if ocr is None and not cluster:  # on a cluster, the workers check their own tesseract
         from ingest.ocr import check_tesseract
 
         check_tesseract()
@@ -130,14 +132,29 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
     else:  # an injected OCR function (tests) runs in this process
         documents = (read_pdf(path, ocr=ocr, workers=workers, cache_dir=cache_dir, trust_roots=trust_roots,
                               relative_to=corpus, sha256=digests[path]) for path in wanted)
-    for path in paths:
-        result = skipped[path] or _store(db, next(documents))
+    results = (skipped[path] or _store(db, next(documents)) for path in paths) if not cluster else \
+        _stored_from_cluster(db, cluster, paths, skipped, sha256s=digests, relative_to=corpus,
+                             trust_roots=trust_roots, cache_dir=cache_dir)
+    for result in results:
         summary.files.append(result)
         if progress:
             progress(result)
+    if cluster:  # files finish in any order: the summary lists them in path order, as a local run does
+        order = {str(path.relative_to(corpus)): i for i, path in enumerate(paths)}
+        summary.files.sort(key=lambda r: order[r.path])
     load.link_citations(db)
     db.close()
     return summary
+
+
+def _stored_from_cluster(db, cluster: str, paths: list[Path], skipped: dict, **options) -> Iterator[FileResult]:
+    """The unchanged files, then each file read on the cluster (`congvan.cluster`), stored as it finishes."""
+    from congvan.cluster import read_on_cluster
+
+    yield from (skipped[path] for path in paths if skipped[path])
+    wanted = [path for path in paths if not skipped[path]]
+    for document, facts in read_on_cluster(cluster, wanted, extract=_safe_extract, **options):
+        yield _store(db, document, facts, extracted=True)
 
 
 def stored_document(db, document_id: str) -> Document:
