@@ -161,7 +161,7 @@ def parse_local(address: str) -> int | None:
 
 
 @contextmanager
-def connect(address: str):
+def connect(address: str, *, timeout: str = "20s"):
     """A `distributed.Client` on the scheduler at `address`, or on a LocalCluster it starts (`local[:N]`)."""
     from distributed import Client, LocalCluster
 
@@ -173,7 +173,7 @@ def connect(address: str):
             yield client
         return
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as e:
         raise ClusterUnreachable(address, f"{type(e).__name__}: {e}") from e
     with client:
