@@ -6,7 +6,7 @@ BIN   := $(VENV)/bin
 SHARED ?= ../shared
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver
 
-.PHONY: install system venv run ingest serve test eval bench fixtures ocr-quality clean
+.PHONY: install system venv run ingest serve test eval bench bench-cluster fixtures ocr-quality clean
 
 install: system $(VENV)/.installed
 
@@ -67,6 +67,10 @@ eval: install
 
 bench: install
 	$(PY) bench/bench.py --corpus $(SHARED)/corpus
+
+# the local pool against a 2-worker Dask LocalCluster on the same files, and the SQLite writer's rate
+bench-cluster: install
+	$(PY) bench/cluster.py --corpus $(SHARED)/corpus
 
 fixtures: install
 	$(PY) tests/fixtures/build.py --out corpus --bad tests/fixtures/bad
