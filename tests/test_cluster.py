@@ -169,3 +169,14 @@ def test_a_scheduler_that_does_not_answer_says_how_to_start_one():
             pass
     assert caught.value.code == "cluster_unreachable"
     assert "`dask scheduler`" in str(caught.value) and "--cluster local" in str(caught.value)
+
+
+def test_a_scanned_page_reads_the_same_whatever_pages_are_read_with_it(shared_corpus):
+    """Which pages share a batch depends on timing and on the machine: the result must not."""
+    from ingest.ocr import ocr_pages_together
+
+    scan = shared_corpus / "004-scan.pdf"   # page 2: a table whose doubtful cells are read again
+    alone = ocr_pages_together(scan, [1])[1]
+    together = ocr_pages_together(scan, [0, 1])[1]
+    assert (together.text, together.confidence) == (alone.text, alone.confidence)
+    assert "3.1.1\t" in alone.text.replace(" 3.1.2", "\t")
