@@ -17,7 +17,8 @@ Two measurements:
            process: documents and pages per second the one writer sustains.
 
 The output ends with key=value lines: local_pages_per_s, cluster_pages_per_s,
-cluster_overhead, cpu_overhead, cluster_start_s, writer_docs_per_s, writer_pages_per_s.
+cluster_overhead, cpu_overhead, cluster_start_s, writer_docs_per_s, writer_pages_per_s,
+writer_docs_per_cpu_s.
 
 Usage (`make bench-cluster`; ~6-10 minutes on 2 cores):
     .venv/bin/python bench/cluster.py --corpus ../shared/corpus
@@ -99,23 +100,26 @@ def bench_read(corpus: Path, trust: list[Path], rounds: int, tmp: Path) -> dict:
     return {"runs": runs, "start": started}
 
 
-def bench_write(corpus: Path, trust: list[Path], documents: int, tmp: Path) -> tuple[float, float]:
-    """Documents and pages per second of db.load.save into a fresh database (FTS on)."""
+def bench_write(corpus: Path, trust: list[Path], documents: int, tmp: Path) -> tuple[float, float, float, float]:
+    """Documents and pages per second of db.load.save into a fresh database (FTS on), per second of
+    wall time and per CPU-second of the writer (what it would do with a core to itself), and the
+    database's bytes per page."""
     cache = tmp / "local" / "cache"
     read = [(d, extract(d)) for d in (read_pdf(p, cache_dir=cache, trust_roots=trust, relative_to=corpus)
                                      for p in pipeline.find_pdfs(corpus))]
     db = schema.connect(tmp / "writer.db")
     load.save_units(db, registry())
-    pages, start = 0, time.monotonic()
+    pages, start, cpu = 0, time.monotonic(), time.process_time()
     for n in range(documents):
         document, facts = read[n % len(read)]
         document = replace(document, sha256=f"{n:064x}", path=f"{n // len(read)}/{document.path}")
         load.save(db, document, facts)
         pages += len(document.pages)
     load.link_citations(db)
-    seconds = time.monotonic() - start
+    seconds, cpu = time.monotonic() - start, time.process_time() - cpu
     db.close()
-    return documents / seconds, pages / seconds
+    size = sum(f.stat().st_size for f in tmp.glob("writer.db*"))
+    return documents / seconds, pages / seconds, documents / cpu, size / pages
 
 
 def main() -> None:
@@ -130,7 +134,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="congvan-bench-cluster-") as folder:
         tmp = Path(folder)
         read = bench_read(args.corpus, trust, args.rounds, tmp)
-        docs_per_s, pages_per_s = bench_write(args.corpus, trust, args.documents, tmp)
+        docs_per_s, pages_per_s, docs_per_cpu_s, bytes_per_page = bench_write(args.corpus, trust, args.documents, tmp)
     local, remote = read["runs"]["local"], read["runs"]["cluster"]
     pages = local[0][2]
     overhead = statistics.median(c[0] / l[0] for l, c in zip(local, remote)) - 1
@@ -142,7 +146,8 @@ def main() -> None:
               f"CPU {statistics.median(r[1] for r in runs) / pages:5.2f} s/page")
     print(f"  cluster start-up (2 spawned workers, imports, rules): {read['start']:.1f} s, not in the run times")
     print(f"writer: {args.documents} documents into a fresh database with FTS: {docs_per_s:.0f} docs/s, "
-          f"{pages_per_s:.0f} pages/s")
+          f"{pages_per_s:.0f} pages/s; {docs_per_cpu_s:.0f} docs per CPU-second; {bytes_per_page / 1024:.1f} KB "
+          f"of database per page")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores; above ~2 seconds are inflated, ratios less)")
     print(f"\nlocal_pages_per_s={pages / statistics.median(r[0] for r in local):.2f}")
     print(f"cluster_pages_per_s={pages / statistics.median(r[0] for r in remote):.2f}")
@@ -151,6 +156,7 @@ def main() -> None:
     print(f"cluster_start_s={read['start']:.1f}")
     print(f"writer_docs_per_s={docs_per_s:.0f}")
     print(f"writer_pages_per_s={pages_per_s:.0f}")
+    print(f"writer_docs_per_cpu_s={docs_per_cpu_s:.0f}")
 
 
 if __name__ == "__main__":
