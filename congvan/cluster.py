@@ -276,10 +276,12 @@ def _run(client, paths, *, sha256s, extract, relative_to, trust_roots, cache_dir
 
 def _lost(item: _File, error: Exception, relative_to: Path | None, extract: Callable) -> tuple[Document, object]:
     """The failed Document of a file whose tasks the cluster could not finish."""
+    from concurrent.futures import CancelledError
+
     from distributed import KilledWorker
 
     document = empty_document(item.path, relative_to=relative_to, sha256=item.sha256)
-    if isinstance(error, KilledWorker):
+    if isinstance(error, (KilledWorker, CancelledError)):  # the tasks never ended; other errors: as locally
         error = WorkerLost(document.path, str(error))
     document = failed(document, error)
     return document, extract(document)
