@@ -104,7 +104,8 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
     Files are read several at a time (`ingest.reader.read_pdfs`, one process per core);
     facts are extracted and written here, one file after another, in path order.
     With `cluster` (a Dask scheduler address or `local[:N]`), files are read and their
-    facts extracted on Dask workers (`congvan.cluster`) and written here as they finish.
+    facts extracted on Dask workers (`congvan.cluster`) and written here as they finish
+    (an injected `ocr` applies to local runs only).
     """
     corpus, db_path = Path(corpus), Path(db_path)
     if ocr is None and not cluster:  # on a cluster, the workers check their own tesseract
