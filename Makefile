@@ -6,7 +6,7 @@ BIN   := $(VENV)/bin
 SHARED ?= ../shared
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
 
-.PHONY: install system venv run ingest serve test eval bench real-scan-quality bench-hostile bench-kill fixtures ocr-quality clean
+.PHONY: install system venv run ingest serve test eval bench real-scan-quality bench-hostile bench-kill bench-cluster fixtures ocr-quality clean
 
 install: system $(VENV)/.installed
 
@@ -84,6 +84,10 @@ bench-hostile: install
 # kill -9 an ingest at random moments (seeded): integrity ok and a re-run equal to a clean run, every trial
 bench-kill: install
 	$(PY) bench/kill_trials.py --trials 50 --seed 13
+
+# the local pool against a 2-worker Dask LocalCluster on the same files, and the SQLite writer's rate
+bench-cluster: install
+	$(PY) bench/cluster.py --corpus $(SHARED)/corpus
 
 fixtures: install
 	$(PY) tests/fixtures/build.py --out corpus --bad tests/fixtures/bad

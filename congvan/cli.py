@@ -65,9 +65,16 @@ def main() -> None:
                    "also $CONGVAN_TRUST).")
 @click.option("--force", is_flag=True, help="Re-read files even when they are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@click.option("--cluster", envvar="CONGVAN_CLUSTER", default=None, metavar="ADDRESS",
+              help="Read and extract on a Dask cluster: a scheduler (tcp://host:8786) or local[:N] for N worker "
+                   "processes here (also $CONGVAN_CLUSTER). Workers must see CORPUS at the same path.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="OCR page cache folder (default: ocr-cache beside the database); on a cluster, put it on "
+                   "storage every worker shares.")
 @limit_options
 def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, ...], force: bool, quiet: bool,
-           max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int) -> None:
+           cluster: str | None, cache_dir: Path | None, max_pages: int, max_seconds: float, max_memory_mb: int,
+           max_pixels: int) -> None:
     """Read every PDF under CORPUS (default corpus/) into the database.
 
     Unchanged files are skipped; a changed file replaces its old rows (a changed file that
@@ -86,7 +93,8 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
         with Progress(enabled=not quiet) as progress:
             summary = pipeline.ingest(corpus, db_path, workers=workers, trust_roots=_trust_roots(trust),
                                       force=force, progress=progress.advance, on_start=progress.start,
-                                      limits=limits, on_wait=lambda e: click.echo(f"Đang chờ: {e}", err=True))
+                                      limits=limits, on_wait=lambda e: click.echo(f"Đang chờ: {e}", err=True),
+                                      cluster=cluster or None, cache_dir=cache_dir)
     except IngestError as e:
         click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from db import load, register, schema
@@ -148,9 +149,9 @@ def _skip(db, path: Path, corpus: Path, digest: str, force: bool) -> FileResult 
     return FileResult(name, "skipped")
 
 
-def _store(db, document: Document) -> FileResult:
-    """Extracts the facts of a read document and writes both in one transaction."""
-    facts = _safe_extract(document) if document.status == "ok" else None
+def _store(db, document: Document, facts: Facts | None = None, *, extracted: bool = False) -> FileResult:
+    """Extracts the facts of a read document (unless `extracted` elsewhere) and writes both in one transaction."""
+    facts = facts if extracted else (_safe_extract(document) if document.status == "ok" else None)
     load.save(db, document, facts)
     return FileResult(document.path, "ok" if document.status == "ok" else "failed", document.text_source,
                       len(document.pages), document.error)
@@ -160,15 +161,18 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
            trust_roots=(), cache_dir: Path | None = None, force: bool = False,
            progress: Callable[[FileResult], None] | None = None,
            on_start: Callable[[int], None] | None = None, limits: Limits = DEFAULT,
-           on_wait: Callable[[Exception], None] | None = None) -> RunSummary:
+           on_wait: Callable[[Exception], None] | None = None, cluster: str | None = None) -> RunSummary:
     """Ingests every PDF of `corpus` into the database at `db_path`.
 
     Files are read several at a time in bounded worker processes (`ingest.reader.read_pdfs`);
     facts are extracted and written here, one file after another, in path order. Another
     writer on the same database (ingest, watch) is waited for (`on_wait` is told).
+    With `cluster` (a Dask scheduler address or `local[:N]`), PDFs are read and their facts
+    extracted on Dask workers (`congvan.cluster`) and written here as they finish (an injected
+    `ocr` applies to local runs only; Word files are converted here).
     """
     corpus, db_path = Path(corpus), Path(db_path)
-    if ocr is None:
+    if ocr is None and not cluster:  # on a cluster, the workers check their own tesseract
         from ingest.ocr import check_tesseract
 
         check_tesseract()
@@ -177,13 +181,13 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
         try:
             return _ingest(db, corpus, db_path, ocr=ocr, workers=workers or os.cpu_count() or 1,
                            trust_roots=trust_roots, cache_dir=cache_dir or default_cache_dir(db_path), force=force,
-                           progress=progress, on_start=on_start, limits=limits)
+                           progress=progress, on_start=on_start, limits=limits, cluster=cluster)
         finally:
             db.close()
 
 
 def _ingest(db, corpus: Path, db_path: Path, *, ocr, workers: int, trust_roots, cache_dir: Path, force: bool,
-            progress, on_start, limits: Limits) -> RunSummary:
+            progress, on_start, limits: Limits, cluster: str | None) -> RunSummary:
     load.save_units(db, registry())
     summary = RunSummary()
     paths = find_pdfs(corpus, summary.notes)
@@ -195,17 +199,30 @@ def _ingest(db, corpus: Path, db_path: Path, *, ocr, workers: int, trust_roots, 
     for path in paths:  # two copies of one file in the corpus: the first is read, the other is a second file of it
         if first.setdefault(digests[path], path) != path and skipped[path] is None:
             skipped[path] = FileResult(str(path.relative_to(corpus)), "skipped")
-    words = [path for path in paths if skipped[path] is None and word.is_word(path)]
-    wanted = [path for path in paths if skipped[path] is None and not word.is_word(path)]
-    documents = _read(wanted, corpus, digests, ocr=ocr, workers=workers, cache_dir=cache_dir,
-                      trust_roots=trust_roots, limits=limits)
-    for path in paths:  # a Word file is converted (ingest.word) and read here, between the PDFs
-        result = skipped[path] or _store(db, word.read_word(
-            path, corpus, db_path, read_pdf, sha256=digests[path], ocr=ocr, cache_dir=cache_dir,
-            trust_roots=trust_roots) if path in words else next(documents))
+    words = {path for path in paths if skipped[path] is None and word.is_word(path)}
+
+    def read_word(path: Path) -> Document:  # a Word file is converted (ingest.word) and read here
+        return word.read_word(path, corpus, db_path, read_pdf, sha256=digests[path], ocr=ocr, cache_dir=cache_dir,
+                              trust_roots=trust_roots)
+
+    if cluster:
+        results = chain(_stored_from_cluster(db, cluster, [p for p in paths if p not in words], skipped,
+                                             sha256s=digests, relative_to=corpus, trust_roots=trust_roots,
+                                             cache_dir=cache_dir),
+                        (_store(db, read_word(path)) for path in sorted(words)))
+    else:
+        wanted = [path for path in paths if skipped[path] is None and path not in words]
+        documents = _read(wanted, corpus, digests, ocr=ocr, workers=workers, cache_dir=cache_dir,
+                          trust_roots=trust_roots, limits=limits)
+        results = (skipped[path] or _store(db, read_word(path) if path in words else next(documents))
+                   for path in paths)
+    for result in results:
         summary.files.append(result)
         if progress:
             progress(result)
+    if cluster:  # files finish in any order: the summary lists them in path order, as a local run does
+        order = {str(path.relative_to(corpus)): i for i, path in enumerate(paths)}
+        summary.files.sort(key=lambda r: order[r.path])
     for path in paths:   # copies read in this run: recorded now that their document is
         if first[digests[path]] != path:
             load.record_file(db, str(path.relative_to(corpus)), digests[path], path.stat().st_size)
@@ -214,6 +231,16 @@ def _ingest(db, corpus: Path, db_path: Path, *, ocr, workers: int, trust_roots, 
     register.remember_corpus(db, corpus)
     register.refresh(db)
     return summary
+
+
+def _stored_from_cluster(db, cluster: str, paths: list[Path], skipped: dict, **options) -> Iterator[FileResult]:
+    """The unchanged files, then each file read on the cluster (`congvan.cluster`), stored as it finishes."""
+    from congvan.cluster import read_on_cluster
+
+    yield from (skipped[path] for path in paths if skipped[path])
+    wanted = [path for path in paths if not skipped[path]]
+    for document, facts in read_on_cluster(cluster, wanted, extract=_safe_extract, **options):
+        yield _store(db, document, facts, extracted=True)
 
 
 def stored_document(db, document_id: str) -> Document:

@@ -96,16 +96,24 @@ def ocr_image(
 def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings = DEFAULT_SETTINGS, *,
                shas: Sequence[str | None] | None = None) -> list[OcrResult]:
     """OCR rendered pages (image, page width in points) together: one tesseract call reads them
-    all, one more the doubtful table cells of all of them (`_reread_cells`). `shas`: the
-    images' `image_sha256` when known."""
+    all, one more per page the doubtful cells of its tables (`_reread_cells`). `shas`: the
+    images' `image_sha256` when known.
+
+    A page's result depends on its image only, never on the pages read with it: the cache
+    is keyed by the image, and which pages share a batch depends on timing (ingest.reader)
+    or on the machine (congvan.cluster). Tesseract reads the pages of a list independently;
+    cells cut from several pages into one mosaic would not be (another page's cells change
+    how the block is segmented: "3.11" for "3.1.1" on 004-scan.pdf page 2)."""
     shas = shas or [None] * len(pages)
     prepared = [_prepare(image, width, settings, sha) for (image, width), sha in zip(pages, shas)]
     readable = [p for p in prepared if p.gray is not None]
     for page, data in zip(readable, _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages)):
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence)
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
-    reread_cells([p for p in readable if p.found is not None], gap=settings.cell_gap, unsure=settings.cell_unsure,
-                 languages=settings.cell_languages or settings.languages, speck_pt=settings.cell_speck_pt)
+    for page in readable:  # page by page: a page reads the same whatever pages share its batch (congvan.cluster)
+        if page.found is not None:
+            reread_cells([page], gap=settings.cell_gap, unsure=settings.cell_unsure,
+                         languages=settings.cell_languages or settings.languages, speck_pt=settings.cell_speck_pt)
     return [_finish(p, settings) for p in prepared]
 
 
