@@ -151,7 +151,10 @@ def _skip(db, path: Path, corpus: Path, digest: str, force: bool) -> FileResult 
 
 def _store(db, document: Document, facts: Facts | None = None, *, extracted: bool = False) -> FileResult:
     """Extracts the facts of a read document (unless `extracted` elsewhere) and writes both in one transaction."""
-    facts = facts if extracted else (_safe_extract(document) if document.status == "ok" else None)
+    if document.status != "ok":   # a file that could not be read has no facts, wherever it was read
+        facts = None
+    elif not extracted:
+        facts = _safe_extract(document)
     load.save(db, document, facts)
     return FileResult(document.path, "ok" if document.status == "ok" else "failed", document.text_source,
                       len(document.pages), document.error)

@@ -42,7 +42,7 @@ def table_rows(db_path: Path, document_ids: set[str] | None = None) -> dict[str,
 
 def _summary(output: str) -> list[str]:
     """The CLI's summary without the line that has the time in it."""
-    return [line for line in output.splitlines() if line and "files read:" not in line and "Warning" not in line
+    return [line for line in output.splitlines() if line and "giây mỗi tệp" not in line and "Warning" not in line
             and "import" not in line]
 
 
@@ -85,7 +85,7 @@ def test_the_shared_corpus_on_a_local_cluster_gives_every_table_of_a_local_run(l
     assert len(table_rows(cluster_db)["documents"]) == 16
     local_output = (local_run.parent / "summary.txt").read_text(encoding="utf-8")
     assert _summary(output) == [line.replace(str(local_run), str(cluster_db)) for line in _summary(local_output)]
-    assert _summary(output)[1:] == ["  pages: 75, of which read by OCR: 24", "  text source: mixed 1, ocr 5, text 10"]
+    assert _summary(output)[1:] == ["  số trang: 75, trong đó đọc bằng OCR: 24", "  nguồn chữ: mixed 1, ocr 5, text 10"]
 
 
 def test_a_rerun_on_the_cluster_reads_no_page_again(shared_corpus, cluster_run, scheduler, tmp_path):
