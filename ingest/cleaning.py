@@ -45,7 +45,8 @@ def brightest_channel(image: Image.Image) -> Image.Image:
     """
     if image.mode != "RGB":
         return image.convert("L")
-    return Image.fromarray(np.asarray(image).max(axis=2))
+    red, green, blue = image.split()
+    return ImageChops.lighter(ImageChops.lighter(red, green), blue)
 
 
 def _colour_box(image: Image.Image, threshold: int, step: int = 8) -> tuple[int, int, int, int] | None:

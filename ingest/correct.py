@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -44,6 +44,7 @@ from ingest.model import OcrResult
 from rules.build_vi_words import is_syllable
 
 _TONES = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
+_TONE_MARKS = frozenset(_TONES.values())
 _SHAPES = {"\u0302": "^", "\u0306": "(", "\u031b": "+"}  # â ê ô / ă / ơ ư
 _TOKEN = regex.compile(r"(\s+)")
 _CORE = regex.compile(r"^(\W*)(\p{L}+)(\W*)$")
@@ -68,6 +69,7 @@ def marks(syllable: str) -> tuple[str, tuple[frozenset[str], ...]]:
     return "".join(letters), tuple(found)
 
 
+@lru_cache(maxsize=1 << 16)
 def gains_marks(word: str, candidate: str) -> bool:
     """`candidate` is `word` with marks added and none changed or removed (tone on any letter).
 
@@ -78,9 +80,9 @@ def gains_marks(word: str, candidate: str) -> bool:
     other, want = marks(candidate)
     if base != other or word == candidate:
         return False
-    shapes_ok = all((a - set(_TONES.values())) <= (b - set(_TONES.values())) for a, b in zip(have, want))
-    tone = {m for a in have for m in a} & set(_TONES.values())
-    tone_ok = not tone or tone == ({m for b in want for m in b} & set(_TONES.values()))
+    shapes_ok = all((a - _TONE_MARKS) <= (b - _TONE_MARKS) for a, b in zip(have, want))
+    tone = {m for a in have for m in a} & _TONE_MARKS
+    tone_ok = not tone or tone == ({m for b in want for m in b} & _TONE_MARKS)
     return shapes_ok and tone_ok
 
 
@@ -104,6 +106,14 @@ class Lexicon:
     registry_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of registry phrases
     keep: frozenset[str] = frozenset()  # frequent words never changed when read as they are (ocr_lexicon.yaml)
     word_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of the word list only
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # word → the forms with more marks
+
+    def gaining(self, word: str) -> tuple[str, ...]:
+        """The syllables that are `word` with marks added."""
+        found = self.memo.get(word)
+        if found is None:
+            found = self.memo[word] = tuple(c for c in self.by_letters.get(marks(word)[0], ()) if gains_marks(word, c))
+        return found
 
     def valid(self, syllable: str) -> bool:
         return _tone_key(syllable) in self.keys
@@ -236,7 +246,7 @@ def _forms(word: str | None, lex: Lexicon) -> tuple[str, ...]:
     """A neighbour as it is and with the marks it may gain (it may be corrected itself)."""
     if word is None:
         return ()
-    return (word, *(c for c in lex.by_letters.get(marks(word)[0], ()) if gains_marks(word, c)))
+    return (word, *lex.gaining(word))
 
 
 def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) -> str | None:
@@ -254,8 +264,8 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) ->
     if lex.valid(word):
         if token.confident or not supported or word in lex.keep or paired(word):
             return None
-        return pick([c for c in lex.by_letters.get(marks(word)[0], ()) if gains_marks(word, c)])
-    options = [c for c in lex.by_letters.get(marks(word)[0], ()) if gains_marks(word, c)]
+        return pick([c for c in lex.gaining(word)])
+    options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:
         return options[0]
     return pick(options)
@@ -298,14 +308,16 @@ def _registry_runs(tokens: list, lex: Lexicon) -> None:
     """Runs of words that are a registry phrase without some of its marks take the phrase's marks
     (capitalised runs are changed by this alone)."""
     longest = max((len(k) for k in lex.phrases), default=0)
+    firsts = {k[0] for k in lex.phrases}
+    letters = [marks(t.lower)[0] if t is not None else None for t in tokens]
     i = 0
     while i < len(tokens):
         done = False
-        for size in range(min(longest, len(tokens) - i), 1, -1):
+        for size in range(min(longest, len(tokens) - i), 1, -1) if letters[i] in firsts else ():
             window = tokens[i:i + size]
             if any(t is None for t in window) or any(t.suffix for t in window[:-1]) or any(t.prefix for t in window[1:]):
                 continue
-            phrase = lex.phrases.get(tuple(marks(t.lower)[0] for t in window))
+            phrase = lex.phrases.get(tuple(letters[i:i + size]))
             if phrase is None:
                 continue
             if all(t.lower == p.lower() or gains_marks(t.lower, p.lower()) for t, p in zip(window, phrase)):

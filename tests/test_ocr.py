@@ -213,3 +213,12 @@ def test_brightest_channel_whitens_ink_of_any_colour_and_keeps_black():
     draw.rectangle((450, 40, 550, 80), fill=(30, 60, 210))   # blue handwriting
     gray = np.asarray(remove_stamps(image, mode="brightest"))
     assert (gray[40, 70], gray[60, 350], gray[60, 500], gray[150, 300]) == (20, 200, 210, 240)
+
+
+def test_the_engine_identity_names_tesseract_and_each_model_file():
+    from ingest.engine import engine_identity
+
+    identity = engine_identity("vie+osd")
+    assert identity.startswith("tesseract 5.")
+    assert [part.split(":")[0] for part in identity.split(";")[1:]] == ["vie", "osd"]
+    assert all(len(part.split(":")[1]) == 16 for part in identity.split(";")[1:])
