@@ -27,6 +27,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import regex
+
+from rules import TIMEOUT
 import sqlite_utils
 
 from db.register import FINISHED, criteria_display
@@ -276,7 +278,7 @@ def units_with_tasks(db: sqlite_utils.Database) -> list[str]:
 
 def slug(unit: str) -> str:
     """A file name stem for a unit: folded, words joined by '-'."""
-    return "-".join(regex.findall(r"[a-z0-9]+", fold(unit), timeout=1.0))[:80] or "don-vi"
+    return "-".join(regex.findall(r"[a-z0-9]+", fold(unit), timeout=TIMEOUT))[:80] or "don-vi"
 
 
 HEADERS = ("Hạn", "Còn (ngày)", "Nhiệm vụ", "Đơn vị", "Số ký hiệu", "Ngày văn bản", "Cơ quan ban hành",

@@ -219,17 +219,17 @@ def link_citations(db: sqlite_utils.Database) -> None:
 
 def save_units(db: sqlite_utils.Database, units) -> None:
     """Publishes the unit registry (rules/units.yaml) as the `units` table."""
-    from extract.units import COMMUNE_WORDS, COMMUNES, LOCAL, LOCAL_WORDS
+    from extract.units import LOCAL_WORDS, is_templated, localised
 
     def local(text: str, word: str | None) -> str:
-        return text.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word]) if word else text
+        return localised(text, word) if word else text
 
     rows: dict[str, dict] = {}
     for u in units:
-        templated = LOCAL in u.name or COMMUNES in u.name
+        templated = is_templated(u.name)
         for word in LOCAL_WORDS if templated else (None,):
             name = local(u.name, word)
-            aliases = [local(a, word) for a in u.aliases if word or (LOCAL not in a and COMMUNES not in a)]
+            aliases = [local(a, word) for a in u.aliases if word or not is_templated(a)]
             row = rows.setdefault(name, {"name": name, "aliases": [], "level": u.level, "parent": u.parent,
                                          "scope": u.scope})
             row["aliases"] += [a for a in aliases if a not in row["aliases"] and a != name]

@@ -29,6 +29,8 @@ import json
 from datetime import date, datetime, timezone
 
 import regex
+
+from rules import TIMEOUT
 import sqlite_utils
 
 from ingest.textnorm import fold
@@ -68,7 +70,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
 
 
 def _letters(text: str | None) -> str:
-    return regex.sub(r"[\W_]+", "", fold(text or ""), timeout=1.0)
+    return regex.sub(r"[\W_]+", "", fold(text or ""), timeout=TIMEOUT)
 
 
 def document_key(row: dict) -> str:

@@ -41,9 +41,9 @@ from extract.items import sentences as _sentences
 from extract.text import Line, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
-from rules import load, pattern
+from rules import TIMEOUT as _T
+from rules import alternation, load, pattern
 
-_T = 1.0
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
 
 
@@ -103,7 +103,8 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
     return []
 
 
-_ASSIGN_AT = regex.compile(r"(?i)(?:^|[\s,;:])(giao(?:\s+cho)?|yêu\s+cầu|đề\s+nghị|phân\s+công)\s+")
+_ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
+_LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
 
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
@@ -119,7 +120,7 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
             continue
         end = start
         window = text[start:start + 120]
-        level = regex.search(r"(?i)\s(?:tỉnh|huyện|thành phố|thị xã|quận|xã|phường)(?=[\s,.;:]|$)", window)
+        level = _LEVEL_AT.search(window, timeout=_T)
         for w in regex.finditer(r"\S+", window):
             if level and w.start() <= level.start():
                 end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
