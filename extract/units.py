@@ -108,17 +108,25 @@ def scope_of(issuer: str | None) -> str:
         return "any"
     f = fold(issuer)
     rules = load("units")
-    if regex.match(r"(so|ban|chi cuc|cuc|trung tam)\b", f):
+    if regex.match(rf"(?:{_folded('department_kinds')})\b", f, timeout=_TIMEOUT):
         return "sở"
-    m = regex.match(r"(?:ubnd|uy ban nhan dan)\s+(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\b\s*(.*)", f)
+    m = regex.match(rf"(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f, timeout=_TIMEOUT)
     if m:
         level, place = m.groups()
+        level = regex.sub(r"\s+", " ", level)
         if level == "tinh":
             return "tỉnh"
         if level == "thanh pho" and place.strip() in {fold(c) for c in rules.get("provincial_cities", [])}:
             return "tỉnh"
         return "huyện"
     return "any"
+
+
+@lru_cache(maxsize=None)
+def _folded(key: str) -> str:
+    """A regex alternation of one word list of rules/units.yaml, folded (no marks, lower case), longest first."""
+    return "|".join(regex.escape(w).replace(r"\ ", r"\s+")
+                    for w in sorted({fold(w) for w in load("units")[key]}, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
