@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from db.schema import FACT_TABLES
+from ingest.errors import Status
 from extract.model import Facts
 from ingest.model import Document
 from ingest.textnorm import fold
@@ -73,7 +74,7 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
     that a failed read keeps the last good version (`stale`) (see the module docstring).
     """
     with immediate(db):
-        claim_path(db, document.path, document.sha256, keep_good=document.status != "ok")
+        claim_path(db, document.path, document.sha256, keep_good=document.status == Status.FAILED)
         forget(db, document.sha256)
         header = facts.header if facts else None
         row = {
@@ -114,7 +115,7 @@ def claim_path(db: sqlite_utils.Database, path: str, document_id: str, *, keep_g
                                    [old["id"], path]).fetchone()
             if elsewhere:
                 db.execute("update documents set path = ? where id = ?", [elsewhere[0], old["id"]])
-            elif keep_good and old["status"] == "ok":
+            elif keep_good and old["status"] in (Status.OK, Status.PARTIAL):
                 db.execute("update documents set stale = 1 where id = ?", [old["id"]])
             else:
                 forget(db, old["id"])
@@ -132,11 +133,11 @@ def restore(db: sqlite_utils.Database, path: str, document_id: str, path_exists)
     """A file whose bytes were read before (unchanged, renamed, copied, or back after a failure or a
     removal): no reading, only its records. `path_exists(name)` says whether a corpus file is there."""
     with immediate(db):
-        row = db.execute("select path, status from documents where id = ?", [document_id]).fetchone()
+        row = db.execute("select path, status, error from documents where id = ?", [document_id]).fetchone()
         claim_path(db, path, document_id)
-        if row[1] == "removed" or not path_exists(row[0]):
-            db.execute("update documents set path = ?, status = 'ok', removed_at = null where id = ?",
-                       [path, document_id])
+        if row[1] == Status.REMOVED or not path_exists(row[0]):
+            db.execute("update documents set path = ?, status = ?, removed_at = null where id = ?",
+                       [path, Status.PARTIAL if row[2] else Status.OK, document_id])
         db.execute("update documents set stale = null where id = ? and stale is not null", [document_id])
         record_file(db, path, document_id)
 
@@ -150,7 +151,7 @@ def mark_removed(db: sqlite_utils.Database, present: Iterable[str]) -> list[str]
         for (path,) in db.execute("select path from files").fetchall():
             if path not in present:
                 db.execute("delete from files where path = ?", [path])
-        for doc_id, path in db.execute("select id, path from documents where status != 'removed'").fetchall():
+        for doc_id, path in db.execute("select id, path from documents where status != ?", [Status.REMOVED]).fetchall():
             if path not in present and _move_or_remove(db, doc_id):
                 gone.append(path)
     return gone
@@ -160,7 +161,8 @@ def remove_file(db: sqlite_utils.Database, path: str) -> list[str]:
     """One corpus file is gone (`congvan watch`): its documents move to another file or become `removed`."""
     with immediate(db):
         db.execute("delete from files where path = ?", [path])
-        ids = [r[0] for r in db.execute("select id from documents where path = ? and status != 'removed'", [path])]
+        ids = [r[0] for r in db.execute("select id from documents where path = ? and status != ?",
+                                        [path, Status.REMOVED])]
         return [path for doc_id in ids if _move_or_remove(db, doc_id)]
 
 
@@ -170,7 +172,7 @@ def _move_or_remove(db: sqlite_utils.Database, document_id: str) -> bool:
     if other:
         db.execute("update documents set path = ? where id = ?", [other[0], document_id])
         return False
-    db.execute("update documents set status = 'removed', removed_at = ? where id = ?", [_now(), document_id])
+    db.execute("update documents set status = ?, removed_at = ? where id = ?", [Status.REMOVED, _now(), document_id])
     return True
 
 

@@ -33,6 +33,7 @@ import regex
 from rules import TIMEOUT
 import sqlite_utils
 
+from ingest.errors import Status
 from ingest.textnorm import fold
 
 STATUSES = ("đang thực hiện", "đã hoàn thành", "không thuộc đơn vị")
@@ -104,7 +105,7 @@ def refresh(db: sqlite_utils.Database) -> None:
     docs = list(db.query("""select d.id, d.path, d.text_source, d.reference, d.number, d.issuer, d.issued_date,
                                    d.subject, d.doc_type, d.signer_name, d.signer_title,
                                    (select count(*) from signatures s where s.document_id = d.id) as signed
-                            from documents d where d.status = 'ok'"""))
+                            from documents d where d.status in (?, ?)""", [Status.OK, Status.PARTIAL]))
     groups: dict[str, list[dict]] = {}
     for d in docs:
         groups.setdefault(document_key(d), []).append(d)
