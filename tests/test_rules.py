@@ -127,7 +127,7 @@ def _cases(kind: str):
             for i, ex in enumerate(data.get("known_gaps") or []):
                 if "expect" in ex:
                     yield pytest.param(name, ex, id=f"{name}-gap-{i}",
-                                       marks=pytest.mark.xfail(reason=ex.get("why", "known gap"), strict=False))
+                                       marks=pytest.mark.xfail(reason=ex.get("why", "known gap"), strict=True))
 
 
 def test_every_rules_file_says_where_its_content_comes_from():
