@@ -213,9 +213,9 @@ def link_citations(db: sqlite_utils.Database) -> None:
         db.execute(
             """update citations set cited_document_id = (
                    select d.id from documents d
-                   where d.number is not null and d.status != 'removed'
+                   where d.number is not null and d.status != ?
                      and upper(replace(d.reference, ' ', '')) = upper(citations.reference)
-                   limit 1)"""
+                   limit 1)""", [Status.REMOVED]
         )
 
 
