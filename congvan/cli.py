@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from congvan import pipeline
-from ingest.errors import IngestError
+from db import stored
+from ingest.errors import IngestError, Status
 from ingest.limits import DEFAULT as DEFAULT_LIMITS
 from ingest.word import CONVERTED
 
@@ -105,11 +106,13 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
         click.echo(f"  {note}", err=True)
     for path in summary.removed:
         click.echo(f"  đã gỡ: {path} (không còn trong corpus; giữ lại để tra cứu, không còn trong danh sách nhiệm vụ)")
-    ocr_pages = _after_ingest(db_path, [f.path for f in summary.files if f.status != "skipped"])
+    ocr_pages = stored.ocr_page_count(db_path, [f.path for f in summary.files if f.status != Status.SKIPPED])
     click.echo("\n".join(summary_lines(summary, db_path, time.monotonic() - started, ocr_pages)))
     for f in summary.failed:
         click.echo(f"  lỗi: {f.path}: {f.error}", err=True)
-    sys.exit(1 if summary.failed else 0)
+    for f in summary.partial:
+        click.echo(f"  thiếu dữ kiện (lỗi của congvan, xin báo lại): {f.path}: {f.error}", err=True)
+    sys.exit(1 if summary.failed or summary.partial else 0)
 
 
 def summary_lines(summary: pipeline.RunSummary, db_path: Path, seconds: float, ocr_pages: int) -> list[str]:
@@ -124,13 +127,13 @@ def summary_lines(summary: pipeline.RunSummary, db_path: Path, seconds: float, o
       số trang: 12, trong đó đọc bằng OCR: 4
       nguồn chữ: mixed 1, text 1
     """
-    read = [f for f in summary.files if f.status != "skipped"]
+    read = [f for f in summary.files if f.status != Status.SKIPPED]
     pages = sum(f.pages for f in read)
     sources: dict[str, int] = {}
     for f in read:
         sources[f.text_source or "none"] = sources.get(f.text_source or "none", 0) + 1
-    lines = [f"{summary.count('ok')} tệp đọc được, {summary.count('failed')} tệp lỗi, "
-             f"{summary.count('skipped')} tệp không đổi (bỏ qua) → {db_path}",
+    lines = [f"{summary.count(Status.OK) + summary.count(Status.PARTIAL)} tệp đọc được, "
+             f"{summary.count(Status.FAILED)} tệp lỗi, {summary.count(Status.SKIPPED)} tệp không đổi (bỏ qua) → {db_path}",
              f"  đã đọc {len(read)} tệp trong {_decimal(seconds)} giây"
              + (f" ({_decimal(seconds / len(read))} giây mỗi tệp)" if read else "")]
     if read:
@@ -142,16 +145,6 @@ def summary_lines(summary: pipeline.RunSummary, db_path: Path, seconds: float, o
 def _decimal(value: float) -> str:
     """One decimal, written with a comma as Vietnamese readers do: 12,3."""
     return f"{value:.1f}".replace(".", ",")
-
-
-def _after_ingest(db_path: Path, paths: list[str]) -> int:
-    """The OCR'd pages of `paths` (read only: the views were made by the ingest, under its lock)."""
-    import sqlite3
-
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30) as db:
-        return sum(db.execute(
-            "select count(*) from pages p join documents d on d.id = p.document_id "
-            "where p.source = 'ocr' and d.path = ?", [path]).fetchone()[0] for path in paths)
 
 
 @main.command()
@@ -170,7 +163,8 @@ def extract(db_path: Path) -> None:
 @click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default=True)
 def status(db_path: Path) -> None:
-    """Counts by status and text source, and every failed file with its error.
+    """Counts by status and text source, every failed file with its error, and every file read
+    only in part because of a bug in congvan (`partial`, to report).
 
     Example: congvan status --db db/congvan.db
     """
@@ -180,9 +174,11 @@ def status(db_path: Path) -> None:
     click.echo("dữ kiện: " + ", ".join(f"{k} {v}" for k, v in s["facts"].items()))
     for row in s["failed"]:
         click.echo(f"lỗi: {row['path']}: {row['error']}")
+    for row in s["partial"]:
+        click.echo(f"thiếu dữ kiện (lỗi của congvan, xin báo lại kèm dòng này): {row['path']}: {row['error']}")
     for path in s["stale"]:
         click.echo(f"giữ bản cũ: {path}: tệp hiện không đọc được; dữ kiện của bản đọc được gần nhất vẫn được giữ")
-    sys.exit(1 if s["failed"] else 0)
+    sys.exit(1 if s["failed"] or s["partial"] else 0)
 
 
 @main.command()
@@ -390,9 +386,9 @@ def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | No
     def report(w) -> None:
         if w.result is None:
             click.echo(f"error   {w.path}: {w.error}", err=True)
-        elif w.result.status == "skipped":
+        elif w.result.status == Status.SKIPPED:
             click.echo(f"same    {w.path}")
-        elif w.result.status == "removed":
+        elif w.result.status == Status.REMOVED:
             click.echo(f"removed {w.path} (no longer in the corpus; kept for history, out of the task lists)")
         else:
             extra = f": {w.result.error}" if w.result.error else f" ({w.result.pages} pages, {w.result.text_source})"

@@ -6,25 +6,28 @@
                          facts extracted (extract.extract); written in one transaction per
                          document (db.load.save); documents whose files are gone → removed.
     extract_stored(db)   re-runs the rules on stored page text, without re-reading any PDF.
-    status(db)           counts by status and text source, failed files with their errors.
+    status(db)           counts by status and text source, failed and partial files with their errors.
+
+A document whose fact families did not all extract (a bug in congvan) is stored with its pages
+and the facts that did extract, as `status = partial` with the error (`ingest.errors.Status`).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
-from db import load, register, schema
+from db import load, register, schema, stored
 from db.lock import writer_lock
 from extract import extract
 from extract.model import Facts
 from extract.units import registry
 from ingest.limits import DEFAULT, Limits
-from ingest.model import Document, Page
+from ingest.errors import Status
+from ingest.model import Document
 from ingest.pdf import read_pdf, sha256_file
 from ingest import word
 from ingest.reader import read_pdfs
@@ -35,7 +38,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class FileResult:
     path: str
-    status: str            # ok | failed | skipped
+    status: Status         # ok | partial | failed | skipped | removed
     text_source: str | None = None
     pages: int = 0
     error: str | None = None
@@ -52,7 +55,11 @@ class RunSummary:
 
     @property
     def failed(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "failed"]
+        return [f for f in self.files if f.status == Status.FAILED]
+
+    @property
+    def partial(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == Status.PARTIAL]
 
 
 def find_pdfs(corpus: Path, notes: list[str] | None = None) -> list[Path]:
@@ -96,12 +103,13 @@ def default_cache_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "ocr-cache"
 
 
-def _safe_extract(document: Document) -> Facts | None:
+def _safe_extract(document: Document) -> Facts:
+    """The document's facts; a bug in a family is named in `errors` (extract.extract), never raised."""
     try:
         return extract(document)
-    except Exception:  # a parser bug must not lose the document: keep its pages, log the cause
+    except Exception as e:  # noqa: BLE001 — a bug must not lose the document: keep its pages, record the cause
         log.exception("extraction failed for %s", document.path)
-        return None
+        return Facts(errors=(f"extract: {type(e).__name__}: {e}",))
 
 
 def ingest_file(db, path: Path, corpus: Path, *, ocr=None, workers: int | None = None,
@@ -143,21 +151,23 @@ def _skip(db, path: Path, corpus: Path, digest: str, force: bool) -> FileResult 
     a failed re-read or a removal: only its records change, see db.load.restore)."""
     name = str(path.relative_to(corpus))
     seen = load.known(db, digest)
-    if not seen or force or seen["status"] == "failed" or (seen["status"] == "removed" and seen["error"]):
+    if not seen or force or seen["status"] == Status.FAILED or (seen["status"] == Status.REMOVED and seen["error"]):
         return None
     load.restore(db, name, digest, lambda other: (corpus / other).exists())
-    return FileResult(name, "skipped")
+    return FileResult(name, Status.SKIPPED)
 
 
 def _store(db, document: Document, facts: Facts | None = None, *, extracted: bool = False) -> FileResult:
     """Extracts the facts of a read document (unless `extracted` elsewhere) and writes both in one transaction."""
-    if document.status != "ok":   # a file that could not be read has no facts, wherever it was read
+    if document.status != Status.OK:   # a file that could not be read has no facts, wherever it was read
         facts = None
     elif not extracted:
         facts = _safe_extract(document)
+    if facts is not None and facts.errors:   # a bug in a family: the facts that did extract are kept
+        document = replace(document, status=Status.PARTIAL, error="; ".join(facts.errors))
     load.save(db, document, facts)
-    return FileResult(document.path, "ok" if document.status == "ok" else "failed", document.text_source,
-                      len(document.pages), document.error)
+    status = Status(document.status) if document.status in (Status.OK, Status.PARTIAL) else Status.FAILED
+    return FileResult(document.path, status, document.text_source, len(document.pages), document.error)
 
 
 def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | None = None,
@@ -201,7 +211,7 @@ def _ingest(db, corpus: Path, db_path: Path, *, ocr, workers: int, trust_roots, 
     first = {}
     for path in paths:  # two copies of one file in the corpus: the first is read, the other is a second file of it
         if first.setdefault(digests[path], path) != path and skipped[path] is None:
-            skipped[path] = FileResult(str(path.relative_to(corpus)), "skipped")
+            skipped[path] = FileResult(str(path.relative_to(corpus)), Status.SKIPPED)
     words = {path for path in paths if skipped[path] is None and word.is_word(path)}
 
     def read_word(path: Path) -> Document:  # a Word file is converted (ingest.word) and read here
@@ -246,17 +256,6 @@ def _stored_from_cluster(db, cluster: str, paths: list[Path], skipped: dict, **o
         yield _store(db, document, facts, extracted=True)
 
 
-def stored_document(db, document_id: str) -> Document:
-    """Rebuilds a Document from the pages table (text, source, tables) without the PDF."""
-    row = db["documents"].get(document_id)
-    pages = tuple(
-        Page(p["page"], p["text"] or "", p["source"], p["reason"] or "", confidence=p["ocr_confidence"],
-             tables=tuple(tuple(tuple(r) for r in t) for t in json.loads(p.get("tables") or "[]")))
-        for p in db.query("select * from pages where document_id = ? order by page", [document_id])
-    )
-    return Document(document_id, row["path"], pages, status=row["status"], error=row["error"])
-
-
 def extract_stored(db_path: str | Path) -> int:
     """Re-runs every parser on stored page text; returns the number of documents updated."""
     with writer_lock(db_path):
@@ -270,27 +269,22 @@ def extract_stored(db_path: str | Path) -> int:
 def _extract_stored(db) -> int:
     load.save_units(db, registry())
     count = 0
-    for row in list(db.query("select id from documents where status = 'ok'")):
-        document = stored_document(db, row["id"])
+    for document_id in stored.read_ids(db):
+        document = stored.stored_document(db, document_id)
         facts = _safe_extract(document)
-        if facts is not None:
-            load.save_header(db, document.sha256, facts.header)
-            load.save_facts(db, document.sha256, facts)
-            count += 1
+        load.save_header(db, document.sha256, facts.header)
+        load.save_facts(db, document.sha256, facts)
+        stored.record_extraction(db, document.sha256, facts.errors)
+        count += 1
     load.link_citations(db)
     register.refresh(db)
     return count
 
 
 def status(db_path: str | Path) -> dict:
-    """Counts by status and by text source, and the failed files with their errors."""
+    """Counts by status and by text source, the failed and partial files with their errors, stale files."""
     db = schema.connect(db_path)
-    by_status = {r["status"]: r["n"] for r in db.query("select status, count(*) n from documents group by status")}
-    by_source = {r["text_source"] or "none": r["n"]
-                 for r in db.query("select text_source, count(*) n from documents group by text_source")}
-    failed = list(db.query("select path, error from documents where status = 'failed' order by path"))
-    stale = list(db.query("select path from documents where stale = 1 order by path"))
-    facts = {t: db[t].count for t in schema.FACT_TABLES}
-    db.close()
-    return {"status": by_status, "text_source": by_source, "failed": failed, "facts": facts,
-            "stale": [r["path"] for r in stale]}
+    try:
+        return stored.summary(db, schema.FACT_TABLES)
+    finally:
+        db.close()

@@ -30,8 +30,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from congvan import pipeline
-from db import load, register, schema
+from db import load, register, schema, stored
 from db.lock import writer_lock
+from ingest.errors import Status
 from ingest.limits import DEFAULT, Limits
 
 log = logging.getLogger(__name__)
@@ -248,13 +249,11 @@ class Watcher:
                 self.on_result(WatchResult(str(sorted(gone)[0]) if gone else "", None, error))
         for name in removed:
             if self.on_result:
-                self.on_result(WatchResult(name, pipeline.FileResult(name, "removed")))
+                self.on_result(WatchResult(name, pipeline.FileResult(name, Status.REMOVED)))
 
     def _gone_under(self, db, name: str) -> list[str]:
         """The documents of a deleted file, or of every file once under a deleted folder."""
-        rows = db.execute("select path from files where path = ? or path like ? escape '\\'",
-                          [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"])
-        return [r for (path,) in rows.fetchall() for r in pipeline.file_removed(db, self.corpus, path)]
+        return [r for path in stored.files_under(db, name) for r in pipeline.file_removed(db, self.corpus, path)]
 
     def _ingest(self, db, path: Path, cache_dir: Path) -> None:
         started = time.monotonic()

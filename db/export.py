@@ -27,9 +27,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import regex
+
+from rules import TIMEOUT
 import sqlite_utils
 
 from db.register import FINISHED, criteria_display
+from ingest.errors import Status
 from ingest.textnorm import fold
 
 FORMATS = ("xlsx", "csv", "md", "ics")
@@ -64,7 +67,7 @@ select o.id, o.deadline, substr(o.deadline, 1, 7) as deadline_month,
   {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, o.document_id
 from obligations o join documents d on d.id = o.document_id
   left join document_copies c on c.document_id = o.document_id
-where coalesce(c.is_primary, 1) = 1 and d.status != 'removed'""",
+where coalesce(c.is_primary, 1) = 1 and d.status != '{Status.REMOVED}'""",
     "criteria_view": """
 select c.id, cast(substr(c.code, 1, instr(c.code || '.', '.') - 1) as integer) as area, c.code, c.level,
   c.title, c.unit, c.survey, c.note, c.page, d.reference, d.issuer, d.path, c.document_id
@@ -239,7 +242,7 @@ def tasks_for_unit(db: sqlite_utils.Database, unit: str, *, today: date | None =
             left join document_copies c on c.document_id = o.document_id
             left join obligation_tasks t on t.obligation_id = o.id
             left join task_status s on s.task_id = t.task_id
-            where o.unit = ? and d.status != 'removed' {primary}
+            where o.unit = ? and d.status != '{Status.REMOVED}' {primary}
             order by o.deadline is null, o.deadline, d.path, o.page, o.id""", [unit])
     tasks = []
     for r in rows:
@@ -270,13 +273,13 @@ def units_with_tasks(db: sqlite_utils.Database) -> list[str]:
     """Every unit that has at least one task, in Vietnamese alphabetical order of the folded name."""
     return sorted((r["unit"] for r in db.query(
         "select distinct o.unit from obligations o join documents d on d.id = o.document_id "
-        "where o.unit is not null and d.status != 'removed'")),
+        f"where o.unit is not null and d.status != '{Status.REMOVED}'")),
                   key=lambda u: (fold(u), u))
 
 
 def slug(unit: str) -> str:
     """A file name stem for a unit: folded, words joined by '-'."""
-    return "-".join(regex.findall(r"[a-z0-9]+", fold(unit), timeout=1.0))[:80] or "don-vi"
+    return "-".join(regex.findall(r"[a-z0-9]+", fold(unit), timeout=TIMEOUT))[:80] or "don-vi"
 
 
 HEADERS = ("Hạn", "Còn (ngày)", "Nhiệm vụ", "Đơn vị", "Số ký hiệu", "Ngày văn bản", "Cơ quan ban hành",

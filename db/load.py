@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from db.schema import FACT_TABLES
+from ingest.errors import Status
 from extract.model import Facts
 from ingest.model import Document
 from ingest.textnorm import fold
@@ -73,7 +74,7 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
     that a failed read keeps the last good version (`stale`) (see the module docstring).
     """
     with immediate(db):
-        claim_path(db, document.path, document.sha256, keep_good=document.status != "ok")
+        claim_path(db, document.path, document.sha256, keep_good=document.status == Status.FAILED)
         forget(db, document.sha256)
         header = facts.header if facts else None
         row = {
@@ -116,7 +117,7 @@ def claim_path(db: sqlite_utils.Database, path: str, document_id: str, *, keep_g
                                    [old["id"], path]).fetchone()
             if elsewhere:
                 db.execute("update documents set path = ? where id = ?", [elsewhere[0], old["id"]])
-            elif keep_good and old["status"] == "ok":
+            elif keep_good and old["status"] in (Status.OK, Status.PARTIAL):
                 db.execute("update documents set stale = 1 where id = ?", [old["id"]])
             else:
                 forget(db, old["id"])
@@ -134,11 +135,11 @@ def restore(db: sqlite_utils.Database, path: str, document_id: str, path_exists)
     """A file whose bytes were read before (unchanged, renamed, copied, or back after a failure or a
     removal): no reading, only its records. `path_exists(name)` says whether a corpus file is there."""
     with immediate(db):
-        row = db.execute("select path, status from documents where id = ?", [document_id]).fetchone()
+        row = db.execute("select path, status, error from documents where id = ?", [document_id]).fetchone()
         claim_path(db, path, document_id)
-        if row[1] == "removed" or not path_exists(row[0]):
-            db.execute("update documents set path = ?, status = 'ok', removed_at = null where id = ?",
-                       [path, document_id])
+        if row[1] == Status.REMOVED or not path_exists(row[0]):
+            db.execute("update documents set path = ?, status = ?, removed_at = null where id = ?",
+                       [path, Status.PARTIAL if row[2] else Status.OK, document_id])
         db.execute("update documents set stale = null where id = ? and stale is not null", [document_id])
         record_file(db, path, document_id)
 
@@ -152,7 +153,7 @@ def mark_removed(db: sqlite_utils.Database, present: Iterable[str]) -> list[str]
         for (path,) in db.execute("select path from files").fetchall():
             if path not in present:
                 db.execute("delete from files where path = ?", [path])
-        for doc_id, path in db.execute("select id, path from documents where status != 'removed'").fetchall():
+        for doc_id, path in db.execute("select id, path from documents where status != ?", [Status.REMOVED]).fetchall():
             if path not in present and _move_or_remove(db, doc_id):
                 gone.append(path)
     return gone
@@ -162,7 +163,8 @@ def remove_file(db: sqlite_utils.Database, path: str) -> list[str]:
     """One corpus file is gone (`congvan watch`): its documents move to another file or become `removed`."""
     with immediate(db):
         db.execute("delete from files where path = ?", [path])
-        ids = [r[0] for r in db.execute("select id from documents where path = ? and status != 'removed'", [path])]
+        ids = [r[0] for r in db.execute("select id from documents where path = ? and status != ?",
+                                        [path, Status.REMOVED])]
         return [path for doc_id in ids if _move_or_remove(db, doc_id)]
 
 
@@ -172,7 +174,7 @@ def _move_or_remove(db: sqlite_utils.Database, document_id: str) -> bool:
     if other:
         db.execute("update documents set path = ? where id = ?", [other[0], document_id])
         return False
-    db.execute("update documents set status = 'removed', removed_at = ? where id = ?", [_now(), document_id])
+    db.execute("update documents set status = ?, removed_at = ? where id = ?", [Status.REMOVED, _now(), document_id])
     return True
 
 
@@ -213,25 +215,25 @@ def link_citations(db: sqlite_utils.Database) -> None:
         db.execute(
             """update citations set cited_document_id = (
                    select d.id from documents d
-                   where d.number is not null and d.status != 'removed'
+                   where d.number is not null and d.status != ?
                      and upper(replace(d.reference, ' ', '')) = upper(citations.reference)
-                   limit 1)"""
+                   limit 1)""", [Status.REMOVED]
         )
 
 
 def save_units(db: sqlite_utils.Database, units) -> None:
     """Publishes the unit registry (rules/units.yaml) as the `units` table."""
-    from extract.units import COMMUNE_WORDS, COMMUNES, LOCAL, LOCAL_WORDS
+    from extract.units import LOCAL_WORDS, is_templated, localised
 
     def local(text: str, word: str | None) -> str:
-        return text.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word]) if word else text
+        return localised(text, word) if word else text
 
     rows: dict[str, dict] = {}
     for u in units:
-        templated = LOCAL in u.name or COMMUNES in u.name
+        templated = is_templated(u.name)
         for word in LOCAL_WORDS if templated else (None,):
             name = local(u.name, word)
-            aliases = [local(a, word) for a in u.aliases if word or (LOCAL not in a and COMMUNES not in a)]
+            aliases = [local(a, word) for a in u.aliases if word or not is_templated(a)]
             row = rows.setdefault(name, {"name": name, "aliases": [], "level": u.level, "parent": u.parent,
                                          "scope": u.scope})
             row["aliases"] += [a for a in aliases if a not in row["aliases"] and a != name]

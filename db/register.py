@@ -29,8 +29,11 @@ import json
 from datetime import date, datetime, timezone
 
 import regex
+
+from rules import TIMEOUT
 import sqlite_utils
 
+from ingest.errors import Status
 from ingest.textnorm import fold
 
 STATUSES = ("đang thực hiện", "đã hoàn thành", "không thuộc đơn vị")
@@ -68,7 +71,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
 
 
 def _letters(text: str | None) -> str:
-    return regex.sub(r"[\W_]+", "", fold(text or ""), timeout=1.0)
+    return regex.sub(r"[\W_]+", "", fold(text or ""), timeout=TIMEOUT)
 
 
 def document_key(row: dict) -> str:
@@ -102,7 +105,7 @@ def refresh(db: sqlite_utils.Database) -> None:
     docs = list(db.query("""select d.id, d.path, d.text_source, d.reference, d.number, d.issuer, d.issued_date,
                                    d.subject, d.doc_type, d.signer_name, d.signer_title,
                                    (select count(*) from signatures s where s.document_id = d.id) as signed
-                            from documents d where d.status = 'ok'"""))
+                            from documents d where d.status in (?, ?)""", [Status.OK, Status.PARTIAL]))
     groups: dict[str, list[dict]] = {}
     for d in docs:
         groups.setdefault(document_key(d), []).append(d)

@@ -15,6 +15,8 @@ import html
 from datetime import date, timedelta
 
 import regex
+
+from rules import TIMEOUT
 import sqlite_utils
 from markupsafe import Markup
 
@@ -111,7 +113,7 @@ def unit_for_slug(db: sqlite_utils.Database, slug: str) -> str | None:
 
 
 def _words(query: str) -> list[str]:
-    return [w for w in regex.findall(r"[\p{L}\p{N}]+", nfc(query), timeout=1.0)][:12]
+    return [w for w in regex.findall(r"[\p{L}\p{N}]+", nfc(query), timeout=TIMEOUT)][:12]
 
 
 def _spans(text: str, words: list[str]) -> list[tuple[int, int]]:
@@ -124,10 +126,10 @@ def _spans(text: str, words: list[str]) -> list[tuple[int, int]]:
     haystack = text.lower() if marked else fold(text)
     needles = [w.lower() if marked else fold(w) for w in words]
     phrase = r"(?<![\p{L}\p{N}])" + r"[\W_]+".join(regex.escape(w) for w in needles) + r"(?![\p{L}\p{N}])"
-    spans = [m.span() for m in regex.finditer(phrase, haystack, timeout=2.0)]
+    spans = [m.span() for m in regex.finditer(phrase, haystack, timeout=2 * TIMEOUT)]
     if spans or len(needles) == 1:
         return spans
-    return [m.span() for m in regex.finditer(r"[\p{L}\p{N}]+", haystack, timeout=2.0) if m.group() in needles]
+    return [m.span() for m in regex.finditer(r"[\p{L}\p{N}]+", haystack, timeout=2 * TIMEOUT) if m.group() in needles]
 
 
 def highlight(text: str, query: str, width: int = 220) -> Markup:

@@ -4,39 +4,31 @@ Each module has one public function `find(document, header) -> list[Fact]` (the
 header gives the issuer, which decides how unit names resolve); `header.find`
 reads the header itself. An empty list means nothing was found.
 
+`STEPS` lists the families after the header, each a function `(document, header)
+-> {Facts field: values}`. A step that raises (a bug in congvan, never the
+document's fault) does not lose the others: its error goes into `Facts.errors`,
+which the pipeline stores as `status = partial` (`congvan status` lists it).
+
 Assignment tables feed two families. A task table (Nội dung | Chủ trì | Thời
 gian hoàn thành) gives one obligation per row. A criteria table gives each unit
 its criteria, and, in a document that is itself such a table (a bảng phân công
 sent as an annex), also obligations; in a letter with such an annex, the annex's
-codes are attached to the obligations of the same unit.
+codes are attached to the obligations of the same unit (`obligations.with_tables`).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import logging
+from collections.abc import Callable
 
-from extract import (assignment_tables, citations, criteria, criterion_scores, header, index_tables, obligations,
-                     points, score_tables, scores)
-from extract.model import Facts, Obligation
+from extract import (citations, criteria, criterion_scores, header, index_tables, obligations, points, score_tables,
+                     scores)
+from extract.model import Facts, Header
+from ingest.errors import Status
 from ingest.model import Document
 
+log = logging.getLogger(__name__)
+
 FAMILIES = (citations, obligations, criteria, points, criterion_scores, scores, score_tables, index_tables)
-
-
-def _table_obligations(document: Document, issuer: str | None, kinds: set[str]) -> list[Obligation]:
-    from extract import deadlines
-
-    out = []
-    for row in assignment_tables.table_rows(document, issuer):
-        if not row.unit or row.kind not in kinds:
-            continue
-        found = deadlines.in_cell(row.deadline_text) if row.deadline_text else []
-        dated = next((d for d in found if d.date), None)
-        out.append(Obligation(unit=row.unit, unit_mention=row.unit_text or row.unit, action=row.title or "",
-                              deadline=dated.date if dated else None,
-                              deadline_text=row.deadline_text, recurring=bool(found and found[0].recurring),
-                              criteria=(row.code,) if row.code and row.kind == "criteria" else (),
-                              page=row.page, start=0, end=0, clause=row.code or row.number))
-    return out
 
 
 def _index_scores(document: Document, head) -> tuple:
@@ -50,29 +42,40 @@ def _index_scores(document: Document, head) -> tuple:
     return tuple(out)
 
 
-def extract(document: Document) -> Facts:
-    """Reads every fact family out of an ingested document."""
-    if document.status != "ok" or not document.pages:
-        return Facts()
-    head = header.find(document)
+def _obligations_and_criteria(document: Document, head: Header) -> dict:
     found_criteria = criteria.find(document, head)
-    found_obligations = obligations.find(document, head)
-    by_unit: dict[str, list[str]] = {}
-    for c in found_criteria:
-        if c.unit:
-            by_unit.setdefault(c.unit, []).append(c.code)
-    if found_obligations:
-        found_obligations = [
-            replace(o, criteria=tuple(dict.fromkeys(o.criteria + tuple(by_unit.get(o.unit, ())))))
-            for o in found_obligations
-        ] + _table_obligations(document, head.issuer, {"task"})
-    else:
-        found_obligations = _table_obligations(document, head.issuer, {"task", "criteria"})
-    return Facts(
-        header=head,
-        citations=tuple(citations.find(document, head)),
-        obligations=tuple(found_obligations),
-        criteria=tuple(found_criteria),
-        point_losses=tuple(points.find(document, head)) + tuple(criterion_scores.find(document, head)),
-        index_scores=_index_scores(document, head),
-    )
+    return {"criteria": tuple(found_criteria),
+            "obligations": tuple(obligations.with_tables(document, head, found_criteria))}
+
+
+STEPS: tuple[tuple[str, Callable[[Document, Header], dict]], ...] = (
+    ("citations", lambda document, head: {"citations": tuple(citations.find(document, head))}),
+    ("obligations", _obligations_and_criteria),
+    ("point_losses", lambda document, head: {"point_losses": tuple(points.find(document, head))
+                                             + tuple(criterion_scores.find(document, head))}),
+    ("index_scores", lambda document, head: {"index_scores": _index_scores(document, head)}),
+)
+
+
+def _failure(name: str, document: Document, error: Exception) -> str:
+    log.error("extraction of %s failed for %s", name, document.path, exc_info=error)
+    return f"{name}: {type(error).__name__}: {error}"
+
+
+def extract(document: Document) -> Facts:
+    """Reads every fact family out of an ingested document; a family that fails is named in `errors`."""
+    if document.status not in (Status.OK, Status.PARTIAL) or not document.pages:
+        return Facts()
+    errors = []
+    try:
+        head = header.find(document)
+    except Exception as e:  # noqa: BLE001 — a bug in one family must not lose the others
+        head = Header()
+        errors.append(_failure("header", document, e))
+    found: dict = {}
+    for name, step in STEPS:
+        try:
+            found.update(step(document, head))
+        except Exception as e:  # noqa: BLE001 — idem
+            errors.append(_failure(name, document, e))
+    return Facts(header=head, errors=tuple(errors), **found)

@@ -19,9 +19,9 @@ import regex
 
 from extract import units
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load
 
-_T = 1.0
 
 
 @lru_cache(maxsize=1)

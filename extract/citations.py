@@ -30,9 +30,9 @@ from extract.model import Citation, Header
 from extract.text import paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0          # regex timeout, seconds
 _LOOKBACK = 48    # characters before a number searched for its type ("Chương trình hành động số")
 
 

@@ -16,9 +16,9 @@ from extract.assignment_tables import table_rows
 from extract.model import Criterion, Header
 from extract.text import paragraphs
 from ingest.model import Document
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0
 _EXCLUDED = regex.compile(r"(?i)(?:không\s+gồm|không\s+bao\s+gồm|trừ|ngoại\s+trừ)\s*$")
 
 

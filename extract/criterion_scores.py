@@ -25,9 +25,9 @@ from extract.model import Header, PointLoss
 from extract.score_tables import context_of, grids, is_summary, locate, number, title_of
 from ingest.model import Document
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import pattern
 
-_T = 1.0
 _CAPTION = 400
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 _LEADING_CODE = regex.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?=\p{L})")

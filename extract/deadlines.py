@@ -17,9 +17,9 @@ import calendar
 from datetime import date
 
 from extract.model import Deadline
+from rules import TIMEOUT as _T
 from rules import pattern
 
-_T = 1.0
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 

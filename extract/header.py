@@ -20,15 +20,11 @@ from extract.model import Header
 from extract.text import Line, lines
 from ingest.model import Document
 from ingest.textnorm import fold, strip_marks
-from rules import load, pattern
+from rules import TIMEOUT as _T
+from rules import alternation, load, pattern, words
 
-_T = 1.0  # regex timeout, seconds
-_AGENCY_START = regex.compile(
-    r"(?i)^(?:ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|SỞ|BỘ|TỔNG CỤC|CỤC|CHI CỤC|BAN|VĂN PHÒNG|TRUNG TÂM|PHÒNG|"
-    r"THANH TRA|TỈNH ỦY|TỈNH UỶ|THÀNH ỦY|HUYỆN ỦY|ĐẢNG ỦY|BẢO HIỂM|CÔNG AN|BỘ CHỈ HUY|TRƯỜNG|BỆNH VIỆN|"
-    r"THỦ TƯỚNG|CHÍNH PHỦ|VIỆN|HỌC VIỆN|KHO BẠC|CỤC THUẾ|THUẾ|ĐÀI|BÁO|LIÊN ĐOÀN|MẶT TRẬN|ĐOÀN|HỘI)\b"
-)
-_LEVEL_WORDS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường")
+_AGENCY_START = regex.compile(rf"(?i)^(?:{alternation('header', 'agency_starts')})\b")
+_LEVEL_WORDS = words("units", "level_words")
 _ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
 
 

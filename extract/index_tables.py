@@ -26,9 +26,9 @@ from extract.model import Header, IndexScore
 from extract.score_tables import index_of, number
 from ingest.model import Document
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import pattern
 
-_T = 1.0
 _YEAR = regex.compile(r"(?<![\d/])(?:nam\s+)?((?:19|20)\d{2})(?![\d/])")
 _RANK_ONLY = regex.compile(r"^\s*(?:thu\s+|hang\s+)?(\d{1,3})\s*/\s*(\d{1,3})\s*$")
 _SCORE = regex.compile(r"(?<![\d/.,])(\d{1,3}(?:[.,]\d{1,3})?)(?!\s*/\s*\d)(?![\d])\s*(%|diem)?")

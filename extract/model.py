@@ -140,3 +140,4 @@ class Facts:
     criteria: tuple[Criterion, ...] = ()
     point_losses: tuple[PointLoss, ...] = ()
     index_scores: tuple[IndexScore, ...] = ()
+    errors: tuple[str, ...] = ()      # fact families that failed (a bug): "obligations: KeyError: 'x'"

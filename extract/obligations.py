@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import regex
 
-from extract import addressees, deadlines, units
+from extract import addressees, assignment_tables, deadlines, units
 from extract.model import Header, Obligation
 from extract.items import Part as _Part
 from extract.items import child_of as _child_of
@@ -41,9 +41,9 @@ from extract.items import sentences as _sentences
 from extract.text import Line, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
-from rules import load, pattern
+from rules import TIMEOUT as _T
+from rules import alternation, load, pattern
 
-_T = 1.0
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
 
 
@@ -103,7 +103,8 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
     return []
 
 
-_ASSIGN_AT = regex.compile(r"(?i)(?:^|[\s,;:])(giao(?:\s+cho)?|yêu\s+cầu|đề\s+nghị|phân\s+công)\s+")
+_ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
+_LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
 
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
@@ -119,7 +120,7 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
             continue
         end = start
         window = text[start:start + 120]
-        level = regex.search(r"(?i)\s(?:tỉnh|huyện|thành phố|thị xã|quận|xã|phường)(?=[\s,.;:]|$)", window)
+        level = _LEVEL_AT.search(window, timeout=_T)
         for w in regex.finditer(r"\S+", window):
             if level and w.start() <= level.start():
                 end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
@@ -409,3 +410,33 @@ def _dedupe(rows: list[Obligation]) -> list[Obligation]:
             seen.add(key)
             out.append(o)
     return out
+
+
+def from_tables(document: Document, issuer: str | None, kinds: set[str]) -> list[Obligation]:
+    """One obligation per row of an assignment table of one of `kinds` ("task", "criteria") naming a unit."""
+    out = []
+    for row in assignment_tables.table_rows(document, issuer):
+        if not row.unit or row.kind not in kinds:
+            continue
+        found = deadlines.in_cell(row.deadline_text) if row.deadline_text else []
+        dated = next((d for d in found if d.date), None)
+        out.append(Obligation(unit=row.unit, unit_mention=row.unit_text or row.unit, action=row.title or "",
+                              deadline=dated.date if dated else None,
+                              deadline_text=row.deadline_text, recurring=bool(found and found[0].recurring),
+                              criteria=(row.code,) if row.code and row.kind == "criteria" else (),
+                              page=row.page, start=0, end=0, clause=row.code or row.number))
+    return out
+
+
+def with_tables(document: Document, head: Header, found_criteria) -> list[Obligation]:
+    """The obligations of the text, each with the criteria codes of its unit, then the task tables' rows;
+    a document with none in its text is itself a table (a bảng phân công): its task and criteria rows."""
+    found = find(document, head)
+    if not found:
+        return from_tables(document, head.issuer, {"task", "criteria"})
+    by_unit: dict[str, list[str]] = {}
+    for c in found_criteria:
+        if c.unit:
+            by_unit.setdefault(c.unit, []).append(c.code)
+    return [replace(o, criteria=tuple(dict.fromkeys(o.criteria + tuple(by_unit.get(o.unit, ()))))) for o in found] \
+        + from_tables(document, head.issuer, {"task"})

@@ -26,9 +26,9 @@ from extract.model import Header, PointLoss
 from extract.text import Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import pattern
 
-_T = 1.0   # regex timeout, seconds
 _NEAR = 30  # characters before the points searched for a target word ("phấn đấu đạt tối thiểu")
 
 

@@ -28,9 +28,9 @@ import regex
 
 from extract.text import Line
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0  # regex timeout, seconds
 _WRAPS = 50  # characters: an address line shorter than this ended where it was meant to
 
 

@@ -30,9 +30,9 @@ import regex
 from extract.model import Header, IndexScore
 from ingest.model import Document
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0
 _CAPTION = 400        # characters before a table read as its caption
 _CONTINUED = 20       # letters left in the text between two tables when the second goes on from the first
 SCORE_ROLES = ("self", "appraised", "achieved")

@@ -27,9 +27,9 @@ from extract.score_tables import index_end, index_of
 from extract.text import Paragraph, paragraphs
 from ingest.model import Document
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0       # regex timeout, seconds
 _MAX_SUBJECT_WORDS = 8
 
 

@@ -26,9 +26,9 @@ import regex
 
 from extract.text import Line
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0  # regex timeout, seconds
 _PERSON_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
 _RANK = regex.compile(r"^(?:Thượng|Trung|Thiếu|Đại)\s+tướng\s+|^(?:Đại|Thượng|Trung|Thiếu)\s+tá\s+")
 

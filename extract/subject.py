@@ -23,9 +23,9 @@ import regex
 
 from extract.text import Line, join_wrapped, starts_paragraph
 from ingest.textnorm import fold, strip_marks
+from rules import TIMEOUT as _T
 from rules import load, pattern
 
-_T = 1.0  # regex timeout, seconds
 _JOINING = ("cua", "va", "tai", "thuoc", "cho", "ve", "voi", "den", "tren", "trong", "doi voi", "theo")
 
 

@@ -26,9 +26,9 @@ from functools import lru_cache
 import regex
 
 from ingest.textnorm import fold
+from rules import TIMEOUT as _T
 from rules import load
 
-_T = 1.0
 
 
 @dataclass(frozen=True, slots=True)

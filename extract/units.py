@@ -19,14 +19,27 @@ from functools import lru_cache
 import regex
 
 from ingest.textnorm import fold
-from rules import load
+from rules import TIMEOUT as _TIMEOUT
+from rules import alternation, load
 
 SCOPES = ("any", "tỉnh", "sở", "huyện")
-_TIMEOUT = 1.0
-LOCAL = "{cấp}"        # in a name: the issuer's own level word ("thành phố", "huyện", "thị xã", "quận")
-LOCAL_WORDS = ("thành phố", "huyện", "thị xã", "quận")
+LOCAL = "{cấp}"        # in a name: the issuer's own level word (rules/units.yaml local_levels)
+COMMUNE_WORDS: dict[str, str] = load("units")["local_levels"]   # level word → the communes under it
+LOCAL_WORDS = tuple(COMMUNE_WORDS)
 COMMUNES = "{cấp xã}"  # in a name: the communes under that issuer ("phường, xã" in a city, "xã, thị trấn" in a huyện)
-COMMUNE_WORDS = {"thành phố": "phường, xã", "thị xã": "phường, xã", "quận": "phường", "huyện": "xã, thị trấn"}
+
+
+def localised(text: str, word: str) -> str:
+    """A name or alias with {cấp} and {cấp xã} read for an issuer of level `word`.
+
+    >>> localised("UBND các {cấp xã}", "huyện"), localised("Văn phòng HĐND và UBND {cấp}", "quận")
+    ('UBND các xã, thị trấn', 'Văn phòng HĐND và UBND quận')
+    """
+    return text.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
+
+
+def is_templated(text: str) -> bool:
+    return LOCAL in text or COMMUNES in text
 
 
 def local_word(issuer: str | None) -> str:
@@ -57,7 +70,7 @@ def _localise(name: str, issuer: str | None) -> str:
     ('Văn phòng UBND thành phố', 'Văn phòng UBND tỉnh')
     """
     word = local_word(issuer)
-    name = name.replace(LOCAL, word).replace(COMMUNES, COMMUNE_WORDS[word])
+    name = localised(name, word)
     if name.endswith(" tỉnh") and scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho",
                                                                                                 "uy ban nhan dan thanh pho")):
         name = name[: -len("tỉnh")] + "thành phố"
@@ -95,17 +108,25 @@ def scope_of(issuer: str | None) -> str:
         return "any"
     f = fold(issuer)
     rules = load("units")
-    if regex.match(r"(so|ban|chi cuc|cuc|trung tam)\b", f):
+    if regex.match(rf"(?:{_folded('department_kinds')})\b", f, timeout=_TIMEOUT):
         return "sở"
-    m = regex.match(r"(?:ubnd|uy ban nhan dan)\s+(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\b\s*(.*)", f)
+    m = regex.match(rf"(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f, timeout=_TIMEOUT)
     if m:
         level, place = m.groups()
+        level = regex.sub(r"\s+", " ", level)
         if level == "tinh":
             return "tỉnh"
         if level == "thanh pho" and place.strip() in {fold(c) for c in rules.get("provincial_cities", [])}:
             return "tỉnh"
         return "huyện"
     return "any"
+
+
+@lru_cache(maxsize=None)
+def _folded(key: str) -> str:
+    """A regex alternation of one word list of rules/units.yaml, folded (no marks, lower case), longest first."""
+    return "|".join(regex.escape(w).replace(r"\ ", r"\s+")
+                    for w in sorted({fold(w) for w in load("units")[key]}, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -182,7 +203,7 @@ def _fuzzy_short(folded: str, pos: int, shorts: list[tuple[str, str]]) -> tuple[
     return None
 
 
-_ENUM_START = regex.compile(r"(?i)\b(?:các\s+)?(Sở|Phòng|Bộ|Ban|Cục)(?:\s*,\s*(?:cơ\s+quan|ngành))?\b\s*:?\s*")
+_ENUM_START = regex.compile(rf"(?i)\b(?:các\s+)?({alternation('units', 'kinds')})(?:\s*,\s*(?:cơ\s+quan|ngành))?\b\s*:?\s*")
 _ENUM_SEP = regex.compile(r"\s*(?:,|;)?\s*(?:và\s+)?")
 
 
@@ -232,8 +253,7 @@ def _titles() -> regex.Pattern:
 @lru_cache(maxsize=1)
 def _task_verbs() -> regex.Pattern:
     return regex.compile(r"\s(?:" + verb_words("responsible_after") + r")\b")
-_UNIT_WORD = regex.compile(r"(?i)^(?:Sở|Phòng|Ban|UBND|Ủy|Uỷ|Văn|Trung|Chi|Cục|Bộ|Thanh|Công|Bưu|Bảo|Kho|Đài|Hội|Đoàn|Trường"
-                           r"|Cơ|Phó|Tổng|Tập|Thủ|Chủ)\b")
+_UNIT_WORD = regex.compile(rf"(?i)^(?:{alternation('units', 'name_starts')})\b")
 
 
 def _longer_names(text: str, mentions: list[UnitMention], issuer: str | None) -> list[UnitMention]:

@@ -10,8 +10,29 @@ The CLI turns an `IngestError` into one line for the user and a `status = failed
 'corpus/cv-599.pdf: The PDF is password-protected. Remove the password and drop the file into corpus/ again.'
 >>> TesseractMissing().code
 'tesseract_missing'
+
+A bad file (`NotAPdf`, `DamagedPdf`, …) is the user's to fix; an `InternalError` is congvan's
+own bug (OCRmyPDF's `other_error` beside `input_file`): the message asks to report it.
 """
 from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A document's or a file's state; the stored values are these strings (`documents.status`)."""
+
+    OK = "ok"              # read, every fact family extracted
+    PARTIAL = "partial"    # read, but a fact family failed (a bug): `error` says which; the other facts are kept
+    FAILED = "failed"      # the file could not be read: `error` says what to do
+    REMOVED = "removed"    # its file left the corpus
+    SKIPPED = "skipped"    # (a run's result, never stored) same bytes as a file read before
+
+
+# Libraries that parse the file: an exception they raise means a bad file, not a congvan bug.
+_FILE_LIBRARIES = frozenset({"pdfminer", "pdfplumber", "pypdfium2", "pikepdf", "PIL", "fitz", "zlib", "docx", "odf"})
+_OWN_PACKAGES = frozenset({"congvan", "ingest", "extract", "db", "rules"})
 
 
 class IngestError(Exception):
@@ -96,6 +117,12 @@ class TooManyPages(IngestError):
               "limit: congvan ingest --max-pages.")
 
 
+class InternalError(IngestError):
+    code = "internal_error"
+    advice = ("congvan itself failed on this file (a bug, not a problem with the file). Please report it with "
+              "this message (and the file if you may share it); the other files were read.")
+
+
 class IngestRunning(IngestError):
     code = "ingest_running"
     advice = "Another congvan ingest or watch is writing to this database; this one waits until it has finished."
@@ -105,21 +132,56 @@ def from_exception(error: BaseException, subject: str) -> IngestError:
     """Any failure while reading a file as the `IngestError` a clerk reads, naming the file as `subject`.
 
     An `IngestError` is re-addressed to `subject` (the file's path under the corpus); running
-    out of memory is `TooLarge`, never "damaged"; anything else is `DamagedPdf`.
+    out of memory is `TooLarge`, never "damaged"; an exception of a library that parses the
+    file (pdfminer, pdfium, PIL, …: its class, or where it was raised) is `DamagedPdf`;
+    anything else is congvan's own bug, an `InternalError` naming the exception's type.
 
     >>> from_exception(NotAPdf("a.pdf"), "thu-muc/a.pdf").subject
     'thu-muc/a.pdf'
     >>> message = str(from_exception(OcrFailed("page 3"), "thu-muc/a.pdf"))
     >>> message.startswith("thu-muc/a.pdf: Text recognition"), message.endswith("rescan the pages. (page 3)")
     (True, True)
-    >>> from_exception(MemoryError(), "b.pdf").code, from_exception(ValueError("bad xref"), "b.pdf").detail
-    ('too_large', 'ValueError: bad xref')
+    >>> from_exception(MemoryError(), "b.pdf").code
+    'too_large'
+    >>> import zlib
+    >>> from_exception(zlib.error("invalid stored block lengths"), "b.pdf").code
+    'damaged_pdf'
+    >>> bug = from_exception(KeyError("issuer"), "b.pdf")
+    >>> bug.code, bug.detail
+    ('internal_error', "KeyError: 'issuer'")
     """
     if isinstance(error, IngestError):
         return error if error.subject == subject else _readdressed(error, subject)
     if isinstance(error, MemoryError):
         return TooLarge(subject, "ran out of memory")
-    return DamagedPdf(subject, f"{type(error).__name__}: {error}")
+    detail = f"{type(error).__name__}: {error}"
+    return DamagedPdf(subject, detail) if _from_file_library(error) else InternalError(subject, detail)
+
+
+def _root(module: str | None) -> str:
+    return (module or "").split(".", 1)[0]
+
+
+def _from_file_library(error: BaseException) -> bool:
+    """True when a library that parses the file raised `error` (or the error it wraps): its class is
+    theirs, or the innermost frame outside the standard library is theirs, not congvan's."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if _root(type(error).__module__) in _FILE_LIBRARIES:
+            return True
+        frames, tb = [], error.__traceback__
+        while tb is not None:
+            frames.append(_root(tb.tb_frame.f_globals.get("__name__")))
+            tb = tb.tb_next
+        innermost = next((m for m in reversed(frames) if m not in sys.stdlib_module_names), None)
+        if innermost in _FILE_LIBRARIES:
+            return True
+        if innermost in _OWN_PACKAGES:
+            return False
+        error = error.__cause__ or (error.args[0] if error.args and isinstance(error.args[0], BaseException)
+                                    else None)
+    return False
 
 
 def _readdressed(error: IngestError, subject: str) -> IngestError:

@@ -1,7 +1,6 @@
-"""Citations: every example of rules/citations.yaml through `extract.citations.find`, the gold
+"""Citations (the examples of rules/citations.yaml run in test_rules.py): spans, cut references, the gold
 references of the five corpus texts, and junk input."""
 from __future__ import annotations
-
 
 import pytest
 
@@ -9,32 +8,12 @@ from extract import citations, header
 from extract.model import Header
 from tests.texts import corpus_case
 from tests.texts import document as one_page
-from rules import load
 
-RULES = load("citations")
 FIELDS = ("reference", "doc_type", "date", "issuer")
-
-
 
 
 def _found(text: str, own: str | None = None) -> list[dict]:
     return [{f: getattr(c, f) for f in FIELDS} for c in citations.find(one_page(text), Header(reference=own))]
-
-
-@pytest.mark.parametrize("example", RULES["examples"], ids=[e["from"] for e in RULES["examples"]])
-def test_example_is_read_as_written_in_the_rules(example):
-    assert _found(example["text"]) == example["expect"]
-
-
-@pytest.mark.parametrize("example", RULES["counterexamples"], ids=[e["why"] for e in RULES["counterexamples"]])
-def test_counterexample_gives_no_citation(example):
-    assert _found(example["text"], example.get("own_reference")) == []
-
-
-@pytest.mark.parametrize("gap", [pytest.param(g, marks=pytest.mark.xfail(strict=True, reason=g["why"]))
-                                 for g in RULES.get("known_gaps", [])])
-def test_known_gap_is_still_missed(gap):
-    assert _found(gap["text"]) == gap["expect"]
 
 
 def test_span_points_at_the_whole_mention_in_the_page_text():

@@ -160,3 +160,71 @@ def test_extract_reruns_the_rules_on_stored_text_without_the_pdfs(tmp_path):
     after = [dict(r) for r in sqlite_utils.Database(db_path).query("select unit, deadline from obligations order by id")]
     assert after == before
     assert ("Sở Tư pháp", "2024-04-15") in [(r["unit"], r["deadline"]) for r in after]
+
+
+def _broken_step(document, head):
+    """A fact family with a bug, plugged into extract.STEPS as the production families are."""
+    return {"citations": tuple(c.reference for c in ({}["no such key"],))}
+
+
+def test_a_bug_inside_extraction_leaves_the_document_partial_with_its_error_and_status_lists_it(
+        tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import extract
+    from congvan.cli import main
+
+    corpus = _corpus(tmp_path, "sample-01-cong-van.pdf")
+    db_path = tmp_path / "c.db"
+    monkeypatch.setattr(extract, "STEPS", extract.STEPS + (("broken", _broken_step),))
+    summary = pipeline.ingest(corpus, db_path, ocr=_no_ocr)
+    assert [(f.path, f.status, f.error) for f in summary.files] == [
+        ("sample-01-cong-van.pdf", "partial", "broken: KeyError: 'no such key'")]
+    db = sqlite_utils.Database(db_path)
+    row = next(db.query("select status, error, doc_type from documents"))
+    assert row == {"status": "partial", "error": "broken: KeyError: 'no such key'", "doc_type": "Công văn"}
+    # the families that did extract are kept
+    assert ("Sở Tư pháp", "2024-04-15") in [(r["unit"], r["deadline"]) for r in db.query("select * from obligations")]
+    assert pipeline.status(db_path)["partial"] == [
+        {"path": "sample-01-cong-van.pdf", "error": "broken: KeyError: 'no such key'"}]
+    status = CliRunner().invoke(main, ["status", "--db", str(db_path)])
+    assert status.exit_code == 1
+    assert ("thiếu dữ kiện (lỗi của congvan, xin báo lại kèm dòng này): sample-01-cong-van.pdf: "
+            "broken: KeyError: 'no such key'") in status.output
+    assert "tệp: partial 1" in status.output
+    # the bug fixed, `congvan extract` reads the document whole again
+    monkeypatch.setattr(extract, "STEPS", extract.STEPS[:-1])
+    assert pipeline.extract_stored(db_path) == 1
+    assert next(db.query("select status, error from documents")) == {"status": "ok", "error": None}
+    assert pipeline.status(db_path)["partial"] == []
+
+
+def test_an_internal_error_in_reading_is_not_reported_as_a_damaged_pdf(tmp_path):
+    from extract.units import localised
+
+    corpus = _corpus(tmp_path, "sample-02-ke-hoach-scan.pdf")
+
+    def buggy_ocr(path, indexes, **_):
+        return localised("UBND {cấp}", "làng")   # a bug in congvan's own code: KeyError
+
+    summary = pipeline.ingest(corpus, tmp_path / "c.db", ocr=buggy_ocr)
+    assert [(f.path, f.status) for f in summary.files] == [("sample-02-ke-hoach-scan.pdf", "failed")]
+    assert summary.files[0].error == (
+        "sample-02-ke-hoach-scan.pdf: congvan itself failed on this file (a bug, not a problem with the file). "
+        "Please report it with this message (and the file if you may share it); the other files were read. "
+        "(KeyError: 'làng')")
+    row = next(sqlite_utils.Database(tmp_path / "c.db").query("select status, error_code from documents"))
+    assert row == {"status": "failed", "error_code": "internal_error"}
+
+
+def test_a_parsing_library_failing_on_the_file_is_still_a_damaged_pdf(tmp_path):
+    import zlib
+
+    corpus = _corpus(tmp_path, "sample-02-ke-hoach-scan.pdf")
+
+    def inflate(path, indexes, **_):
+        return zlib.decompress(b"not deflate data")   # what a broken image stream gives
+
+    summary = pipeline.ingest(corpus, tmp_path / "c.db", ocr=inflate)
+    row = next(sqlite_utils.Database(tmp_path / "c.db").query("select status, error_code from documents"))
+    assert (summary.files[0].status, row) == ("failed", {"status": "failed", "error_code": "damaged_pdf"})

@@ -1,4 +1,4 @@
-"""Point losses: every example of rules/points.yaml through `extract.points.find`, the gold
+"""Point losses (the examples of rules/points.yaml run in test_rules.py): spans, years, the gold
 point losses of the five corpus texts, and junk input."""
 from __future__ import annotations
 
@@ -9,32 +9,12 @@ from extract import header, points
 from extract.model import Header
 from tests.texts import corpus_case
 from tests.texts import document as one_page
-from rules import load
 
-RULES = load("points")
 FIELDS = ("code", "title", "achieved", "max_points", "lost", "reason", "year")
-
-
 
 
 def _found(text: str) -> list[dict]:
     return [{f: getattr(p, f) for f in FIELDS} for p in points.find(one_page(text), Header())]
-
-
-@pytest.mark.parametrize("example", RULES["examples"], ids=[e["from"] for e in RULES["examples"]])
-def test_example_is_read_as_written_in_the_rules(example):
-    assert _found(example["text"]) == example["expect"]
-
-
-@pytest.mark.parametrize("example", RULES["counterexamples"], ids=[e["why"] for e in RULES["counterexamples"]])
-def test_counterexample_gives_no_point_loss(example):
-    assert _found(example["text"]) == []
-
-
-@pytest.mark.parametrize("gap", [pytest.param(g, marks=pytest.mark.xfail(strict=True, reason=g["why"]))
-                                 for g in RULES.get("known_gaps", [])])
-def test_known_gap_is_still_missed(gap):
-    assert _found(gap["text"]) == gap["expect"]
 
 
 def test_span_runs_from_the_criterion_to_its_reason():

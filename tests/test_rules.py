@@ -128,7 +128,7 @@ def _cases(kind: str):
             for i, ex in enumerate(data.get("known_gaps") or []):
                 if "expect" in ex:
                     yield pytest.param(name, ex, id=f"{name}-gap-{i}",
-                                       marks=pytest.mark.xfail(reason=ex.get("why", "known gap"), strict=False))
+                                       marks=pytest.mark.xfail(reason=ex.get("why", "known gap"), strict=True))
 
 
 def test_every_rules_file_says_where_its_content_comes_from():
@@ -159,3 +159,35 @@ def test_units_registry_entries_are_well_formed():
     for unit in rules.load("units")["units"]:
         assert set(unit) <= {"name", "level", "scope", "aliases", "parent"}, unit
         assert unit["level"] and all(isinstance(a, str) and a for a in unit.get("aliases") or []), unit
+
+
+def test_every_rules_file_passes_its_schema_when_loaded():
+    """`rules.load` checks each file (required keys, types, examples present), as spaCy checks patterns."""
+    assert [rules.check(name, rules.load(name)) is rules.load(name) for name in rules.names()] == [True] * 12
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"examples": [{"text": "a", "expect": 1}]}, "rules/t.yaml: start with `source:` (where the content comes from)"),
+    ({"source": "s"}, "rules/t.yaml: add `examples:` (text → expected value, from a real document)"),
+    ({"source": "s", "examples": [{"text": "a"}]}, "rules/t.yaml examples[0]: add expect"),
+    ({"source": "s", "examples": [{"text": "a", "expect": 1}],
+      "counterexamples": [{"text": "Năm 2016 xếp loại tốt", "why": "a rank", "not a ký hiệu": None}]},
+     "rules/t.yaml counterexamples[0]: unknown key ['not a ký hiệu']; quote a value that holds ', ' or ': '"),
+    ({"source": "s", "examples": [{"text": "a", "expect": 1}], "patterns": {"p": "(?x) ( unclosed"}},
+     "rules/t.yaml patterns.p: not a regex (missing ) at position 15)"),
+    ({"source": "s", "examples": [{"text": "a", "expect": 1}], "kinds_list": ["Sở", ["y"]]},
+     "rules/t.yaml kinds_list: a word list holds strings only"),
+])
+def test_a_rules_file_off_its_schema_names_what_to_fix(data, message):
+    with pytest.raises(rules.RuleError) as caught:
+        rules.check("t", data)
+    assert str(caught.value) == message
+
+
+def test_rule_words_python_reads_from_the_rules_files():
+    """Each rule word stands once, in rules/: the Python that uses it reads it from there."""
+    assert set(rules.words("verbs", "assign_before_unknown")) <= set(rules.words("verbs", "assign_before"))
+    assert units.LOCAL_WORDS == ("thành phố", "huyện", "thị xã", "quận")
+    assert set(units.LOCAL_WORDS) <= set(rules.words("units", "level_words"))
+    assert rules.alternation("units", "kinds") == "Phòng|Ban|Cục|Sở|Bộ"
+    assert rules.alternation("verbs", "assign_before_unknown") == r"phân\s+công|giao\s+cho|yêu\s+cầu|đề\s+nghị|giao"

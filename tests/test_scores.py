@@ -1,4 +1,4 @@
-"""Index scores: every example of rules/scores.yaml through `extract.scores.find`, the gold
+"""Index scores (the examples of rules/scores.yaml run in test_rules.py): names, maxima, the gold
 index scores of the five corpus texts, and junk input."""
 from __future__ import annotations
 
@@ -9,22 +9,12 @@ from extract import header, scores
 from extract.model import Header
 from tests.texts import corpus_case
 from tests.texts import document as one_page
-from rules import load
 
-RULES = load("scores")
 FIELDS = ("subject", "year", "score", "max_score", "lost", "rank", "of_total")
-
-
 
 
 def _found(text: str, issuer: str | None = None, fields: tuple[str, ...] = FIELDS) -> list[dict]:
     return [{f: getattr(s, f) for f in fields} for s in scores.find(one_page(text), Header(issuer=issuer))]
-
-
-@pytest.mark.parametrize("example", RULES["examples"], ids=[e["from"] for e in RULES["examples"]])
-def test_example_is_read_as_written_in_the_rules(example):
-    fields = tuple(dict.fromkeys(f for e in example["expect"] for f in e))
-    assert _found(example["text"], example.get("issuer"), fields) == example["expect"]
 
 
 def test_index_other_than_cchc_keeps_its_name():
@@ -35,17 +25,6 @@ def test_index_other_than_cchc_keeps_its_name():
 
 def test_maximum_of_a_part_is_not_a_result():
     assert _found("Phần thứ nhất: Thẩm định, đánh giá qua kết quả thực hiện công tác CCHC. Điểm tối đa là 75/100 điểm.") == []
-
-
-@pytest.mark.parametrize("example", RULES["counterexamples"], ids=[e["why"] for e in RULES["counterexamples"]])
-def test_counterexample_gives_no_index_score(example):
-    assert _found(example["text"], "Sở Công Thương") == []
-
-
-@pytest.mark.parametrize("gap", [pytest.param(g, marks=pytest.mark.xfail(strict=True, reason=g["why"]))
-                                 for g in RULES.get("known_gaps", [])])
-def test_known_gap_is_still_missed(gap):
-    assert _found(gap["text"], gap.get("issuer")) == gap["expect"]
 
 
 def test_kind_word_names_the_province_of_a_sos_letter():

@@ -1,0 +1,72 @@
+"""What the database holds, read back: a stored document's pages, the documents to re-extract,
+counts for `congvan status`, and the files under a corpus path (`congvan watch`).
+
+The pipeline and the CLI ask these questions; the SQL lives here, beside the schema.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import sqlite_utils
+
+from db.load import immediate
+from ingest.errors import Status
+from ingest.model import Document, Page
+
+READ = (Status.OK, Status.PARTIAL)   # documents whose pages were read: their facts are extracted
+
+
+def stored_document(db: sqlite_utils.Database, document_id: str) -> Document:
+    """Rebuilds a Document from the pages table (text, source, tables) without the PDF."""
+    row = db["documents"].get(document_id)
+    pages = tuple(
+        Page(p["page"], p["text"] or "", p["source"], p["reason"] or "", confidence=p["ocr_confidence"],
+             tables=tuple(tuple(tuple(r) for r in t) for t in json.loads(p.get("tables") or "[]")))
+        for p in db.query("select * from pages where document_id = ? order by page", [document_id])
+    )
+    return Document(document_id, row["path"], pages, status=row["status"], error=row["error"])
+
+
+def read_ids(db: sqlite_utils.Database) -> list[str]:
+    """The documents whose pages were read (ok or partial), the ones `congvan extract` re-runs the rules on."""
+    return [r["id"] for r in db.query("select id from documents where status in (?, ?)", list(READ))]
+
+
+def record_extraction(db: sqlite_utils.Database, document_id: str, errors: Iterable[str]) -> None:
+    """A re-extraction's outcome: `partial` with the failed families, or `ok` again once they all read."""
+    errors = list(errors)
+    with immediate(db):
+        db.execute("update documents set status = ?, error = ? where id = ? and status in (?, ?)",
+                   [Status.PARTIAL if errors else Status.OK, "; ".join(errors) or None, document_id, *READ])
+
+
+def summary(db: sqlite_utils.Database, fact_tables: Iterable[str]) -> dict:
+    """Counts by status and by text source, the failed and partial files with their errors, stale paths."""
+    by_status = {r["status"]: r["n"] for r in db.query("select status, count(*) n from documents group by status")}
+    by_source = {r["text_source"] or "none": r["n"]
+                 for r in db.query("select text_source, count(*) n from documents group by text_source")}
+
+    def with_status(status: Status) -> list[dict]:
+        return list(db.query("select path, error from documents where status = ? order by path", [status]))
+
+    stale = [r["path"] for r in db.query("select path from documents where stale = 1 order by path")]
+    return {"status": by_status, "text_source": by_source, "failed": with_status(Status.FAILED),
+            "partial": with_status(Status.PARTIAL), "facts": {t: db[t].count for t in fact_tables}, "stale": stale}
+
+
+def ocr_page_count(db_path: Path, paths: Iterable[str]) -> int:
+    """The OCR'd pages of the documents at `paths`, read only (the ingest made the views under its lock)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30) as db:
+        return sum(db.execute(
+            "select count(*) from pages p join documents d on d.id = p.document_id "
+            "where p.source = 'ocr' and d.path = ?", [path]).fetchone()[0] for path in paths)
+
+
+def files_under(db: sqlite_utils.Database, name: str) -> list[str]:
+    """The corpus files recorded at `name`, or under the folder `name`."""
+    rows = db.execute("select path from files where path = ? or path like ? escape '\\'",
+                      [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"])
+    return [path for (path,) in rows.fetchall()]
