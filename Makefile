@@ -63,7 +63,7 @@ eval: install
 	  echo "== $$set (details: $(EVAL_DIR)/$$set.score.txt)"; \
 	  $(PY) $(SHARED)/tools/score.py --db $(EVAL_DIR)/$$set.db --gold $$gold -v $$gate >$(EVAL_DIR)/$$set.score.txt; rc=$$?; \
 	  grep -v '^  ' $(EVAL_DIR)/$$set.score.txt; \
-	  [ $$rc = 0 ] || { echo "!! $$set: overall F1 below $(MIN_F1)"; status=1; }; \
+	  [ $$rc = 0 ] || { echo "!! $$set: overall F1 below $(MIN_F1), or the scorer failed (see above)"; status=1; }; \
 	done; exit $$status
 
 # `make bench`: throughput against bare tesseract/ocrmypdf/pdftotext, then the real-scan OCR
