@@ -31,24 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from db.stored import snapshot
+
 REPO = Path(__file__).resolve().parents[1]
 CONGVAN = Path(sys.executable).with_name("congvan")
-VOLATILE = {"ingested_at", "seen_at", "removed_at"}
-
-
-def content(db: Path) -> dict[str, list[tuple]]:
-    """Every table's rows without timestamps and without the row ids of fact tables, sorted."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
-        tables = [t for (t,) in c.execute("select name from sqlite_master where type = 'table' and name not like "
-                                          "'%_fts%' and name not like 'sqlite_%' order by name")]
-        out = {}
-        for table in tables:
-            info = c.execute(f"pragma table_info([{table}])").fetchall()
-            keep = [name for _, name, kind, _, _, _ in info
-                    if name not in VOLATILE and not (name == "id" and kind.upper() == "INTEGER")]
-            cols = ", ".join(f"[{name}]" for name in keep)
-            out[table] = sorted(c.execute(f"select {cols} from [{table}]").fetchall(), key=repr)
-    return out
 
 
 def corpus(folder: Path) -> Path:
@@ -107,7 +93,7 @@ def trial(number: int, source: Path, work: Path, delay: float, reference: dict, 
             integrity = c.execute("pragma integrity_check").fetchone()[0]
     again = ingest(source, db)
     _, err = again.communicate(timeout=900)
-    equal = content(db) == reference
+    equal = snapshot(db) == reference
     problems = [p for p, bad in (("integrity " + integrity, integrity not in ("ok", "no database yet")),
                                  (f"{len(left)} processes left", bool(left)),
                                  ("traceback in the re-run", "Traceback" in err),
@@ -133,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         clean_db = work / "clean" / "congvan.db"
         clean_db.parent.mkdir()
         ingest(source, clean_db).communicate(timeout=1800)
-        reference = content(clean_db)
+        reference = snapshot(clean_db)
         timed = work / "timed" / "congvan.db"        # a run as the trials make it: with the OCR cache (or not)
         timed.parent.mkdir()
         if not args.fresh_cache:
@@ -141,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         ingest(source, timed).communicate(timeout=900)
         seconds = time.monotonic() - started
-        assert content(timed) == reference, "a run with the OCR cache differs from the clean run"
+        assert snapshot(timed) == reference, "a run with the OCR cache differs from the clean run"
         print(f"clean run: {seconds:.1f} s, {len(reference['documents'])} documents, "
               f"{len(reference['obligations'])} obligations; {args.trials} trials, seed {args.seed}", flush=True)
         failures = 0

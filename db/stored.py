@@ -70,3 +70,23 @@ def files_under(db: sqlite_utils.Database, name: str) -> list[str]:
     rows = db.execute("select path from files where path = ? or path like ? escape '\\'",
                       [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"])
     return [path for (path,) in rows.fetchall()]
+
+
+VOLATILE = frozenset({"ingested_at", "seen_at", "removed_at"})   # when, not what
+
+
+def snapshot(db_path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, without timestamps and without the row ids of fact tables: what
+    two runs over the same files must agree on (the kill trials of bench/, the concurrency tests)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as c:
+        tables = [t for (t,) in c.execute("select name from sqlite_master where type = 'table' and name not like "
+                                          "'%_fts%' and name not like 'sqlite_%' order by name")]
+        out = {}
+        for table in tables:
+            info = c.execute(f"pragma table_info([{table}])").fetchall()
+            keep = [name for _, name, kind, _, _, _ in info
+                    if name not in VOLATILE and not (name == "id" and kind.upper() == "INTEGER")]
+            cols = ", ".join(f"[{name}]" for name in keep)
+            out[table] = sorted(c.execute(f"select {cols} from [{table}]").fetchall(), key=repr)
+    return out
+

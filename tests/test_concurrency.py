@@ -11,30 +11,13 @@ from pathlib import Path
 import pytest
 
 from db.lock import writer_lock
+from db.stored import snapshot
 from ingest.errors import IngestRunning
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "corpus"
 BAD = ROOT / "tests" / "fixtures" / "bad"
 CONGVAN = Path(sys.executable).with_name("congvan")
-VOLATILE = {"ingested_at", "seen_at", "removed_at"}   # when, not what
-
-
-def content(db: Path) -> dict[str, list[tuple]]:
-    """Every table's rows without timestamps and without the row ids of fact tables, sorted."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
-        tables = [t for (t,) in c.execute("select name from sqlite_master where type = 'table' and name not like "
-                                          "'%_fts%' and name not like 'sqlite_%' order by name")]
-        out = {}
-        for table in tables:
-            info = c.execute(f"pragma table_info([{table}])").fetchall()
-            keep = [name for _, name, kind, _, _, pk in info
-                    if name not in VOLATILE and not (name == "id" and kind.upper() == "INTEGER")]
-            cols = ", ".join(f"[{name}]" for name in keep)
-            out[table] = sorted(c.execute(f"select {cols} from [{table}]").fetchall(), key=repr)
-    return out
-
-
 def _corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -59,7 +42,7 @@ def test_two_ingests_at_once_take_turns_and_give_the_database_of_one_run(tmp_pat
     assert sum("Đang chờ: " in err for _, err in outputs) == 1   # the second said plainly why it waited
     assert sorted(out.splitlines()[0].split(" → ")[0] for out, _ in outputs) == [
         "0 tệp đọc được, 2 tệp lỗi, 3 tệp không đổi (bỏ qua)", "3 tệp đọc được, 2 tệp lỗi, 0 tệp không đổi (bỏ qua)"]
-    assert content(shared) == content(alone)
+    assert snapshot(shared) == snapshot(alone)
     with sqlite3.connect(shared) as c:
         assert c.execute("pragma integrity_check").fetchone() == ("ok",)
 
@@ -84,8 +67,8 @@ def test_watch_and_ingest_on_one_database_take_turns(tmp_path):
         run = subprocess.run([str(CONGVAN), "ingest", str(corpus), "--db", str(db), "-q", "--workers", "2"],
                              capture_output=True, text=True, timeout=300)
         assert "Traceback" not in run.stderr and "locked" not in run.stderr
-        wait_for(lambda: content(db)["files"] and len(content(db)["files"]) == 5, 60)
+        wait_for(lambda: snapshot(db)["files"] and len(snapshot(db)["files"]) == 5, 60)
     alone = tmp_path / "alone.db"
     subprocess.run([str(CONGVAN), "ingest", str(corpus), "--db", str(alone), "-q"], capture_output=True, timeout=300)
-    assert content(db)["documents"] == content(alone)["documents"]
-    assert content(db)["obligations"] == content(alone)["obligations"]
+    assert snapshot(db)["documents"] == snapshot(alone)["documents"]
+    assert snapshot(db)["obligations"] == snapshot(alone)["obligations"]
