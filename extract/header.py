@@ -26,8 +26,11 @@ _T = 1.0  # regex timeout, seconds
 _AGENCY_START = regex.compile(
     r"(?i)^(?:ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|SỞ|BỘ|TỔNG CỤC|CỤC|CHI CỤC|BAN|VĂN PHÒNG|TRUNG TÂM|PHÒNG|"
     r"THANH TRA|TỈNH ỦY|TỈNH UỶ|THÀNH ỦY|HUYỆN ỦY|ĐẢNG ỦY|BẢO HIỂM|CÔNG AN|BỘ CHỈ HUY|TRƯỜNG|BỆNH VIỆN|"
-    r"THỦ TƯỚNG|CHÍNH PHỦ|VIỆN|HỌC VIỆN|KHO BẠC|CỤC THUẾ|THUẾ|ĐÀI|BÁO|LIÊN ĐOÀN|MẶT TRẬN|ĐOÀN|HỘI)\b"
+    r"THỦ TƯỚNG|CHÍNH PHỦ|VIỆN|HỌC VIỆN|KHO BẠC|CỤC THUẾ|THUẾ|ĐÀI|BÁO|LIÊN ĐOÀN|MẶT TRẬN|ĐOÀN|HỘI|KHOA)\b"
 )
+# Starts OCR reads with a mark lost or swapped ("SƠ THOÔNG TIN", "CỘNG AN TỈNH"), matched without marks
+# and written back as here; only starts whose unmarked form is no other upper-case word at a line start.
+_AGENCY_START_MARKS = ("SỞ", "CÔNG AN", "ỦY BAN", "TRƯỜNG", "KHOA", "CHI CỤC", "TỔNG CỤC", "TRUNG TÂM", "VĂN PHÒNG")
 _LEVEL_WORDS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường")
 _ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
 
@@ -55,6 +58,24 @@ def _strip_quoc_hieu(text: str) -> str:
     return regex.sub(r"[_\-–—]{3,}", " ", text).strip()
 
 
+def _agency_start(text: str) -> str | None:
+    """The agency line starting a new body, its first words spelled right; None for a continuation line.
+
+    >>> _agency_start("SƠ THOÔNG TIN VÀ TRUYỀN THÔNG"), _agency_start("CỘNG AN TĨNH LẮM ĐÔNG")
+    ('SỞ THOÔNG TIN VÀ TRUYỀN THÔNG', 'CÔNG AN TĨNH LẮM ĐÔNG')
+    >>> _agency_start("KHOA HỆ THỐNG THÔNG TIN"), _agency_start("CÔNG NGHỆ THÔNG TIN"), _agency_start("SỐ 1")
+    ('KHOA HỆ THỐNG THÔNG TIN', None, None)
+    """
+    if _AGENCY_START.match(text):
+        return text
+    folded = fold(text)
+    for start in _AGENCY_START_MARKS:
+        if regex.match(rf"{fold(start)}(?![\p{{L}}\d])", folded) and regex.match(r"[\p{Lu}\s]+(?!\p{L})", text[:len(start)]) \
+                and not text.startswith("SỐ"):
+            return start + text[len(start):]
+    return None
+
+
 def _clean_line(line: Line) -> Line:
     """A line without the markdown heading marks some dumps leave ("# QUYẾT ĐỊNH")."""
     text = regex.sub(r"^#+\s*", "", line.text)
@@ -65,20 +86,26 @@ def title_case_place(text: str) -> str:
     """ĐẮK LẮK → Đắk Lắk: every syllable capitalised, as place names are written; a province
     is spelled as the registry spells it, so OCR's lost or swapped marks ("ĐĂK LẮK") are mended.
 
+    The abbreviation "Tp." stays as written ("Tp.Hồ Chí Minh", "Tp. Hồ Chí Minh").
+
     >>> title_case_place("ĐĂK LẮK"), title_case_place("BUÔN MA THUỘT"), title_case_place("Thành phố Hô Chí Minh")
     ('Đắk Lắk', 'Buôn Ma Thuột', 'Thành phố Hồ Chí Minh')
+    >>> title_case_place("Tp.Hồ Chí Minh"), title_case_place("TP. HỒ CHÍ MINH")
+    ('Tp.Hồ Chí Minh', 'TP. Hồ Chí Minh')
     """
     key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
-    city = regex.match(r"(?:thanh pho|tp\.?) (?=\S)", key)
+    city = regex.match(r"thanh pho (?=\S)|tp\. ?(?=\S)|tp (?=\S)", key)
+    prefix = "Thành phố " if city and key.startswith("thanh") else text[:city.end()] if city else ""
     for province in load("places")["provinces"]:
         if regex.sub(r"[\s-]+", " ", fold(province)) == key[city.end() if city else 0:]:
-            return f"Thành phố {province}" if city else province
+            return f"{prefix}{province}"
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
 
 
 def _registry_spelling(text: str) -> str | None:
     """The registry's name of an agency line OCR damaged: the same letters without marks, or
-    one letter off for a name of 8 letters or more ("BỆ CÔNG AN" → Bộ Công an), when only one fits.
+    one letter off, added or lost for a name of 8 letters or more ("BỆ CÔNG AN" → Bộ Công an,
+    "SỞ THOÔNG TIN VÀ TRUYỀN THÔNG" → Sở Thông tin và Truyền thông), when only one fits.
 
     >>> _registry_spelling("BỆ CÔNG AN"), _registry_spelling("SỞ CÔNG THƯƠNG"), _registry_spelling("PHÒNG XYZ")
     ('Bộ Công an', 'Sở Công Thương', None)
@@ -86,9 +113,23 @@ def _registry_spelling(text: str) -> str | None:
     key = fold(text).strip()
     same = {u.name for u in units.registry() if fold(u.name) == key}
     if not same and len(key) >= 8:
-        same = {u.name for u in units.registry() if len(u.name) == len(key)
-                and sum(a != b for a, b in zip(fold(u.name), key)) == 1}
+        same = {u.name for u in units.registry() if _one_edit(fold(u.name), key)}
     return same.pop() if len(same) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added or lost.
+
+    >>> _one_edit("so thong tin", "so thoong tin"), _one_edit("bo cong an", "be cong an"), _one_edit("ab", "ba")
+    (True, True, False)
+    """
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i:] == long[i + 1:]
 
 
 def agency_name(upper: str, scope_issuer: str | None = None) -> str:
@@ -187,8 +228,9 @@ def _agencies(zone: list[Line]) -> list[str]:
             continue
         if subject.type_of_title(text):
             break
-        if not bodies or _AGENCY_START.match(text):
-            bodies.append(text)
+        start = _agency_start(text)
+        if not bodies or start:
+            bodies.append(start or text)
         else:
             bodies[-1] += " " + text
     return bodies

@@ -86,7 +86,9 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
                                              and _bare_title(items[-1]))
         if items and not ended and t[:1] not in "-–•+" and not wraps and not lost_dash:
             break   # a short address line does not wrap: what follows is the body
-        if t[:1] in "-–•+" or not items or (ended and not dashed) or (lost_dash and not wraps):
+        # a line ending in a comma goes on with a list of names ("… thành phố An Giang, Cần Thơ," / "Cà Mau, …")
+        listed = items[-1].rstrip().endswith(",") and not _starts_unit(t) if items else False
+        if t[:1] in "-–•+" or not items or (ended and not dashed and not listed) or (lost_dash and not wraps):
             if not piece.lstrip("-–•+ ").strip():
                 break
             items.append(piece)
@@ -161,12 +163,40 @@ def _is_city(name: str) -> bool:
 def _names(text: str) -> list[str]:
     """'Gia Lai, Đắk Lắk và Lâm Đồng' → the three names ("và" splits only between places)."""
     names = [n.strip(" .;") for n in regex.split(r"\s*[,;]\s*", text, timeout=_T) if n.strip(" .;")]
+    names = [part for n in names for part in _two_places(n)]
     if names and " và " in names[-1]:
         parts = names[-1].split(" và ")
         places = {fold(p) for p in load("places")["provinces"]}
         if all(fold(p.strip()) in places for p in parts):
             names[-1:] = [p.strip() for p in parts]
     return names
+
+
+def _two_places(name: str) -> list[str]:
+    """Two province names OCR ran together without their comma: "Lào Cai Thái Nguyên" → both.
+
+    >>> _two_places("Lào Cai Thái Nguyên"), _two_places("Thừa Thiên Huế"), _two_places("Gia Lai")
+    (['Lào Cai', 'Thái Nguyên'], ['Thừa Thiên Huế'], ['Gia Lai'])
+    """
+    places = {fold(p) for p in load("places")["provinces"]}
+    words = name.split()
+    if fold(name) in places:
+        return [name]
+    for cut in range(1, len(words)):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        if fold(head) in places and fold(tail) in places:
+            return [head, tail]
+    return [name]
+
+
+def _listed_places(text: str) -> regex.Match | None:
+    """Heads in listed localities without the colon ("Ủy ban nhân dân các tỉnh, thành phố An Giang, Cần Thơ"):
+    read only when every listed name is a province or centrally-run city."""
+    m = pattern("header", "recipient_places_listed").match(text, timeout=_T)
+    places = {fold(p) for p in load("places")["provinces"]}
+    if m and len(_names(m.group("names"))) >= 2 and all(fold(n) in places for n in _names(m.group("names"))):
+        return m
+    return None
 
 
 def _heads(text: str) -> list[str]:
@@ -209,7 +239,7 @@ def expand(item: str) -> list[str]:
         return []
     single = text
     text = _without_comrade(text)
-    m = pattern("header", "recipient_localities").match(text, timeout=_T)
+    m = pattern("header", "recipient_localities").match(text, timeout=_T) or _listed_places(text)
     if m:
         levels = [w.strip() for w in regex.split(r"\s*,\s*", m.group("levels"))]
         return [_local(h, levels, n) for n in _names(m.group("names")) for h in _heads(m.group("heads"))]
