@@ -92,13 +92,19 @@ def title_case_place(text: str) -> str:
     ('Đắk Lắk', 'Buôn Ma Thuột', 'Thành phố Hồ Chí Minh')
     >>> title_case_place("Tp.Hồ Chí Minh"), title_case_place("TP. HỒ CHÍ MINH")
     ('Tp.Hồ Chí Minh', 'TP. Hồ Chí Minh')
+    >>> title_case_place("Bắn Tre"), title_case_place("Bỉm Sơn"), title_case_place("Ngãi Giao")
+    ('Bến Tre', 'Bỉm Sơn', 'Ngãi Giao')
     """
     key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
     city = regex.match(r"thanh pho (?=\S)|tp\. ?(?=\S)|tp (?=\S)", key)
     prefix = "Thành phố " if city and key.startswith("thanh") else text[:city.end()] if city else ""
+    name = key[city.end() if city else 0:]
     for province in load("places")["provinces"]:
-        if regex.sub(r"[\s-]+", " ", fold(province)) == key[city.end() if city else 0:]:
+        if regex.sub(r"[\s-]+", " ", fold(province)) == name:
             return f"{prefix}{province}"
+    near = [p for p in load("places")["provinces"] if len(name) >= 6 and _one_edit(regex.sub(r"[\s-]+", " ", fold(p)), name)]
+    if len(near) == 1:
+        return f"{prefix}{near[0]}"   # OCR changed a letter: "Bắn Tre" is Bến Tre
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
 
 

@@ -131,6 +131,18 @@ def _names_position(text: str) -> bool:
 
 
 def _title_and_authority(titles: list[str]) -> tuple[str | None, str | None]:
+    """(title, quyền hạn); a deputy's title under no prefix OCR could read signs KT. (Phụ lục I, II.7).
+
+    >>> _title_and_authority(["PHÓ GIÁM ĐỌC"]), _title_and_authority(["TRƯỞNG KHOA"])
+    (('Phó Giám đốc', 'KT.'), ('Trưởng khoa', None))
+    """
+    title, authority = _title_and_prefix(titles)
+    if authority is None and title and fold(title).startswith("pho "):
+        authority = "KT."
+    return title, authority
+
+
+def _title_and_prefix(titles: list[str]) -> tuple[str | None, str | None]:
     segments = _segments(titles)
     authorities = [a for a in (_authority(s)[0] for s in segments) if a]
     outer = authorities[0] if authorities else None
