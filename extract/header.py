@@ -176,10 +176,12 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
 def _joint(symbol: str | None) -> bool:
     """A văn bản liên tịch (joint document): its type group ends in LT and its issuers are co-equal.
 
-    >>> _joint("2016/TTLT-TANDTC-VKSNDTC-BTP"), _joint("QĐ-UBND"), _joint(None)
-    (True, False, False)
+    OCR may put a letter into the LT ("TTLUT").
+
+    >>> _joint("2016/TTLT-TANDTC-VKSNDTC-BTP"), _joint("QĐ-UBND"), _joint(None), _joint("2016/TTLUT-TANDTC-BTP")
+    (True, False, False, True)
     """
-    return bool(symbol) and bool(regex.search(r"(?:^|/)[\p{Lu}Đ]+LT-", symbol))
+    return bool(symbol) and bool(regex.search(r"(?:^|/)[\p{Lu}Đ]+L\p{Lu}?T-", symbol))
 
 
 def _date(m: regex.Match) -> str | None:
