@@ -71,7 +71,7 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
     skipped = 0
     for line in lines[i + 1:i + 40]:
         t = line.text.strip()
-        if not items and skipped < 5 and t[:1] not in "-–•+" and _stamp_debris(t):
+        if not items and skipped < 5 and (t[:1] not in "-–•+" and _stamp_debris(t) or not any(c.isalnum() for c in t)):
             skipped += 1
             continue   # a receipt stamp ("ĐẾN", "Giờ: ....") over the address block
         if pattern("header", "kinh_gui").match(t) or pattern("header", "dong_kinh_gui").match(t):
@@ -116,12 +116,12 @@ def _starts_unit(text: str) -> bool:
 def _stamp_debris(text: str) -> bool:
     """A line of a receipt stamp OCR read over the address block: "ĐẾN", "GIồ:.......", "gáy..Q315.1./Đ26".
 
-    >>> _stamp_debris("GIồ:.........cesereeeee"), _stamp_debris("ĐẾN"), _stamp_debris("Bộ trưởng Bộ Y tế")
+    >>> _stamp_debris("GIồ:.........cesereeeee"), _stamp_debris("ĐẾN -"), _stamp_debris("Bộ trưởng Bộ Y tế")
     (True, True, False)
     """
     letters = sum(c.isalpha() for c in text)
     return bool(regex.search(r"\.{2,}|…", text)) or 2 * letters < len(text.replace(" ", "")) or \
-        fold(text).strip(" :.") in _rules()["stamp_words"]
+        fold(text).strip(" :.-–") in _rules()["stamp_words"]
 
 
 def _clean(item: str) -> str:
