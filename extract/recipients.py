@@ -143,10 +143,13 @@ def _mend_places(text: str) -> str:
 
     >>> _mend_places("Chủ tịch UBND tỉnh Quang Ngai"), _mend_places("Sở Công Thương")
     ('Chủ tịch UBND tỉnh Quảng Ngãi', 'Sở Công Thương')
+    >>> _mend_places("Chủ tịch UBND tỉnh Lâm'Đông")
+    'Chủ tịch UBND tỉnh Lâm Đồng'
     """
     folded = fold(text)
     for key, name in _places().items():
-        for m in regex.finditer(rf"(?<![a-z]){regex.escape(key)}(?![a-z])", folded, timeout=_T):
+        spaced = r"[\s'’`]+".join(regex.escape(w) for w in key.split())   # OCR's apostrophe for the space
+        for m in reversed(list(regex.finditer(rf"(?<![a-z]){spaced}(?![a-z])", folded, timeout=_T))):
             text = text[:m.start()] + name + text[m.end():]
     return text
 
