@@ -170,6 +170,8 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
         if _ends_title(line, parts, agencies):
             break
         parts.append(line)
+        if parts[0].lstrip().startswith("(") and line.rstrip().endswith(")"):
+            break   # the title's subject in brackets under the name: "(V/v Tăng cường …)"
     return _tidy(join_wrapped(parts))
 
 
