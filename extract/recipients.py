@@ -77,13 +77,16 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if pattern("header", "kinh_gui").match(t) or pattern("header", "dong_kinh_gui").match(t):
             break
         ended_list = items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"
-        if _body_opener().match(t) or pattern("header", "body_start").match(t) or ended_list:
+        if _body_opener().match(t) or pattern("header", "body_start").match(t) or ended_list or _body_verb(t):
             break
         piece, stop = _cut_body(t)
         lost_dash = dashed and t[:1] not in "-–•+" and _starts_unit(t)   # OCR lost the item's dash
         # a narrow cell wraps early: a line going on in lower case, or a short unit name ("Bộ Công Thương")
         wraps = wraps or t[:1].islower() or (bool(items) and len(t) < 40 and _starts_unit(t)
                                              and _bare_title(items[-1]))
+        # the unended last item of a dashed list goes on with one or two words ("… & Đầu tư" / "Thành phố")
+        wraps = wraps or (dashed and not ended and len(t.split()) <= 2 and t[:1] not in "-–•+"
+                          and not _starts_unit(t) and not t.rstrip().endswith(":"))
         if items and not ended and t[:1] not in "-–•+" and not wraps and not lost_dash:
             break   # a short address line does not wrap: what follows is the body
         # a line ending in a comma goes on with a list of names ("… thành phố An Giang, Cần Thơ," / "Cà Mau, …")
@@ -100,6 +103,16 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
+
+
+def _body_verb(text: str) -> bool:
+    """A line that is a sentence of the body, by its verb: "Sở Tư pháp nhận được Phiếu chuyển …".
+
+    >>> _body_verb("Sở Tư pháp nhận được Phiếu chuyển số 3578/PC-VP"), _body_verb("- Sở Tư pháp;")
+    (True, False)
+    """
+    verbs = "|".join(regex.escape(v) for v in _rules()["body_verbs"])
+    return regex.search(rf"(?<=\p{{L}}\s)(?:{verbs})(?!\p{{L}})", text, timeout=_T) is not None
 
 
 def _bare_title(text: str) -> bool:
