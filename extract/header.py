@@ -24,6 +24,7 @@ from rules import TIMEOUT as _T
 from rules import alternation, load, pattern, words
 
 _AGENCY_START = regex.compile(rf"(?i)^(?:{alternation('header', 'agency_starts')})\b")
+_AGENCY_START_MARKS = tuple(words("header", "agency_start_marks"))  # read without marks where OCR lost them
 _LEVEL_WORDS = words("units", "level_words")
 _ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
 
@@ -51,6 +52,24 @@ def _strip_quoc_hieu(text: str) -> str:
     return regex.sub(r"[_\-–—]{3,}", " ", text).strip()
 
 
+def _agency_start(text: str) -> str | None:
+    """The agency line starting a new body, its first words spelled right; None for a continuation line.
+
+    >>> _agency_start("SƠ THOÔNG TIN VÀ TRUYỀN THÔNG"), _agency_start("CỘNG AN TĨNH LẮM ĐÔNG")
+    ('SỞ THOÔNG TIN VÀ TRUYỀN THÔNG', 'CÔNG AN TĨNH LẮM ĐÔNG')
+    >>> _agency_start("KHOA HỆ THỐNG THÔNG TIN"), _agency_start("CÔNG NGHỆ THÔNG TIN"), _agency_start("SỐ 1")
+    ('KHOA HỆ THỐNG THÔNG TIN', None, None)
+    """
+    if _AGENCY_START.match(text):
+        return text
+    folded = fold(text)
+    for start in _AGENCY_START_MARKS:
+        if regex.match(rf"{fold(start)}(?![\p{{L}}\d])", folded) and regex.match(r"[\p{Lu}\s]+(?!\p{L})", text[:len(start)]) \
+                and not text.startswith("SỐ"):
+            return start + text[len(start):]
+    return None
+
+
 def _clean_line(line: Line) -> Line:
     """A line without the markdown heading marks some dumps leave ("# QUYẾT ĐỊNH")."""
     text = regex.sub(r"^#+\s*", "", line.text)
@@ -61,20 +80,32 @@ def title_case_place(text: str) -> str:
     """ĐẮK LẮK → Đắk Lắk: every syllable capitalised, as place names are written; a province
     is spelled as the registry spells it, so OCR's lost or swapped marks ("ĐĂK LẮK") are mended.
 
+    The abbreviation "Tp." stays as written ("Tp.Hồ Chí Minh", "Tp. Hồ Chí Minh").
+
     >>> title_case_place("ĐĂK LẮK"), title_case_place("BUÔN MA THUỘT"), title_case_place("Thành phố Hô Chí Minh")
     ('Đắk Lắk', 'Buôn Ma Thuột', 'Thành phố Hồ Chí Minh')
+    >>> title_case_place("Tp.Hồ Chí Minh"), title_case_place("TP. HỒ CHÍ MINH")
+    ('Tp.Hồ Chí Minh', 'TP. Hồ Chí Minh')
+    >>> title_case_place("Bắn Tre"), title_case_place("Bỉm Sơn"), title_case_place("Ngãi Giao")
+    ('Bến Tre', 'Bỉm Sơn', 'Ngãi Giao')
     """
     key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
-    city = regex.match(r"(?:thanh pho|tp\.?) (?=\S)", key)
+    city = regex.match(r"thanh pho (?=\S)|tp\. ?(?=\S)|tp (?=\S)", key)
+    prefix = "Thành phố " if city and key.startswith("thanh") else text[:city.end()] if city else ""
+    name = key[city.end() if city else 0:]
     for province in load("places")["provinces"]:
-        if regex.sub(r"[\s-]+", " ", fold(province)) == key[city.end() if city else 0:]:
-            return f"Thành phố {province}" if city else province
+        if regex.sub(r"[\s-]+", " ", fold(province)) == name:
+            return f"{prefix}{province}"
+    near = [p for p in load("places")["provinces"] if len(name) >= 6 and _one_edit(regex.sub(r"[\s-]+", " ", fold(p)), name)]
+    if len(near) == 1:
+        return f"{prefix}{near[0]}"   # OCR changed a letter: "Bắn Tre" is Bến Tre
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
 
 
 def _registry_spelling(text: str) -> str | None:
     """The registry's name of an agency line OCR damaged: the same letters without marks, or
-    one letter off for a name of 8 letters or more ("BỆ CÔNG AN" → Bộ Công an), when only one fits.
+    one letter off, added or lost for a name of 8 letters or more ("BỆ CÔNG AN" → Bộ Công an,
+    "SỞ THOÔNG TIN VÀ TRUYỀN THÔNG" → Sở Thông tin và Truyền thông), when only one fits.
 
     >>> _registry_spelling("BỆ CÔNG AN"), _registry_spelling("SỞ CÔNG THƯƠNG"), _registry_spelling("PHÒNG XYZ")
     ('Bộ Công an', 'Sở Công Thương', None)
@@ -82,9 +113,23 @@ def _registry_spelling(text: str) -> str | None:
     key = fold(text).strip()
     same = {u.name for u in units.registry() if fold(u.name) == key}
     if not same and len(key) >= 8:
-        same = {u.name for u in units.registry() if len(u.name) == len(key)
-                and sum(a != b for a, b in zip(fold(u.name), key)) == 1}
+        same = {u.name for u in units.registry() if _one_edit(fold(u.name), key)}
     return same.pop() if len(same) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added or lost.
+
+    >>> _one_edit("so thong tin", "so thoong tin"), _one_edit("bo cong an", "be cong an"), _one_edit("ab", "ba")
+    (True, True, False)
+    """
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i:] == long[i + 1:]
 
 
 def agency_name(upper: str, scope_issuer: str | None = None) -> str:
@@ -125,10 +170,12 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
 def _joint(symbol: str | None) -> bool:
     """A văn bản liên tịch (joint document): its type group ends in LT and its issuers are co-equal.
 
-    >>> _joint("2016/TTLT-TANDTC-VKSNDTC-BTP"), _joint("QĐ-UBND"), _joint(None)
-    (True, False, False)
+    OCR may put a letter into the LT ("TTLUT").
+
+    >>> _joint("2016/TTLT-TANDTC-VKSNDTC-BTP"), _joint("QĐ-UBND"), _joint(None), _joint("2016/TTLUT-TANDTC-BTP")
+    (True, False, False, True)
     """
-    return bool(symbol) and bool(regex.search(r"(?:^|/)[\p{Lu}Đ]+LT-", symbol))
+    return bool(symbol) and bool(regex.search(r"(?:^|/)[\p{Lu}Đ]+L\p{Lu}?T-", symbol))
 
 
 def _date(m: regex.Match) -> str | None:
@@ -183,8 +230,9 @@ def _agencies(zone: list[Line]) -> list[str]:
             continue
         if subject.type_of_title(text):
             break
-        if not bodies or _AGENCY_START.match(text):
-            bodies.append(text)
+        start = _agency_start(text)
+        if not bodies or start:
+            bodies.append(start or text)
         else:
             bodies[-1] += " " + text
     return bodies

@@ -71,22 +71,27 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
     skipped = 0
     for line in lines[i + 1:i + 40]:
         t = line.text.strip()
-        if not items and skipped < 5 and t[:1] not in "-–•+" and _stamp_debris(t):
+        if not items and skipped < 5 and (t[:1] not in "-–•+" and _stamp_debris(t) or not any(c.isalnum() for c in t)):
             skipped += 1
             continue   # a receipt stamp ("ĐẾN", "Giờ: ....") over the address block
         if pattern("header", "kinh_gui").match(t) or pattern("header", "dong_kinh_gui").match(t):
             break
         ended_list = items and ended and items[-1].endswith(".") and t[:1] not in "-–•+"
-        if _body_opener().match(t) or pattern("header", "body_start").match(t) or ended_list:
+        if _body_opener().match(t) or pattern("header", "body_start").match(t) or ended_list or _body_verb(t):
             break
         piece, stop = _cut_body(t)
         lost_dash = dashed and t[:1] not in "-–•+" and _starts_unit(t)   # OCR lost the item's dash
         # a narrow cell wraps early: a line going on in lower case, or a short unit name ("Bộ Công Thương")
         wraps = wraps or t[:1].islower() or (bool(items) and len(t) < 40 and _starts_unit(t)
                                              and _bare_title(items[-1]))
+        # the unended last item of a dashed list goes on with one or two words ("… & Đầu tư" / "Thành phố")
+        wraps = wraps or (dashed and not ended and len(t.split()) <= 2 and t[:1] not in "-–•+"
+                          and not _starts_unit(t) and not t.rstrip().endswith(":"))
         if items and not ended and t[:1] not in "-–•+" and not wraps and not lost_dash:
             break   # a short address line does not wrap: what follows is the body
-        if t[:1] in "-–•+" or not items or (ended and not dashed) or (lost_dash and not wraps):
+        # a line ending in a comma goes on with a list of names ("… thành phố An Giang, Cần Thơ," / "Cà Mau, …")
+        listed = items[-1].rstrip().endswith(",") and not _starts_unit(t) if items else False
+        if t[:1] in "-–•+" or not items or (ended and not dashed and not listed) or (lost_dash and not wraps):
             if not piece.lstrip("-–•+ ").strip():
                 break
             items.append(piece)
@@ -98,6 +103,16 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
+
+
+def _body_verb(text: str) -> bool:
+    """A line that is a sentence of the body, by its verb: "Sở Tư pháp nhận được Phiếu chuyển …".
+
+    >>> _body_verb("Sở Tư pháp nhận được Phiếu chuyển số 3578/PC-VP"), _body_verb("- Sở Tư pháp;")
+    (True, False)
+    """
+    verbs = "|".join(regex.escape(v) for v in _rules()["body_verbs"])
+    return regex.search(rf"(?<=\p{{L}}\s)(?:{verbs})(?!\p{{L}})", text, timeout=_T) is not None
 
 
 def _bare_title(text: str) -> bool:
@@ -114,12 +129,12 @@ def _starts_unit(text: str) -> bool:
 def _stamp_debris(text: str) -> bool:
     """A line of a receipt stamp OCR read over the address block: "ĐẾN", "GIồ:.......", "gáy..Q315.1./Đ26".
 
-    >>> _stamp_debris("GIồ:.........cesereeeee"), _stamp_debris("ĐẾN"), _stamp_debris("Bộ trưởng Bộ Y tế")
+    >>> _stamp_debris("GIồ:.........cesereeeee"), _stamp_debris("ĐẾN -"), _stamp_debris("Bộ trưởng Bộ Y tế")
     (True, True, False)
     """
     letters = sum(c.isalpha() for c in text)
     return bool(regex.search(r"\.{2,}|…", text)) or 2 * letters < len(text.replace(" ", "")) or \
-        fold(text).strip(" :.") in _rules()["stamp_words"]
+        fold(text).strip(" :.-–") in _rules()["stamp_words"]
 
 
 def _clean(item: str) -> str:
@@ -141,10 +156,13 @@ def _mend_places(text: str) -> str:
 
     >>> _mend_places("Chủ tịch UBND tỉnh Quang Ngai"), _mend_places("Sở Công Thương")
     ('Chủ tịch UBND tỉnh Quảng Ngãi', 'Sở Công Thương')
+    >>> _mend_places("Chủ tịch UBND tỉnh Lâm'Đông")
+    'Chủ tịch UBND tỉnh Lâm Đồng'
     """
     folded = fold(text)
     for key, name in _places().items():
-        for m in regex.finditer(rf"(?<![a-z]){regex.escape(key)}(?![a-z])", folded, timeout=_T):
+        spaced = r"[\s'’`]+".join(regex.escape(w) for w in key.split())   # OCR's apostrophe for the space
+        for m in reversed(list(regex.finditer(rf"(?<![a-z]){spaced}(?![a-z])", folded, timeout=_T))):
             text = text[:m.start()] + name + text[m.end():]
     return text
 
@@ -161,12 +179,40 @@ def _is_city(name: str) -> bool:
 def _names(text: str) -> list[str]:
     """'Gia Lai, Đắk Lắk và Lâm Đồng' → the three names ("và" splits only between places)."""
     names = [n.strip(" .;") for n in regex.split(r"\s*[,;]\s*", text, timeout=_T) if n.strip(" .;")]
+    names = [part for n in names for part in _two_places(n)]
     if names and " và " in names[-1]:
         parts = names[-1].split(" và ")
         places = {fold(p) for p in load("places")["provinces"]}
         if all(fold(p.strip()) in places for p in parts):
             names[-1:] = [p.strip() for p in parts]
     return names
+
+
+def _two_places(name: str) -> list[str]:
+    """Two province names OCR ran together without their comma: "Lào Cai Thái Nguyên" → both.
+
+    >>> _two_places("Lào Cai Thái Nguyên"), _two_places("Thừa Thiên Huế"), _two_places("Gia Lai")
+    (['Lào Cai', 'Thái Nguyên'], ['Thừa Thiên Huế'], ['Gia Lai'])
+    """
+    places = {fold(p) for p in load("places")["provinces"]}
+    words = name.split()
+    if fold(name) in places:
+        return [name]
+    for cut in range(1, len(words)):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        if fold(head) in places and fold(tail) in places:
+            return [head, tail]
+    return [name]
+
+
+def _listed_places(text: str) -> regex.Match | None:
+    """Heads in listed localities without the colon ("Ủy ban nhân dân các tỉnh, thành phố An Giang, Cần Thơ"):
+    read only when every listed name is a province or centrally-run city."""
+    m = pattern("header", "recipient_places_listed").match(text, timeout=_T)
+    places = {fold(p) for p in load("places")["provinces"]}
+    if m and len(_names(m.group("names"))) >= 2 and all(fold(n) in places for n in _names(m.group("names"))):
+        return m
+    return None
 
 
 def _heads(text: str) -> list[str]:
@@ -209,7 +255,7 @@ def expand(item: str) -> list[str]:
         return []
     single = text
     text = _without_comrade(text)
-    m = pattern("header", "recipient_localities").match(text, timeout=_T)
+    m = pattern("header", "recipient_localities").match(text, timeout=_T) or _listed_places(text)
     if m:
         levels = [w.strip() for w in regex.split(r"\s*,\s*", m.group("levels"))]
         return [_local(h, levels, n) for n in _names(m.group("names")) for h in _heads(m.group("heads"))]

@@ -30,7 +30,8 @@ from rules import TIMEOUT as _T
 from rules import load, pattern
 
 _PERSON_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
-_RANK = regex.compile(r"^(?:Thượng|Trung|Thiếu|Đại)\s+tướng\s+|^(?:Đại|Thượng|Trung|Thiếu)\s+tá\s+")
+# a military or police rank before the name, also with its first word OCR-damaged ("VướN tướng Nguyễn Văn Long")
+_RANK = regex.compile(r"^(?:Thượng|Trung|Thiếu|Đại|\S{2,8})\s+(?:tướng|tá)\s+(?=\p{Lu})")
 
 
 def is_upper(text: str) -> bool:
@@ -80,6 +81,7 @@ def position(title: str, authority: str | None = None) -> str:
 
 def _authority(text: str) -> tuple[str | None, str]:
     """("KT.", "GIÁM ĐỐC") from "KT. GIÁM ĐỐC"; a bare "KT." gives ("KT.", "")."""
+    text = text.lstrip("_“”\"'‘’ ")   # OCR's stray underscore or quote before "TM,"
     m = pattern("header", "authority").match(text, timeout=_T)
     if m:
         return m.group("authority") + ".", m.group("rest").strip()
@@ -129,6 +131,18 @@ def _names_position(text: str) -> bool:
 
 
 def _title_and_authority(titles: list[str]) -> tuple[str | None, str | None]:
+    """(title, quyền hạn); a deputy's title under no prefix OCR could read signs KT. (Phụ lục I, II.7).
+
+    >>> _title_and_authority(["PHÓ GIÁM ĐỌC"]), _title_and_authority(["TRƯỞNG KHOA"])
+    (('Phó Giám đốc', 'KT.'), ('Trưởng khoa', None))
+    """
+    title, authority = _title_and_prefix(titles)
+    if authority is None and title and fold(title).startswith("pho "):
+        authority = "KT."
+    return title, authority
+
+
+def _title_and_prefix(titles: list[str]) -> tuple[str | None, str | None]:
     segments = _segments(titles)
     authorities = [a for a in (_authority(s)[0] for s in segments) if a]
     outer = authorities[0] if authorities else None
@@ -142,8 +156,18 @@ def _title_and_authority(titles: list[str]) -> tuple[str | None, str | None]:
 
 
 def _name(line: str) -> str | None:
-    text = _RANK.sub("", line.strip())
-    return text if _PERSON_NAME.match(text) and not is_upper(text) else None
+    """A signer's name, without a rank before it and OCR's stray quote, the surname spelled as it is
+    written when OCR lost or swapped its mark (rules/header.yaml `surnames`).
+
+    >>> _name("VướN tướng Nguyên Văn Long"), _name("“Tân Duy Đông"), _name("Nơi nhận"), _name("Hoàng Nam")
+    ('Nguyễn Văn Long', 'Tân Duy Đông', None, 'Hoàng Nam')
+    """
+    text = _RANK.sub("", line.strip().lstrip("_“”\"'‘’ "))
+    if not _PERSON_NAME.match(text) or is_upper(text):
+        return None
+    first, _, rest = text.partition(" ")
+    same = [s for s in load("header")["surnames"] if fold(s) == fold(first)]
+    return f"{same[0]} {rest}" if len(same) == 1 else text
 
 
 def _block(lines: list[Line], start: int) -> tuple[list[str], str | None, int, int]:

@@ -131,6 +131,7 @@ def _skippable(text: str) -> bool:
     """A line of the right column interleaved with the title: Quốc hiệu, Tiêu ngữ, place and date, rules,
     or of a receipt stamp over it."""
     return (pattern("header", "quoc_hieu").search(text) is not None or _is_place_date(text)
+            or pattern("header", "tieu_ngu_folded").search(fold(text), timeout=_T) is not None
             or not any(c.isalnum() for c in text) or _stamp(text)
             or pattern("header", "place_date_piece").search(strip_marks(text), timeout=_T) is not None)
 
@@ -169,6 +170,8 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
         if _ends_title(line, parts, agencies):
             break
         parts.append(line)
+        if parts[0].lstrip().startswith("(") and line.rstrip().endswith(")"):
+            break   # the title's subject in brackets under the name: "(V/v Tăng cường …)"
     return _tidy(join_wrapped(parts))
 
 
