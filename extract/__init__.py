@@ -13,15 +13,15 @@ Assignment tables feed two families. A task table (Nội dung | Chủ trì | Th�
 gian hoàn thành) gives one obligation per row. A criteria table gives each unit
 its criteria, and, in a document that is itself such a table (a bảng phân công
 sent as an annex), also obligations; in a letter with such an annex, the annex's
-codes are attached to the obligations of the same unit (`obligations.with_tables`).
+codes are attached to the obligations of the same unit (`table_obligations.with_tables`).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from extract import (citations, criteria, criterion_scores, header, index_tables, obligations, points, score_tables,
-                     scores)
+from extract import (citations, criteria, criterion_scores, header, index_tables, points, score_tables, scores,
+                     table_obligations)
 from extract.model import Facts, Header
 from ingest.errors import Status
 from ingest.model import Document
@@ -45,7 +45,7 @@ def _index_scores(document: Document, head) -> tuple:
 def _obligations_and_criteria(document: Document, head: Header) -> dict:
     found_criteria = criteria.find(document, head)
     return {"criteria": tuple(found_criteria),
-            "obligations": tuple(obligations.with_tables(document, head, found_criteria))}
+            "obligations": tuple(table_obligations.with_tables(document, head, found_criteria))}
 
 
 STEPS: tuple[tuple[str, Callable[[Document, Header], dict]], ...] = (

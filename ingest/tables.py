@@ -9,7 +9,7 @@ which is also how ``NNN.txt`` writes a cell of several lines.
 
 Both kinds of page go through pdfplumber's table algorithm (merge the ruling edges,
 intersect them, cells, tables). On a digital page the edges are the line segments of its
-path objects, read with pypdfium2 (`ingest.pdf.ruling_edges`): the same cells as
+path objects, read with pypdfium2 (`ingest.ruling.ruling_edges`): the same cells as
 pdfplumber's own ``extract_tables()`` at a tenth of the time, since pdfminer does not
 parse the page again (tests/test_tables.py checks they agree). On a scanned page they
 are ruling lines found in the image: dark runs much longer than a glyph, after the page
