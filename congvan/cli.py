@@ -16,6 +16,7 @@ from congvan.serve import METADATA, datasette_command, pdf_folder  # noqa: F401 
 from db import stored
 from ingest.errors import IngestError, Status
 from ingest.limits import DEFAULT as DEFAULT_LIMITS
+from ingest.signatures import quiet_crypto_warnings
 
 DEFAULT_DB = Path("db/congvan.db")
 DEFAULT_CORPUS = Path("corpus")
@@ -53,6 +54,7 @@ def _limits(max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: 
 @click.version_option(package_name="congvan")
 def main() -> None:
     """congvan: Vietnamese official correspondence → a searchable register of obligations."""
+    quiet_crypto_warnings()   # before any worker forks (ingest.signatures)
 
 
 @main.command()

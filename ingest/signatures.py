@@ -37,15 +37,6 @@ from typing import Any, BinaryIO
 
 from ingest.model import Signature
 
-# pyHanko imports cryptography's DSA and other old algorithms, which print deprecation warnings on
-# the console of the clerk, who can do nothing about them: silenced for every process (workers fork).
-with contextlib.suppress(ImportError):
-    import warnings
-
-    from cryptography.utils import CryptographyDeprecationWarning
-
-    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
-
 HEADER_SEARCH = 1024              # readers look this far for the %PDF header
 MAX_PAGE_NODES = 200_000          # bound on the page-tree walk of a hostile file
 TRUST_ROOT_SUFFIXES = (".pem", ".crt")
@@ -59,6 +50,21 @@ _DAMAGE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def quiet_crypto_warnings() -> None:
+    """Silences the deprecation warnings cryptography prints when pyHanko imports its DSA and other old
+    algorithms (the clerk can do nothing about them), for this process and the workers it forks.
+
+    Called where a process starts (congvan.cli, the worker child) and before pyHanko is first imported
+    here, never at import time: importing a congvan module leaves the warning filters alone.
+    """
+    import warnings
+
+    with contextlib.suppress(ImportError):
+        from cryptography.utils import CryptographyDeprecationWarning
+
+        warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
+
+
 def load_trust_roots(folder_or_files: Sequence[Path]) -> list:
     """Loads trust-root certificates (asn1crypto `x509.Certificate`) from PEM or DER files.
 
@@ -69,6 +75,7 @@ def load_trust_roots(folder_or_files: Sequence[Path]) -> list:
     >>> roots[0].subject.native["common_name"]  # doctest: +SKIP
     'Test Root CA — not a real authority'
     """
+    quiet_crypto_warnings()
     from pyhanko.keys import load_certs_from_pemder
 
     files: list[Path] = []
@@ -346,6 +353,7 @@ def _widget_page(field_ref: Any, annots: dict, pages: dict) -> int | None:
 @contextlib.contextmanager
 def _quiet_pyhanko() -> Iterator[None]:
     """pyHanko logs tracebacks for untrusted certificates; the row's summary says it instead."""
+    quiet_crypto_warnings()
     loggers = [logging.getLogger(name) for name in _PYHANKO_LOGGERS]
     levels = [lg.level for lg in loggers]
     for lg in loggers:

@@ -1,0 +1,133 @@
+"""How the packages import each other: without side effects, without cycles, downwards only.
+
+The layers, lowest first: rules → ingest → extract → db → congvan. A module imports only from its
+own layer or lower ones (function-level imports included), and no chain of top-level imports
+leads back to where it started.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("rules", "ingest", "extract", "db", "congvan")
+
+
+def _modules() -> dict[str, Path]:
+    """Every module of the five packages, by dotted name → file."""
+    found = {}
+    for package in LAYERS:
+        folder = ROOT / package
+        found[package] = folder / "__init__.py"
+        for info in pkgutil.walk_packages([str(folder)], prefix=f"{package}."):
+            name = info.name
+            path = folder.joinpath(*name.split(".")[1:])
+            found[name] = path / "__init__.py" if info.ispkg else path.with_suffix(".py")
+    return found
+
+
+def _imports(name: str, path: Path) -> list[tuple[str, bool]]:
+    """(imported module, at top level?) for each import of our packages in one module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    top = set(map(id, tree.body))
+    out = []
+    for node in ast.walk(tree):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            targets = [f"{base}.{a.name}" for a in node.names]
+        for target in targets:
+            if target.split(".")[0] in LAYERS:
+                out.append((target, id(node) in top))
+    return out
+
+
+def _graph() -> dict[str, list[tuple[str, bool]]]:
+    modules = _modules()
+    graph = {}
+    for name, path in modules.items():
+        edges = []
+        for target, top in _imports(name, path):
+            while target not in modules and "." in target:   # `from pkg import name`: the module pkg
+                target = target.rpartition(".")[0]
+            if target in modules and not (name + ".").startswith(target + "."):   # not its own package
+                edges.append((target, top))
+        graph[name] = edges
+    return graph
+
+
+def test_every_module_imports_only_its_own_or_lower_layers():
+    rank = {layer: i for i, layer in enumerate(LAYERS)}
+    upward = sorted(f"{name} → {target}" for name, edges in _graph().items() for target, _ in edges
+                    if rank[target.split(".")[0]] > rank[name.split(".")[0]])
+    assert upward == []
+
+
+def test_top_level_imports_have_no_cycle():
+    graph = {name: sorted({t for t, top in edges if top}) for name, edges in _graph().items()}
+    cycles, state = [], {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        for target in graph[node]:
+            if state.get(target) == "open":
+                cycles.append(" → ".join(stack[stack.index(target):] + [node, target]) if target in stack
+                              else f"{node} → {target}")
+            elif target not in state:
+                visit(target, stack + [node])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+    assert cycles == []
+
+
+def _outside_libraries() -> list[str]:
+    """The top-level names of every other library our modules import (numpy, pyHanko, …): imported
+    before the probe's first look, so their own import-time settings are not counted as ours."""
+    names = set()
+    for path in _modules().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names.add(node.module.split(".")[0])
+    return sorted(names - set(LAYERS) - {"__future__"})
+
+
+_PROBE = """
+import importlib, json, logging, os, sys, warnings
+for name in json.loads(sys.argv[2]):
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+before = (dict(os.environ), [repr(f) for f in warnings.filters], list(logging.getLogger().handlers),
+          logging.getLogger().level, sys.getrecursionlimit())
+for name in json.loads(sys.argv[1]):
+    importlib.import_module(name)
+after = (dict(os.environ), [repr(f) for f in warnings.filters], list(logging.getLogger().handlers),
+         logging.getLogger().level, sys.getrecursionlimit())
+changed = [what for what, a, b in zip(("environ", "warnings", "handlers", "level", "recursion"), before, after)
+           if a != b]
+print(json.dumps(changed))
+"""
+
+
+def test_importing_every_module_changes_no_environment_warning_filter_or_logging():
+    names = sorted(_modules())
+    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(names), json.dumps(_outside_libraries())], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
