@@ -17,6 +17,7 @@ import regex
 
 from extract import recipients, signer, subject, units
 from extract.model import Header
+from extract.symbols import repair_symbol
 from extract.text import Line, lines
 from ingest.model import Document
 from ingest.textnorm import fold, strip_marks
@@ -292,8 +293,6 @@ def find(document: Document) -> Header:
         m = pattern("header", "reference").search(line.text, timeout=_T)
         if m:
             number = None if m.group("junk") else m.group("number")
-            from extract.citations import repair_symbol   # citations reads agency names from this module
-
             symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
