@@ -17,17 +17,8 @@ own bug (OCRmyPDF's `other_error` beside `input_file`): the message asks to repo
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 
-
-class Status(StrEnum):
-    """A document's or a file's state; the stored values are these strings (`documents.status`)."""
-
-    OK = "ok"              # read, every fact family extracted
-    PARTIAL = "partial"    # read, but a fact family failed (a bug): `error` says which; the other facts are kept
-    FAILED = "failed"      # the file could not be read: `error` says what to do
-    REMOVED = "removed"    # its file left the corpus
-    SKIPPED = "skipped"    # (a run's result, never stored) same bytes as a file read before
+from ingest.model import Status  # noqa: F401  (re-exported: its importers read it from here)
 
 
 # Libraries that parse the file: an exception they raise means a bad file, not a congvan bug.

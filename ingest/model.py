@@ -7,6 +7,17 @@ produced them: pdfplumber for text layers, tesseract boxes scaled back for OCR.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A document's or a file's state; the stored values are these strings (`documents.status`)."""
+
+    OK = "ok"              # read, every fact family extracted
+    PARTIAL = "partial"    # read, but a fact family failed (a bug): `error` says which; the other facts are kept
+    FAILED = "failed"      # the file could not be read: `error` says what to do
+    REMOVED = "removed"    # its file left the corpus
+    SKIPPED = "skipped"    # (a run's result, never stored) same bytes as a file read before
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +82,13 @@ class Signature:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """An ingested file. `status` is `ok` or `failed`; a failed one has `error` and no pages."""
+    """An ingested file. `status` is `Status.OK` or `Status.FAILED`; a failed one has `error` and no pages."""
 
     sha256: str
     path: str
     pages: tuple[Page, ...] = ()
     signatures: tuple[Signature, ...] = ()
-    status: str = "ok"
+    status: str = Status.OK
     error: str | None = None
     error_code: str | None = None
     size: int = 0

@@ -20,7 +20,7 @@ import regex
 from ingest import errors
 from ingest.annotations import flatten, split_stamp_lines
 from ingest.limits import DEFAULT, Limits, check_page_count, check_page_size
-from ingest.model import Document, OcrResult, Page, Word
+from ingest.model import Document, OcrResult, Page, Status, Word
 from ingest.ruling import ruling_edges
 from ingest.textnorm import clean
 
@@ -285,7 +285,7 @@ def empty_document(path: Path, *, relative_to: Path | None = None, sha256: str |
 
 def pages_to_ocr(document: Document) -> list[int]:
     """0-based indexes of the pages `read_layer` left for OCR."""
-    return [p.number - 1 for p in document.pages if p.source == "ocr" and not p.text] if document.status == "ok" else []
+    return [p.number - 1 for p in document.pages if p.source == "ocr" and not p.text] if document.status == Status.OK else []
 
 
 def complete_ocr(document: Document, results: dict[int, OcrResult]) -> Document:
@@ -300,7 +300,7 @@ def complete_ocr(document: Document, results: dict[int, OcrResult]) -> Document:
 def failed(document: Document, error: Exception) -> Document:
     """The document as a failed one: no pages, the error in words a clerk can act on."""
     error = errors.from_exception(error, document.path)   # out of memory → too_large; named by its corpus path
-    return Document(document.sha256, document.path, status="failed", error=str(error), error_code=error.code,
+    return Document(document.sha256, document.path, status=Status.FAILED, error=str(error), error_code=error.code,
                     size=document.size)
 
 

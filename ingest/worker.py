@@ -58,7 +58,7 @@ class Bounded:
         pid = os.fork()
         if pid == 0:  # the child never returns from here
             os.close(read)
-            _child(write, fn, args, kwargs, limits)
+            _child(write, fn, args, kwargs, limits, subject)
         os.close(write)
         self.pid, self._conn = pid, Connection(read, writable=False)
 
@@ -139,8 +139,12 @@ def stop_all(tasks: Sequence[Bounded]) -> None:
         task.stop(WorkerStopped(task.subject, "the run was stopped"))
 
 
-def _child(write: int, fn: Callable, args, kwargs, limits: Limits) -> None:
-    """In the forked child: limits, run, answer, exit (never returns, never runs the parent's cleanup)."""
+def _child(write: int, fn: Callable, args, kwargs, limits: Limits, subject: str) -> None:
+    """In the forked child: limits, run, answer, exit (never returns, never runs the parent's cleanup).
+
+    A failure is classified here (`errors.from_exception`), where its traceback still says which
+    library raised it: a pdfium or PIL error keeps its class (`DamagedPdf`), which the pickled
+    exception alone would not tell the parent."""
     status = 0
     try:
         gc.freeze()    # the parent's objects stay shared: the child's collections never touch them
@@ -151,12 +155,13 @@ def _child(write: int, fn: Callable, args, kwargs, limits: Limits) -> None:
         try:
             apply(limits)
             answer = (True, fn(*args, **kwargs))
-        except BaseException as e:  # noqa: BLE001 — whatever fn raised goes back to the parent
-            answer = (False, e)
+        except BaseException as e:  # noqa: BLE001 — whatever fn raised goes back to the parent, classified
+            answer = (False, errors.from_exception(e, subject))
         try:
             conn.send(answer)
         except Exception as e:  # noqa: BLE001 — e.g. a result that cannot be pickled
-            conn.send((False, errors.DamagedPdf(detail=f"the result could not be sent back: {type(e).__name__}: {e}")))
+            conn.send((False, errors.InternalError(subject, f"the result could not be sent back: "
+                                                            f"{type(e).__name__}: {e}")))
     except BaseException:  # noqa: BLE001 — even a MemoryError while answering ends the child quietly
         status = 1
     finally:
