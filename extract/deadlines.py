@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from extract.items import sentences
 from extract.model import Deadline
 from rules import TIMEOUT as _T
 from rules import pattern
@@ -87,3 +88,28 @@ def in_cell(text: str) -> list[Deadline]:
         if found:
             return [Deadline(d.date, text.strip(), d.recurring, 0, len(text)) for d in found]
     return []
+
+
+def for_task(task: str) -> list:
+    """The deadline of each sentence of a task (GOLD.md O5): its dates, or its undated phrase, or None.
+
+    >>> [d.date if d else None for d in for_task("Rà soát thiệt hại. Báo cáo trước ngày 30/11/2025.")]
+    [None, '2025-11-30']
+    """
+    out = []
+    for sentence, _ in sentences(task, keep_semicolons=True):
+        found = find(sentence)
+        dated = [d for d in found if d.date]
+        out += dated or [found[0] if found else None]
+    return out
+
+
+def for_item(body: str):
+    """The date a label gives a whole item: "Thời hạn hoàn thành: trước ngày 30/11/2025" (or None).
+
+    >>> for_item("A rà soát. B báo cáo. Thời hạn hoàn thành: trước ngày 30/11/2025.").date
+    '2025-11-30'
+    """
+    m = pattern("deadlines", "item_label").search(body, timeout=_T)
+    found = in_cell(m.group("when")) if m else []
+    return next((d for d in found if d.date), None)

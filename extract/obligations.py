@@ -200,34 +200,9 @@ def _task(text: str, group: list[units.UnitMention]) -> str:
     return rest.strip()
 
 
-def task_deadlines(task: str) -> list:
-    """The deadline of each sentence of a task (GOLD.md O5): its dates, or its undated phrase, or None.
-
-    >>> [d.date if d else None for d in task_deadlines("Rà soát thiệt hại. Báo cáo trước ngày 30/11/2025.")]
-    [None, '2025-11-30']
-    """
-    out = []
-    for sentence, _ in _sentences(task, keep_semicolons=True):
-        found = deadlines.find(sentence)
-        dated = [d for d in found if d.date]
-        out += dated or [found[0] if found else None]
-    return out
-
-
-def item_deadline(body: str):
-    """The date a label gives a whole item: "Thời hạn hoàn thành: trước ngày 30/11/2025" (or None).
-
-    >>> item_deadline("A rà soát. B báo cáo. Thời hạn hoàn thành: trước ngày 30/11/2025.").date
-    '2025-11-30'
-    """
-    m = pattern("deadlines", "item_label").search(body, timeout=_T)
-    found = deadlines.in_cell(m.group("when")) if m else []
-    return next((d for d in found if d.date), None)
-
-
 def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inherited=None,
           item=None) -> list[Obligation]:
-    chosen_all = task_deadlines(task)
+    chosen_all = deadlines.for_task(task)
     if item is not None:                    # "Thời hạn hoàn thành: …" dates every task of the item
         chosen_all = [d if d and d.date else item for d in chosen_all]
     if inherited is not None and not any(d and d.date for d in chosen_all):
@@ -318,7 +293,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
                 pending_heading = (group, _dated(task) if task else None, task, at, clause)  # tasks follow as items
             else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
                 out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date,
-                             item=item_deadline(body))
+                             item=deadlines.for_item(body))
         if inherited:
             used.add(id(inherited[-1][0]))
         if not own and inherited and not closing:
