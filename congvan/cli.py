@@ -109,10 +109,12 @@ def ingest(corpus: Path, db_path: Path, workers: int | None, trust: tuple[str, .
         click.echo(f"  đã gỡ: {path} (không còn trong corpus; giữ lại để tra cứu, không còn trong danh sách nhiệm vụ)")
     ocr_pages = stored.ocr_page_count(db_path, [f.path for f in summary.files if f.status != Status.SKIPPED])
     click.echo("\n".join(summary_lines(summary, db_path, time.monotonic() - started, ocr_pages)))
+    kept = set(stored.stale_paths(db_path)) if summary.failed else set()
     for f in summary.failed:
-        click.echo(f"  lỗi: {f.path}: {f.error}", err=True)
+        click.echo(f"  lỗi: {problem(f.path, f.error)}"
+                   + (" — bản đọc được lần trước vẫn được giữ" if f.path in kept else ""), err=True)
     for f in summary.partial:
-        click.echo(f"  thiếu dữ kiện (lỗi của congvan, xin báo lại): {f.path}: {f.error}", err=True)
+        click.echo(f"  thiếu dữ kiện (lỗi của congvan, xin báo lại): {problem(f.path, f.error)}", err=True)
     sys.exit(1 if summary.failed or summary.partial else 0)
 
 
@@ -174,9 +176,9 @@ def status(db_path: Path) -> None:
     click.echo("nguồn chữ: " + ", ".join(f"{k} {v}" for k, v in sorted(s["text_source"].items())))
     click.echo("dữ kiện: " + ", ".join(f"{k} {v}" for k, v in s["facts"].items()))
     for row in s["failed"]:
-        click.echo(f"lỗi: {row['path']}: {row['error']}")
+        click.echo(f"lỗi: {problem(row['path'], row['error'])}")
     for row in s["partial"]:
-        click.echo(f"thiếu dữ kiện (lỗi của congvan, xin báo lại kèm dòng này): {row['path']}: {row['error']}")
+        click.echo(f"thiếu dữ kiện (lỗi của congvan, xin báo lại kèm dòng này): {problem(row['path'], row['error'])}")
     for path in s["stale"]:
         click.echo(f"giữ bản cũ: {path}: tệp hiện không đọc được; dữ kiện của bản đọc được gần nhất vẫn được giữ")
     sys.exit(1 if s["failed"] or s["partial"] else 0)
@@ -323,24 +325,50 @@ def watch(corpus: Path, db_path: Path, trust: tuple[str, ...], workers: int | No
     from congvan.watch import watch_forever
 
     def report(w) -> None:
-        if w.result is None:
-            click.echo(f"error   {w.path}: {w.error}", err=True)
-        elif w.result.status == Status.SKIPPED:
-            click.echo(f"same    {w.path}")
-        elif w.result.status == Status.REMOVED:
-            click.echo(f"removed {w.path} (no longer in the corpus; kept for history, out of the task lists)")
-        else:
-            extra = f": {w.result.error}" if w.result.error else f" ({w.result.pages} pages, {w.result.text_source})"
-            click.echo(f"{w.result.status:<7} {w.path}{extra} in {w.seconds:.1f} s")
+        click.echo(watch_line(w.path, w.result, w.error, w.seconds), err=w.result is None)
 
-    click.echo(f"Watching {corpus} → {db_path} (Ctrl+C to stop)")
+    click.echo(f"Đang theo dõi {corpus} → {db_path} (Ctrl+C để dừng)")
     try:
         watch_forever(corpus, db_path, trust_roots=_trust_roots(trust), workers=workers or os.cpu_count(),
                       settle=settle, on_result=report,
                       limits=_limits(max_pages, max_seconds, max_memory_mb, max_pixels))
     except IngestError as e:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)
+
+
+def watch_line(path: str, result: pipeline.FileResult | None, error: str | None, seconds: float) -> str:
+    """One line of `congvan watch` for a file it has just handled, in the words of the ingest report.
+
+    >>> watch_line("cv-599.pdf", pipeline.FileResult("cv-599.pdf", "ok", "text", 3), None, 1.26)
+    'đã đọc   cv-599.pdf (3 trang, text) trong 1,3 giây'
+    >>> watch_line("cv-599.pdf", pipeline.FileResult("cv-599.pdf", "skipped"), None, 0.01)
+    'không đổi cv-599.pdf'
+    >>> watch_line("hong.pdf", pipeline.FileResult("hong.pdf", "failed", error="hong.pdf: Tệp PDF bị hỏng."), None, 0.2)
+    'lỗi      hong.pdf: Tệp PDF bị hỏng.'
+    """
+    if result is None:
+        return f"lỗi      {problem(path, error)}"
+    if result.status == Status.SKIPPED:
+        return f"không đổi {path}"
+    if result.status == Status.REMOVED:
+        return f"đã gỡ    {path} (không còn trong corpus; giữ lại để tra cứu, không còn trong danh sách nhiệm vụ)"
+    if result.error:
+        label = "lỗi" if result.status == Status.FAILED else "thiếu dữ kiện"
+        return f"{label:<8} {problem(path, result.error)}"
+    return f"đã đọc   {path} ({result.pages} trang, {result.text_source}) trong {_decimal(seconds)} giây"
+
+
+def problem(path: str, error: str | None) -> str:
+    """`path: error`, the path written once (an ingest error's message already starts with it).
+
+    >>> problem("a.pdf", "a.pdf: Tệp rỗng (0 byte).")
+    'a.pdf: Tệp rỗng (0 byte).'
+    >>> problem("thu-muc/a.pdf", "lỗi khi trích xuất")
+    'thu-muc/a.pdf: lỗi khi trích xuất'
+    """
+    error = error or ""
+    return error if error.startswith(f"{path}:") else f"{path}: {error}"
 
 
 from congvan.tasks import task  # noqa: E402  (the `congvan task …` group)

@@ -10,7 +10,7 @@ first and is told so (`on_wait`), instead of failing on a locked database.
 ...         pass
 Traceback (most recent call last):
 ...
-ingest.errors.IngestRunning: congvan.db: Another congvan ingest or watch is writing to this database; this one waits until it has finished. (process ...)
+ingest.errors.IngestRunning: congvan.db: Một lệnh congvan ingest hoặc watch khác đang ghi vào cơ sở dữ liệu này; lệnh này chờ lệnh kia xong. (tiến trình ...)
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def writer_lock(db_path: str | Path, *, blocking: bool = True,
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            busy = IngestRunning(Path(db_path).name, f"process {_holder(fd)}")
+            busy = IngestRunning(Path(db_path).name, f"tiến trình {_holder(fd)}")
             if not blocking:
                 raise busy from None
             if on_wait:

@@ -65,6 +65,12 @@ def ocr_page_count(db_path: Path, paths: Iterable[str]) -> int:
             "where p.source = 'ocr' and d.path = ?", [path]).fetchone()[0] for path in paths)
 
 
+def stale_paths(db_path: Path) -> list[str]:
+    """Files whose last re-read failed while the facts of their last readable version are kept (read only)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30) as db:
+        return [r[0] for r in db.execute("select path from documents where stale = 1 order by path")]
+
+
 def files_under(db: sqlite_utils.Database, name: str) -> list[str]:
     """The corpus files recorded at `name`, or under the folder `name`."""
     rows = db.execute("select path from files where path = ? or path like ? escape '\\'",

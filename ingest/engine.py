@@ -123,7 +123,7 @@ def _tesseract(source: str, arguments: Sequence[str]) -> str:
     except FileNotFoundError as e:
         raise TesseractMissing() from e
     except subprocess.TimeoutExpired as e:
-        raise OcrFailed(detail="tesseract ran for more than an hour") from e
+        raise OcrFailed(detail="tesseract chạy quá một giờ") from e
     if done.returncode != 0:
         raise OcrFailed(detail=done.stderr.decode("utf-8", "replace").strip()[:200])
     return done.stdout.decode("utf-8", "replace")

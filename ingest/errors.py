@@ -1,4 +1,5 @@
-"""Errors raised while reading a PDF, each with a stable `code` and a message that says what to do.
+"""Errors raised while reading a PDF, each with a stable `code` and a message that says what to do
+(in Vietnamese: the clerks of the Văn phòng read them).
 
 The CLI turns an `IngestError` into one line for the user and a `status = failed` row;
 `code` is what goes into the database (`Document.error_code`), so it never changes.
@@ -7,7 +8,7 @@ The CLI turns an `IngestError` into one line for the user and a `status = failed
 >>> err.code
 'encrypted_pdf'
 >>> str(err)
-'corpus/cv-599.pdf: The PDF is password-protected. Remove the password and drop the file into corpus/ again.'
+'corpus/cv-599.pdf: Tệp PDF có mật khẩu. Hãy gỡ mật khẩu rồi chép lại tệp vào corpus/.'
 >>> TesseractMissing().code
 'tesseract_missing'
 
@@ -30,7 +31,7 @@ class IngestError(Exception):
     """Base class: a file (or the machine) cannot be ingested, with advice for the user."""
 
     code = "ingest_error"
-    advice = "The file could not be read."
+    advice = "Không đọc được tệp."
 
     def __init__(self, subject: str | None = None, detail: str | None = None) -> None:
         parts = [self.advice]
@@ -54,69 +55,69 @@ class IngestError(Exception):
 class TesseractMissing(IngestError):
     code = "tesseract_missing"
     advice = (
-        "Tesseract OCR with Vietnamese data is not installed. Install it with: "
+        "Máy chưa cài Tesseract OCR với dữ liệu tiếng Việt. Cài bằng lệnh: "
         "sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd"
     )
 
 
 class NotAPdf(IngestError):
     code = "not_a_pdf"
-    advice = "This is not a PDF file. Save or export the document as PDF and drop it into corpus/ again."
+    advice = "Tệp này không phải PDF. Hãy lưu hoặc xuất văn bản ra PDF rồi chép lại vào corpus/."
 
 
 class EncryptedPdf(IngestError):
     code = "encrypted_pdf"
-    advice = "The PDF is password-protected. Remove the password and drop the file into corpus/ again."
+    advice = "Tệp PDF có mật khẩu. Hãy gỡ mật khẩu rồi chép lại tệp vào corpus/."
 
 
 class DamagedPdf(IngestError):
     code = "damaged_pdf"
-    advice = "The PDF is damaged or incomplete. Download or scan it again and replace the file."
+    advice = "Tệp PDF bị hỏng hoặc không trọn vẹn. Hãy tải về hoặc quét lại rồi thay tệp."
 
 
 class EmptyFile(IngestError):
     code = "empty_file"
-    advice = "The file is empty (0 bytes). Copy the document again; the transfer probably failed."
+    advice = "Tệp rỗng (0 byte). Hãy chép lại văn bản; có lẽ lần chép trước bị lỗi."
 
 
 class NoPages(IngestError):
     code = "no_pages"
-    advice = "The PDF has no pages. Check that the right file was exported."
+    advice = "Tệp PDF không có trang nào. Hãy kiểm tra đã xuất đúng tệp chưa."
 
 
 class OcrFailed(IngestError):
     code = "ocr_failed"
-    advice = "Text recognition (OCR) failed on this file. Try again; if it keeps failing, rescan the pages."
+    advice = "Nhận dạng chữ (OCR) không chạy được trên tệp này. Hãy thử lại; nếu vẫn lỗi, hãy quét lại các trang."
 
 
 class TooLarge(IngestError):
     code = "too_large"
-    advice = ("The file needs more memory than a document may take (a page too large to render, or content "
-              "that expands to gigabytes). It is probably not a scanned letter; if it is, scan it again at "
-              "normal size (A4, 200–300 dpi), or raise the limit: congvan ingest --max-memory-mb / --max-pixels.")
+    advice = ("Tệp cần nhiều bộ nhớ hơn mức cho phép một văn bản (một trang quá lớn để dựng ảnh, hoặc nội dung "
+              "bung ra hàng gigabyte). Có lẽ đây không phải văn bản quét; nếu đúng là văn bản, hãy quét lại ở cỡ "
+              "thường (A4, 200–300 dpi), hoặc nâng giới hạn: congvan ingest --max-memory-mb / --max-pixels.")
 
 
 class TooSlow(IngestError):
     code = "too_slow"
-    advice = ("Reading the file took longer than the time limit and was stopped. If it is a very long scan, "
-              "split it or raise the limit: congvan ingest --max-seconds.")
+    advice = ("Đọc tệp lâu quá thời hạn cho phép nên đã dừng. Nếu là bản quét rất dài, hãy tách tệp "
+              "hoặc nâng giới hạn: congvan ingest --max-seconds.")
 
 
 class TooManyPages(IngestError):
     code = "too_many_pages"
-    advice = ("The file has more pages than a document may have. Split it into its documents, or raise the "
-              "limit: congvan ingest --max-pages.")
+    advice = ("Tệp có nhiều trang hơn mức cho phép một văn bản. Hãy tách thành từng văn bản, hoặc nâng "
+              "giới hạn: congvan ingest --max-pages.")
 
 
 class InternalError(IngestError):
     code = "internal_error"
-    advice = ("congvan itself failed on this file (a bug, not a problem with the file). Please report it with "
-              "this message (and the file if you may share it); the other files were read.")
+    advice = ("Lỗi của chính congvan khi đọc tệp này (lỗi phần mềm, không phải lỗi của tệp). Xin báo lỗi kèm "
+              "thông báo này (và tệp nếu được phép chia sẻ); các tệp khác vẫn được đọc.")
 
 
 class IngestRunning(IngestError):
     code = "ingest_running"
-    advice = "Another congvan ingest or watch is writing to this database; this one waits until it has finished."
+    advice = "Một lệnh congvan ingest hoặc watch khác đang ghi vào cơ sở dữ liệu này; lệnh này chờ lệnh kia xong."
 
 
 def from_exception(error: BaseException, subject: str) -> IngestError:
@@ -130,7 +131,7 @@ def from_exception(error: BaseException, subject: str) -> IngestError:
     >>> from_exception(NotAPdf("a.pdf"), "thu-muc/a.pdf").subject
     'thu-muc/a.pdf'
     >>> message = str(from_exception(OcrFailed("page 3"), "thu-muc/a.pdf"))
-    >>> message.startswith("thu-muc/a.pdf: Text recognition"), message.endswith("rescan the pages. (page 3)")
+    >>> message.startswith("thu-muc/a.pdf: Nhận dạng chữ"), message.endswith("quét lại các trang. (page 3)")
     (True, True)
     >>> from_exception(MemoryError(), "b.pdf").code
     'too_large'
@@ -144,7 +145,7 @@ def from_exception(error: BaseException, subject: str) -> IngestError:
     if isinstance(error, IngestError):
         return error if error.subject == subject else _readdressed(error, subject)
     if isinstance(error, MemoryError):
-        return TooLarge(subject, "ran out of memory")
+        return TooLarge(subject, "hết bộ nhớ")
     detail = f"{type(error).__name__}: {error}"
     return DamagedPdf(subject, detail) if _from_file_library(error) else InternalError(subject, detail)
 

@@ -20,7 +20,7 @@ goes over one fails with its own error class, never "damaged":
 ...     check_page_size(limits, 14400, 14400, 200, page=1)
 ... except errors.TooLarge as e:
 ...     print(e.code, "|", e.detail)
-too_large | page 1 is 200 × 200 inches (1,600,000,000 pixels at 200 dpi; the limit is 50,000,000)
+too_large | trang 1 khổ 200 × 200 inch (1.600.000.000 điểm ảnh ở 200 dpi; giới hạn 50.000.000)
 """
 from __future__ import annotations
 
@@ -54,14 +54,19 @@ def check_page_size(limits: Limits, width_pt: float, height_pt: float, dpi: int,
     """Raises `TooLarge` when a page rendered at `dpi` would exceed `limits.max_pixels`."""
     pixels = render_pixels(width_pt, height_pt, dpi)
     if pixels > limits.max_pixels:
-        raise errors.TooLarge(detail=f"page {page} is {width_pt / 72:.0f} × {height_pt / 72:.0f} inches "
-                                     f"({pixels:,} pixels at {dpi} dpi; the limit is {limits.max_pixels:,})")
+        raise errors.TooLarge(detail=f"trang {page} khổ {width_pt / 72:.0f} × {height_pt / 72:.0f} inch "
+                                     f"({_count(pixels)} điểm ảnh ở {dpi} dpi; giới hạn {_count(limits.max_pixels)})")
 
 
 def check_page_count(limits: Limits, pages: int) -> None:
     """Raises `TooManyPages` when a file has more pages than `limits.max_pages`."""
     if pages > limits.max_pages:
-        raise errors.TooManyPages(detail=f"{pages:,} pages; the limit is {limits.max_pages:,}")
+        raise errors.TooManyPages(detail=f"{_count(pages)} trang; giới hạn {_count(limits.max_pages)}")
+
+
+def _count(n: int) -> str:
+    """A count as Vietnamese readers write it: 1.600.000 (a dot between thousands)."""
+    return f"{n:,}".replace(",", ".")
 
 
 def active() -> Limits:

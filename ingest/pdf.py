@@ -335,7 +335,7 @@ def _drop_repeated_headers(pages: list[Page]) -> list[Page]:
 
 def _apply_ocr(page: Page, result: OcrResult | None) -> Page:
     if result is None:
-        raise errors.OcrFailed(f"page {page.number}")
+        raise errors.OcrFailed(f"trang {page.number}")
     lines, stamps = split_stamp_lines(clean(result.text).split("\n"))
     text = "\n".join(lines)
     if stamps:

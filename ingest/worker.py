@@ -90,7 +90,7 @@ class Bounded:
         if self.finished:
             return
         _kill(self.pid)
-        self._end(None, error or errors.TooSlow(self.subject, f"stopped after {self.limits.seconds:g} s"))
+        self._end(None, error or errors.TooSlow(self.subject, f"đã dừng sau {self.limits.seconds:g} giây"))
 
     def _end(self, value, error) -> None:
         self._conn.close()
@@ -112,7 +112,7 @@ class Bounded:
         how = f"signal {os.WTERMSIG(self._status)}" if os.WIFSIGNALED(self._status) else \
             f"exit status {os.WEXITSTATUS(self._status)}"
         if self.limits.memory_mb > 0 and grown >= 0.8 * self.limits.memory_mb * 1024 * 1024:
-            return errors.TooLarge(self.subject, f"it needed more than {self.limits.memory_mb} MB of memory")
+            return errors.TooLarge(self.subject, f"cần hơn {self.limits.memory_mb} MB bộ nhớ")
         return WorkerStopped(self.subject, f"the reading process ended with {how}")
 
 

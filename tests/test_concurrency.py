@@ -53,7 +53,7 @@ def test_a_writer_that_may_not_wait_says_plainly_that_another_is_running(tmp_pat
         with pytest.raises(IngestRunning) as caught:
             with writer_lock(db, blocking=False):
                 pass
-    assert str(caught.value).startswith("congvan.db: Another congvan ingest or watch is writing to this database")
+    assert str(caught.value).startswith("congvan.db: Một lệnh congvan ingest hoặc watch khác đang ghi vào cơ sở dữ liệu này")
 
 
 def test_watch_and_ingest_on_one_database_take_turns(tmp_path):

@@ -80,8 +80,8 @@ def test_messages_name_the_file_say_what_to_do_and_never_say_damaged(tmp_path, h
     summary = pipeline.ingest(corpus, tmp_path / "c.db", workers=2)
     errors = {f.path: f.error for f in summary.files}
     assert [e.split(":")[0] for e in errors.values()] == ["flate-bomb.pdf", "huge-page.pdf", "many-pages.pdf"]
-    assert not any("damaged" in e for e in errors.values())
-    assert errors["many-pages.pdf"].endswith("(1,000 pages; the limit is 500)")
+    assert not any("hỏng" in e for e in errors.values())
+    assert errors["many-pages.pdf"].endswith("(1.000 trang; giới hạn 500)")
     assert "--max-memory-mb" in errors["flate-bomb.pdf"]
 
 
@@ -94,7 +94,7 @@ def test_limits_are_configurable(tmp_path):
     taken = pipeline.ingest(corpus, tmp_path / "b.db", workers=1, limits=Limits(max_pages=3))
     assert [(f.path, f.status, f.pages) for f in refused.files + taken.files] == [
         ("three-pages.pdf", "failed", 0), ("three-pages.pdf", "ok", 3)]
-    assert refused.files[0].error.endswith("(3 pages; the limit is 2)")
+    assert refused.files[0].error.endswith("(3 trang; giới hạn 2)")
 
 
 def test_a_task_over_its_time_limit_is_stopped_as_too_slow(tmp_path, monkeypatch):
@@ -166,4 +166,4 @@ def test_a_failed_file_in_a_subfolder_is_named_by_its_path_under_the_corpus(tmp_
     shutil.copy(REPO / "tests" / "fixtures" / "bad" / "not-a-pdf.pdf", corpus / "2024" / "thang 3" / "cv.pdf")
     summary = pipeline.ingest(corpus, tmp_path / "c.db", workers=1)
     assert [f.error for f in summary.failed] == [
-        "2024/thang 3/cv.pdf: This is not a PDF file. Save or export the document as PDF and drop it into corpus/ again."]
+        "2024/thang 3/cv.pdf: Tệp này không phải PDF. Hãy lưu hoặc xuất văn bản ra PDF rồi chép lại vào corpus/."]

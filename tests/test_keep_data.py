@@ -55,6 +55,24 @@ def test_a_truncated_overwrite_keeps_the_good_versions_facts_marked_stale(tmp_pa
     assert _query(db, "select unit, deadline from obligations order by id") == good
 
 
+def test_the_ingest_report_says_the_good_version_was_kept(tmp_path):
+    from click.testing import CliRunner
+
+    from congvan.cli import main
+
+    corpus = _corpus(tmp_path, **{"cv.pdf": GOOD})
+    db = tmp_path / "c.db"
+    assert CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db), "-q", "--workers", "1"]).exit_code == 0
+    data = GOOD.read_bytes()
+    (corpus / "cv.pdf").write_bytes(data[: len(data) // 2])
+    result = CliRunner().invoke(main, ["ingest", str(corpus), "--db", str(db), "-q", "--workers", "1"])
+    assert result.exit_code == 1
+    line = next(l for l in result.output.splitlines() if l.startswith("  lỗi: "))
+    assert line.startswith("  lỗi: cv.pdf: Tệp PDF bị hỏng hoặc không trọn vẹn.")
+    assert line.endswith(" — bản đọc được lần trước vẫn được giữ")
+    assert line.count("cv.pdf") == 1
+
+
 def _tasks_of_unit(db: Path, unit: str) -> int:
     conn = sqlite_utils.Database(db)
     try:

@@ -49,10 +49,10 @@ def test_bad_inputs_fail_with_plain_errors_and_the_run_goes_on(tmp_path):
     errors = {r["path"]: (r["error_code"], r["error"]) for r in db.query("select * from documents where status='failed'")}
     assert errors["empty.pdf"][0] == "empty_file"
     assert errors["encrypted.pdf"][0] == "encrypted_pdf"
-    assert "Remove the password" in errors["encrypted.pdf"][1]
+    assert "Hãy gỡ mật khẩu" in errors["encrypted.pdf"][1]
     assert errors["not-a-pdf.pdf"][0] == "not_a_pdf"
     assert errors["truncated.pdf"][0] == "damaged_pdf"
-    assert errors["zero-pages.pdf"] == ("no_pages", "zero-pages.pdf: The PDF has no pages. Check that the right file was exported.")
+    assert errors["zero-pages.pdf"] == ("no_pages", "zero-pages.pdf: Tệp PDF không có trang nào. Hãy kiểm tra đã xuất đúng tệp chưa.")
     blank = list(db.query("select p.source, p.blank_reason from pages p join documents d on d.id = p.document_id "
                           "where d.path = 'blank-page.pdf'"))
     assert blank == [{"source": "empty", "blank_reason":
@@ -73,7 +73,7 @@ def test_cli_exits_1_when_a_file_failed_and_status_lists_it(tmp_path):
     assert "1 tệp đọc được, 1 tệp lỗi" in result.output
     status = CliRunner().invoke(main, ["status", "--db", str(db_path)])
     assert status.exit_code == 1
-    assert "lỗi: encrypted.pdf: encrypted.pdf: The PDF is password-protected." in status.output
+    assert "lỗi: encrypted.pdf: Tệp PDF có mật khẩu." in status.output
     assert "tệp: failed 1, ok 1" in status.output
 
 
@@ -111,7 +111,7 @@ def test_an_ocr_failure_fails_only_that_file(tmp_path):
     summary = pipeline.ingest(corpus, tmp_path / "c.db", ocr=broken_ocr)
     assert [(f.path, f.status) for f in summary.files] == [
         ("sample-01-cong-van.pdf", "ok"), ("sample-02-ke-hoach-scan.pdf", "failed")]
-    assert "Text recognition (OCR) failed" in summary.files[1].error
+    assert "Nhận dạng chữ (OCR) không chạy được" in summary.files[1].error
 
 
 def test_a_scanned_sample_is_read_by_tesseract(tmp_path):
@@ -210,8 +210,8 @@ def test_an_internal_error_in_reading_is_not_reported_as_a_damaged_pdf(tmp_path)
     summary = pipeline.ingest(corpus, tmp_path / "c.db", ocr=buggy_ocr)
     assert [(f.path, f.status) for f in summary.files] == [("sample-02-ke-hoach-scan.pdf", "failed")]
     assert summary.files[0].error == (
-        "sample-02-ke-hoach-scan.pdf: congvan itself failed on this file (a bug, not a problem with the file). "
-        "Please report it with this message (and the file if you may share it); the other files were read. "
+        "sample-02-ke-hoach-scan.pdf: Lỗi của chính congvan khi đọc tệp này (lỗi phần mềm, không phải lỗi của tệp). "
+        "Xin báo lỗi kèm thông báo này (và tệp nếu được phép chia sẻ); các tệp khác vẫn được đọc. "
         "(KeyError: 'làng')")
     row = next(sqlite_utils.Database(tmp_path / "c.db").query("select status, error_code from documents"))
     assert row == {"status": "failed", "error_code": "internal_error"}
