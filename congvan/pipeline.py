@@ -74,13 +74,13 @@ def find_pdfs(corpus: Path, notes: list[str] | None = None) -> list[Path]:
         for name in sorted(dirs):
             link = Path(folder) / name
             if link.is_symlink() and not inside_corpus(link, root):
-                _note(notes, corpus, link, "a link to a folder outside the corpus")
+                _note(notes, corpus, link, "liên kết tới một thư mục ngoài corpus")
         for name in names:
             path = Path(folder) / name
             if not (path.suffix.lower() == ".pdf" or word.is_word(path)) or name.startswith("~$"):
                 continue
             if not inside_corpus(path, root):
-                _note(notes, corpus, path, "a link to a file outside the corpus")
+                _note(notes, corpus, path, "liên kết tới một tệp ngoài corpus")
             elif path.is_file():
                 found.append(path)
     return sorted(found)
@@ -96,7 +96,7 @@ def inside_corpus(path: Path, corpus: Path) -> bool:
 
 def _note(notes: list[str] | None, corpus: Path, path: Path, what: str) -> None:
     if notes is not None:
-        notes.append(f"{path.relative_to(corpus)}: skipped, {what} (copy the file into the corpus to read it)")
+        notes.append(f"{path.relative_to(corpus)}: bỏ qua: {what} (chép chính tệp vào corpus để đọc)")
 
 
 def default_cache_dir(db_path: Path) -> Path:

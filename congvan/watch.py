@@ -1,4 +1,4 @@
-"""A watched corpus (thư mục theo dõi): PDFs dropped into corpus/ are ingested once they are whole.
+"""A watched corpus (thư mục theo dõi): PDFs and Word files dropped into corpus/ are ingested once whole.
 
 A clerk saves or copies `1234-UBND.pdf` into corpus/; a moment later its tasks are in the
 database. A file is taken only when it is completely written: its size and mtime have not
@@ -6,7 +6,8 @@ changed for `settle` seconds and its last `%%EOF` ends the file (only line ends 
 signing tool that appends its signature as an incremental update after the first
 revision's `%%EOF` is waited for), or, for a file that never gets a `%%EOF`, once it has
 been stable for `max_wait` seconds (it is then recorded as failed, like any unreadable
-file, and read again when it changes). Events on the same file are debounced; each file
+file, and read again when it changes). A .docx or .odt is whole once its zip directory is
+written; a .doc once its size is stable. Events on the same file are debounced; each file
 is ingested by `congvan.pipeline.ingest_file` under the database's writer lock, so a
 `congvan ingest` on the same database simply takes turns with the watch. A file deleted
 or moved away marks its document `removed` (`congvan.pipeline.file_removed`); files that
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from watchdog.observers import Observer
 from congvan import pipeline
 from db import load, register, schema, stored
 from db.lock import writer_lock
+from ingest import word
 from ingest.errors import Status
 from ingest.limits import DEFAULT, Limits
 
@@ -65,8 +68,26 @@ def ends_with_eof(path: Path) -> bool:
 
 
 def is_candidate(path: Path) -> bool:
-    """A PDF by name, not a hidden or temporary file ('.~lock…', '~$…')."""
-    return path.suffix.lower() == ".pdf" and not path.name.startswith((".", "~"))
+    """A PDF or a Word file (.docx, .doc, .odt) by name, not a hidden or temporary file ('.~lock…', '~$…')."""
+    return (path.suffix.lower() == ".pdf" or word.is_word(path)) and not path.name.startswith((".", "~"))
+
+
+def looks_complete(path: Path) -> bool:
+    """True when the file looks written to its end: a PDF ends with `%%EOF`, a .docx or .odt (a zip
+    archive) has its closing directory; a .doc has no end mark, so its stable size is all there is.
+
+    >>> import tempfile, zipfile; folder = Path(tempfile.mkdtemp())
+    >>> with zipfile.ZipFile(folder / "a.docx", "w") as z: z.writestr("word/document.xml", "<w/>")
+    >>> _ = (folder / "b.docx").write_bytes((folder / "a.docx").read_bytes()[:40])
+    >>> looks_complete(folder / "a.docx"), looks_complete(folder / "b.docx"), looks_complete(folder / "c.doc")
+    (True, False, True)
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return ends_with_eof(path)
+    if suffix in (".docx", ".odt"):
+        return zipfile.is_zipfile(path)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +214,7 @@ class Watcher:
                     continue
                 if now - p.stable_since < self.settle or st.st_size == 0:
                     continue
-                if ends_with_eof(path) or now - p.first_seen >= self.max_wait:
+                if looks_complete(path) or now - p.first_seen >= self.max_wait:
                     del self._pending[path]
                     ready.append(path)
         return sorted(ready)
@@ -260,8 +281,8 @@ class Watcher:
         name = str(path.relative_to(self.corpus)) if path.is_relative_to(self.corpus) else str(path)
         if not pipeline.inside_corpus(path, self.corpus):
             if self.on_result:
-                self.on_result(WatchResult(name, None, "skipped, a link to a file outside the corpus "
-                                                       "(copy the file into the corpus to read it)"))
+                self.on_result(WatchResult(name, None, "bỏ qua: liên kết tới một tệp ngoài corpus "
+                                                       "(chép chính tệp vào corpus để đọc)"))
             return
         try:
             with writer_lock(self.db_path):

@@ -29,14 +29,14 @@ _TIMEOUT = 180  # seconds for one file; a 60-page table converts in about 10 s
 
 class WordConversionFailed(errors.IngestError):
     code = "word_conversion_failed"
-    advice = ("LibreOffice could not convert this Word file to PDF. Open it in Word or LibreOffice, save it "
-              "again (or export it as PDF) and drop it into corpus/ again.")
+    advice = ("LibreOffice không chuyển được tệp Word này sang PDF. Hãy mở tệp bằng Word hoặc LibreOffice, "
+              "lưu lại (hoặc xuất ra PDF) rồi chép lại vào corpus/.")
 
 
 class LibreOfficeMissing(errors.IngestError):
     code = "libreoffice_missing"
-    advice = ("Word files are converted with LibreOffice, which is not installed. Run "
-              "`sudo apt-get install libreoffice-writer-nogui` (or `make install`) and ingest again.")
+    advice = ("Tệp Word được chuyển sang PDF bằng LibreOffice, nhưng máy chưa cài. Chạy "
+              "`sudo apt-get install libreoffice-writer-nogui` (hoặc `make install`) rồi ingest lại.")
 
 
 def is_word(path: Path) -> bool:

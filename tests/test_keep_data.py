@@ -131,8 +131,8 @@ def test_a_symlink_leaving_the_corpus_is_skipped_with_a_message(tmp_path):
     summary = pipeline.ingest(corpus, tmp_path / "c.db", workers=1)
     assert [(f.path, f.status) for f in summary.files] == [("alias.pdf", "ok"), ("inside.pdf", "skipped")]
     assert summary.notes == [
-        "folder: skipped, a link to a folder outside the corpus (copy the file into the corpus to read it)",
-        "leak.pdf: skipped, a link to a file outside the corpus (copy the file into the corpus to read it)"]
+        "folder: bỏ qua: liên kết tới một thư mục ngoài corpus (chép chính tệp vào corpus để đọc)",
+        "leak.pdf: bỏ qua: liên kết tới một tệp ngoài corpus (chép chính tệp vào corpus để đọc)"]
     assert _query(tmp_path / "c.db", "select count(*) from pages where text like '%SNV%'") == [(0,)]
 
 

@@ -48,6 +48,8 @@ def watched(tmp_path):
 def test_candidates_are_pdfs_but_not_lock_files():
     assert [is_candidate(Path(n)) for n in ("a.pdf", "B.PDF", ".~lock.a.pdf#", "~$a.pdf", "a.txt")] == [
         True, True, False, False, False]
+    assert [is_candidate(Path(n)) for n in ("kh.docx", "CV.DOC", "bang.odt", "~$kh.docx", ".~lock.kh.docx#")] == [
+        True, True, True, False, False]
 
 
 def test_a_digital_pdf_copied_in_appears_within_10_seconds(watched, shared_corpus):

@@ -114,3 +114,20 @@ def test_word_file_without_libreoffice_fails_with_the_apt_command(tmp_path, monk
     source.write_bytes(b"PK\x03\x04 not really a docx")
     with pytest.raises(word.LibreOfficeMissing, match="apt-get install libreoffice-writer-nogui"):
         word.convert(source, tmp_path / "a.docx.pdf")
+
+
+def test_a_docx_dropped_into_a_watched_corpus_is_read(word_db, tmp_path):
+    from congvan.watch import Watcher
+    from tests.test_watch import status_of, wait_for
+
+    source, _ = word_db
+    corpus, db_path = tmp_path / "corpus", tmp_path / "db" / "congvan.db"
+    corpus.mkdir()
+    results = []
+    with Watcher(corpus, db_path, on_result=results.append, settle=1.0):
+        shutil.copy(source / "phu-luc-the-che.docx", corpus / "moi.docx")
+        wait_for(lambda: status_of(db_path, "moi.docx") == "ok", timeout=120)
+        wait_for(lambda: results, timeout=5)
+    assert [(r.path, r.result.status, r.result.pages) for r in results] == [("moi.docx", "ok", 2)]
+    with schema.connect(db_path).conn as c:
+        assert c.execute("select count(*) from index_scores").fetchone() == (4,)
