@@ -3,7 +3,8 @@
 The view `obligations_view` (one row per task, with its source document, the deadline
 month for facets, the days left and the PDF address `/pdf/<path>#page=N`); `create_views`
 makes them. Views list a document held by several files once, from its primary copy
-(db/register.py); `tasks_view` adds the stable task id and the officer's status.
+(db/register.py); `tasks_view` adds the stable task id and the officer's status. `stale` = 1 marks
+the tasks of a file whose newer version could not be read: they come from its last readable version.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ select o.id, o.deadline, substr(o.deadline, 1, 7) as deadline_month,
        when o.deadline <= date({_TODAY}, '+7 days') then 'trong 7 ngày'
        else 'còn hạn' end as due_state,
   o.unit, o.action, o.deadline_text, o.recurring, o.criteria, o.clause, o.page,
-  {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, o.document_id
+  {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, o.document_id,
+  coalesce(d.stale, 0) as stale
 from obligations o join documents d on d.id = o.document_id
   left join document_copies c on c.document_id = o.document_id
 where coalesce(c.is_primary, 1) = 1 and d.status != '{Status.REMOVED}'""",
@@ -63,7 +65,7 @@ select t.task_id, o.deadline, {_DISPLAY_DATE.format(col="o.deadline")} as deadli
   coalesce(s.status, 'đang thực hiện') as status, s.note as status_note, s.status_date,
   o.unit, o.action, o.deadline_text, o.recurring, t.criteria_display as criteria, o.clause, o.page,
   {_PDF_URL} as pdf, d.reference, d.doc_type, d.issuer, d.issued_date, d.subject, d.path, c.copies,
-  t.document_key, o.id as obligation_id
+  t.document_key, o.id as obligation_id, coalesce(d.stale, 0) as stale
 from obligation_tasks t join obligations o on o.id = t.obligation_id
   join document_copies c on c.document_id = o.document_id and c.is_primary = 1
   join documents d on d.id = o.document_id

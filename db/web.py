@@ -68,7 +68,8 @@ def _task(row: dict, today: date) -> dict:
             "action": row["action"], "deadline_text": row["deadline_text"] or "", "criteria": row["criteria"],
             "page": row["page"], "pdf": row["pdf"], "reference": row["reference"] or row["path"],
             "issuer": row["issuer"] or "", "issued": display_date(row["issued_date"]),
-            "document_key": row["document_key"], "copies": row["copies"], "unit": row["unit"]}
+            "document_key": row["document_key"], "copies": row["copies"], "unit": row["unit"],
+            "stale": bool(row["stale"])}
 
 
 def counts(tasks: list[dict], today: date) -> dict[str, int]:

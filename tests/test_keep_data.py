@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from congvan import pipeline
-from db import export
+from db import export, web
 from congvan.watch import Watcher
 from tests.test_watch import wait_for
 
@@ -48,11 +48,14 @@ def test_a_truncated_overwrite_keeps_the_good_versions_facts_marked_stale(tmp_pa
         ("failed", None, "damaged_pdf"), ("ok", 1, None)]
     assert _query(db, "select unit, deadline from obligations order by id") == good
     assert pipeline.status(db)["stale"] == ["cv.pdf"]
+    assert _query(db, "select distinct stale from tasks_view") == [(1,)]      # the task lists say so
+    assert {t["stale"] for t in web.unit_page(sqlite_utils.Database(db), "Sở Tư pháp")["tasks"]} == {True}
     shutil.copy(GOOD, corpus / "cv.pdf")                          # the good file is back: nothing is read
     again = pipeline.ingest(corpus, db, workers=1)
     assert [(f.path, f.status) for f in again.files] == [("cv.pdf", "skipped")]
     assert _query(db, "select status, stale from documents") == [("ok", None)]
     assert _query(db, "select unit, deadline from obligations order by id") == good
+    assert _query(db, "select distinct stale from tasks_view") == [(0,)]
 
 
 def test_the_ingest_report_says_the_good_version_was_kept(tmp_path):
