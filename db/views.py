@@ -32,6 +32,9 @@ _DISPLAY_DATE = ("case when length({col}) = 10 then strftime('%d/%m/%Y', {col}) 
                  "when length({col}) = 7 then substr({col}, 6, 2) || '/' || substr({col}, 1, 4) else {col} end")
 
 VIEWS = {
+    # the address that opens each document's file (a Word file: its converted PDF), for the canned queries
+    "document_links": f"""
+select d.id as document_id, d.path, {pdf_url_sql("null")} as pdf from documents d""",
     "obligations_view": f"""
 select o.id, o.deadline, substr(o.deadline, 1, 7) as deadline_month,
   cast(julianday(o.deadline) - julianday({_TODAY}) as integer) as days_left,
