@@ -34,34 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import errors
+from ingest.errors import ClusterUnreachable, NotOnWorker, WorkerLost, WorkerNotReady
 from ingest.model import Document, Page
 from ingest.pdf import complete_ocr, empty_document, failed, pages_to_ocr, read_layer
 
 LOCAL = "local"
-
-
-class ClusterUnreachable(errors.IngestError):
-    code = "cluster_unreachable"
-    advice = ("No Dask scheduler answers at this address. Start one with `dask scheduler` and workers with "
-              "`dask worker tcp://HOST:8786 --nthreads 1`, or try `--cluster local` on this machine.")
-
-
-class WorkerNotReady(errors.IngestError):
-    code = "worker_not_ready"
-    advice = ("A Dask worker cannot read PDFs. Install congvan and tesseract with Vietnamese data on every "
-              "worker machine (sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd).")
-
-
-class NotOnWorker(errors.IngestError):
-    code = "not_on_worker"
-    advice = ("The Dask worker cannot read this file. Every worker must see the corpus at the same path as "
-              "the command (mount the shared folder at the same place), then run the ingest again.")
-
-
-class WorkerLost(errors.IngestError):
-    code = "reader_stopped"
-    advice = ("The Dask workers reading this file stopped several times while reading it (the file may crash "
-              "them, or the machines went away). Run the ingest again: files that failed are read again.")
 
 
 # ---------------------------------------------------------------------------- on the workers

@@ -109,6 +109,43 @@ class TooManyPages(IngestError):
               "giới hạn: congvan ingest --max-pages.")
 
 
+class WordConversionFailed(IngestError):
+    code = "word_conversion_failed"
+    advice = ("LibreOffice không chuyển được tệp Word này sang PDF. Hãy mở tệp bằng Word hoặc LibreOffice, "
+              "lưu lại (hoặc xuất ra PDF) rồi chép lại vào corpus/.")
+
+
+class LibreOfficeMissing(IngestError):
+    code = "libreoffice_missing"
+    advice = ("Tệp Word được chuyển sang PDF bằng LibreOffice, nhưng máy chưa cài. Chạy "
+              "`sudo apt-get install libreoffice-writer-nogui` (hoặc `make install`) rồi ingest lại.")
+
+
+# a Dask cluster (`congvan ingest --cluster`, congvan/cluster.py)
+class ClusterUnreachable(IngestError):
+    code = "cluster_unreachable"
+    advice = ("Không có bộ lập lịch Dask nào trả lời ở địa chỉ này. Khởi động bằng `dask scheduler` và các "
+              "worker bằng `dask worker tcp://HOST:8786 --nthreads 1`, hoặc dùng `--cluster local` trên máy này.")
+
+
+class WorkerNotReady(IngestError):
+    code = "worker_not_ready"
+    advice = ("Một worker Dask không đọc được PDF. Cài congvan và tesseract với dữ liệu tiếng Việt trên mọi máy "
+              "worker (sudo apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd).")
+
+
+class NotOnWorker(IngestError):
+    code = "not_on_worker"
+    advice = ("Worker Dask không đọc được tệp này. Mọi worker phải thấy corpus ở cùng đường dẫn với máy chạy "
+              "lệnh (gắn thư mục dùng chung vào đúng chỗ đó), rồi chạy ingest lại.")
+
+
+class WorkerLost(IngestError):
+    code = "reader_stopped"
+    advice = ("Các worker Dask đọc tệp này đã dừng nhiều lần giữa chừng (tệp có thể làm chúng hỏng, hoặc máy "
+              "đã tắt). Chạy ingest lại: các tệp lỗi sẽ được đọc lại.")
+
+
 class InternalError(IngestError):
     code = "internal_error"
     advice = ("Lỗi của chính congvan khi đọc tệp này (lỗi phần mềm, không phải lỗi của tệp). Xin báo lỗi kèm "

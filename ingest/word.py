@@ -20,23 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest import errors
+from ingest.errors import LibreOfficeMissing, WordConversionFailed
 from ingest.model import Document
 
 SUFFIXES = (".docx", ".doc", ".odt")
 CONVERTED = "converted"
 _TIMEOUT = 180  # seconds for one file; a 60-page table converts in about 10 s
-
-
-class WordConversionFailed(errors.IngestError):
-    code = "word_conversion_failed"
-    advice = ("LibreOffice không chuyển được tệp Word này sang PDF. Hãy mở tệp bằng Word hoặc LibreOffice, "
-              "lưu lại (hoặc xuất ra PDF) rồi chép lại vào corpus/.")
-
-
-class LibreOfficeMissing(errors.IngestError):
-    code = "libreoffice_missing"
-    advice = ("Tệp Word được chuyển sang PDF bằng LibreOffice, nhưng máy chưa cài. Chạy "
-              "`sudo apt-get install libreoffice-writer-nogui` (hoặc `make install`) rồi ingest lại.")
 
 
 def is_word(path: Path) -> bool:

@@ -160,7 +160,7 @@ def test_a_worker_that_cannot_see_the_file_fails_it_with_advice(tmp_path):
                               relative_to=tmp_path / "corpus", trust_roots=())
     assert (document.path, document.status, document.error_code, document.size) == (
         "a.pdf", "failed", "not_on_worker", 1234)
-    assert document.error.startswith("a.pdf: The Dask worker cannot read this file. Every worker must see the corpus")
+    assert document.error.startswith("a.pdf: Worker Dask không đọc được tệp này. Mọi worker phải thấy corpus")
 
 
 def test_a_scheduler_that_does_not_answer_says_how_to_start_one():
