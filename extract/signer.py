@@ -21,125 +21,29 @@ line ("KT. GIÁM ĐỐC"), the deputy of that head. Lines a narrow column wrappe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from functools import lru_cache
 
 import regex
 
 from extract.signer_names import Known, Registry, is_person_name, name_tail, officeholders, read_name
+from extract.signer_titles import closest_position, deputy, head_of, is_upper, names_position, position, split_prefix
 from extract.text import Line
 from ingest.textnorm import fold
 from rules import TIMEOUT as _T
-from rules import load, pattern
-
-
-
-def is_upper(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
-@lru_cache(maxsize=1)
-def positions() -> tuple[str, ...]:
-    """The positions a signing block names: rules/header.yaml's, then rules/signers.yaml's."""
-    return tuple(dict.fromkeys(load("header")["positions"] + load("signers")["positions"]))
-
-
-def _deputy(head: str) -> str:
-    """The deputy who signs KT. for a head: Bộ trưởng → Thứ trưởng (header.yaml `deputies`), else Phó + head.
-
-    >>> _deputy("Chánh án"), _deputy("Bộ trưởng"), _deputy("Phó Giám đốc")
-    ('Phó Chánh án', 'Thứ trưởng', 'Phó Giám đốc')
-    """
-    deputies = load("header")["deputies"]
-    if head in deputies:
-        return deputies[head]
-    if head in positions() and not fold(head).startswith(("pho ", "thu truong")):
-        return "Phó " + head
-    return head
-
-
-def closest_position(line: str) -> tuple[str | None, float]:
-    """The known position (rules/header.yaml, signers.yaml) a title line reads most like, and how closely (0–1)."""
-    letters = regex.sub(r"[^a-z ]", "", fold(line)).strip()
-    best, score = None, 0.0
-    for p in positions():
-        ratio = SequenceMatcher(None, letters, fold(p)).ratio()
-        if ratio > score:
-            best, score = p, ratio
-    return best, score
-
-
-def _title_case(upper: str) -> str:
-    """PHÓ GIÁM ĐỐC → Phó Giám đốc; TRƯỞNG BAN BAN CHÍNH SÁCH, THUẾ QUỐC TẾ → Trưởng ban ban chính sách, …"""
-    words = upper.lower().split()
-    if not words:
-        return upper
-    out = [words[0].capitalize()]
-    if words[0] == "phó" and len(words) > 1:
-        out.append(words[1].capitalize())
-        words = words[1:]
-    out += [w.upper() if len(w) <= 3 and w.isalpha() and w.upper() in ("HQ", "UBND", "HĐND") else w
-            for w in words[1:]]
-    return " ".join(out)
-
-
-def position(title: str, authority: str | None = None) -> str:
-    """The signer's position: a known one when the line is close to it ("CHU TỊCH" → Chủ tịch),
-    and the deputy's when the block ends on the head a deputy signs for (KT. GIÁM ĐỐC → Phó Giám đốc).
-
-    >>> position("CHU TỊCH"), position("2 GIÁM ĐỐ", "KT."), position("PHÓ GIÁM ĐỐC", "KT.")
-    ('Chủ tịch', 'Phó Giám đốc', 'Phó Giám đốc')
-    >>> position("TRƯỞNG BAN BẠN CHÍNH SÁCH, THUẾ QUỐC TẾ", "KT."), position("CHÁNH ÁN", "KT.")
-    ('Phó Trưởng ban', 'Phó Chánh án')
-    """
-    best, score = closest_position(title)
-    name = best if best and score >= 0.8 else _title_case(title)
-    if authority == "KT." and name not in positions():
-        name = _leading_position(title) or name   # "KT. TRƯỞNG BAN BAN CHÍNH SÁCH, …": the deputy of its head
-    return _deputy(name) if authority == "KT." else name
-
-
-def _leading_position(title: str) -> str | None:
-    """The longest known position a title line starts with ("TRƯỞNG BAN BẠN CHÍNH SÁCH" → Trưởng ban)."""
-    folded = regex.sub(r"[^a-z ]", "", fold(title)).strip() + " "
-    starts = [p for p in positions() if folded.startswith(fold(p) + " ")]
-    return max(starts, key=len) if starts else None
-
-
-def _authority(text: str) -> tuple[str | None, str]:
-    """("KT.", "GIÁM ĐỐC") from "KT. GIÁM ĐỐC"; a bare "KT." gives ("KT.", ""); a prefix one letter off
-    before a position ("XT. VIỆN TRƯỞNG") is the one prefix it is one letter from.
-
-    >>> _authority("XT. VIỆN TRƯỞNG."), _authority("TT. VIỆN TRƯỞNG")
-    (('KT.', 'VIỆN TRƯỞNG.'), (None, 'TT. VIỆN TRƯỞNG'))
-    """
-    text = text.lstrip("_“”\"'‘’ ")   # OCR's stray underscore or quote before "TM,"
-    m = pattern("header", "authority").match(text, timeout=_T)
-    if m:
-        return m.group("authority") + ".", m.group("rest").strip()
-    m = regex.match(r"^\s*(TM|KT|TL|TUQ|Q)\s*[.,]?\s*$", text, timeout=_T)
-    if m:
-        return m.group(1) + ".", ""
-    m = regex.match(r"^\s*(\p{Lu}{2})\s*[.,]\s*(\p{Lu}.*)$", text, timeout=_T)   # "XT. VIỆN TRƯỞNG": KT. OCR misread
-    near = [a for a in ("TM", "KT", "TL") if m and sum(x != y for x, y in zip(fold(m.group(1)), fold(a))) == 1]
-    if len(near) == 1 and _names_position(m.group(2)):
-        return near[0] + ".", m.group(2).strip()
-    return None, text
+from rules import pattern
 
 
 def _starts_block(text: str) -> bool:
     """An authority line ("KT. GIÁM ĐỐC") or a line that reads as a signer's position ("CHỦ TỊCH")."""
     if text.startswith(("-", "–", "+", "(")) or not is_upper(text):
         return False
-    if _authority(text)[0]:
+    if split_prefix(text)[0]:
         return True
     return closest_position(text)[1] >= 0.8
 
 
 def _incomplete(text: str) -> bool:
     """A title line a narrow column cut: it ends with a comma, a bare prefix, "PHÓ" or a lone head word."""
-    rest = _authority(text)[1]
+    rest = split_prefix(text)[1]
     return not rest or text.rstrip().endswith(",") or fold(rest.split()[-1]) in ("pho", "cuc", "bo", "chi", "tong")
 
 
@@ -153,20 +57,13 @@ def _segments(titles: list[str]) -> list[str]:
             joined.append(t)
     out: list[str] = []
     for t in joined:
-        authority, rest = _authority(t)
+        authority, rest = split_prefix(t)
         m = regex.search(r"\s(PHÓ\s+\S.*)$", rest) if authority else None
         if m and m.start() > 0:
             out += [t[: len(t) - len(m.group(1))].strip(), m.group(1)]
         else:
             out.append(t)
     return out
-
-
-def _names_position(text: str) -> bool:
-    """Whether a title segment starts like a position ("PHÓ TRƯỞNG BAN …"), not like stamp debris."""
-    folded = regex.sub(r"[^a-z ]", "", fold(text)).strip()
-    return any(folded.startswith(fold(p)) for p in positions()) or \
-        folded.startswith(("pho ", "truong ", "chanh ", "tong "))
 
 
 def _title_and_authority(titles: list[str]) -> tuple[str | None, str | None]:
@@ -183,12 +80,12 @@ def _title_and_authority(titles: list[str]) -> tuple[str | None, str | None]:
 
 def _title_and_prefix(titles: list[str]) -> tuple[str | None, str | None]:
     segments = _segments(titles)
-    authorities = [a for a in (_authority(s)[0] for s in segments) if a]
+    authorities = [a for a in (split_prefix(s)[0] for s in segments) if a]
     outer = authorities[0] if authorities else None
     if not segments:
         return None, outer
-    heads = [s for s in segments if _names_position(_authority(s)[1])]
-    last_authority, last_rest = _authority(heads[-1] if heads else segments[-1])
+    heads = [s for s in segments if names_position(split_prefix(s)[1])]
+    last_authority, last_rest = split_prefix(heads[-1] if heads else segments[-1])
     if last_authority:
         return (position(last_rest, last_authority) if last_rest else None), outer
     return position(heads[-1] if heads else segments[-1]), outer
@@ -216,13 +113,13 @@ def _block(lines: list[Line], start: int) -> Block:
         t = lines[j].text.strip()
         if not is_upper(t) or t.startswith(("-", "–", "(")):
             break
-        if len(t.split()) >= 2 or _authority(t)[0] or fold(t) in ("pho", "truong"):
+        if len(t.split()) >= 2 or split_prefix(t)[0] or fold(t) in ("pho", "truong"):
             titles.append(t)
         j += 1
     tail = None
     for k in range(j, min(len(lines), j + 30)):   # the copy list may go on (a page later) before the name
         t = lines[k].text.strip()
-        if titles and _starts_block(t) and not _authority(t)[0] and _names_position(t):
+        if titles and _starts_block(t) and not split_prefix(t)[0] and names_position(t):
             titles.append(t)   # "PHÓ THỦ TƯỚNG" under the copy list, after "KT. THỦ TƯỚNG" above it
             continue
         name = read_name(lines[k].text) if k < j + 25 else None
@@ -242,8 +139,8 @@ def _block(lines: list[Line], start: int) -> Block:
 
 def _opens_column(text: str) -> bool:
     """A prefixed title line ("KT. VIỆN TRƯỞNG"): where one issuer's block starts in a row of blocks."""
-    authority, rest = _authority(text.strip())
-    return bool(authority) and is_upper(text) and _names_position(rest)
+    authority, rest = split_prefix(text.strip())
+    return bool(authority) and is_upper(text) and names_position(rest)
 
 
 def _columns(lines: list[Line], first: int, block: Block) -> list[tuple[int, Block]]:
@@ -261,37 +158,27 @@ def _columns(lines: list[Line], first: int, block: Block) -> list[tuple[int, Blo
         last = found[-1][1]
         k = (last.at if last.name else last.end) + 1
         nxt = next((q for q in range(k, min(len(lines), k + 4)) if _opens_column(lines[q].text)), None)
-        if nxt is None or not last.name:
+        if nxt is None or not last.name or any(_ends_columns(x.text) for x in lines[k:nxt]):
             break
-        found.append((nxt, _block(lines, nxt)))
+        column = _block(lines, nxt)
+        if not (column.name or column.tail or len(column.titles) >= 2):
+            break   # a lone prefixed line ("TL. GIÁM ĐỐC" of a copy's block) is no issuer's column
+        found.append((nxt, column))
     return found
 
 
-def _head_of(text: str) -> str | None:
-    """The head a damaged title line still names by its end ("xxx HỦ TƯỜNG", "NN TƯỜNG" → Thủ tướng).
-
-    >>> _head_of("&c U TƯỞNG"), _head_of("RƯỞNG BAN"), _head_of("c§- TƯỜNG"), _head_of("TRƯỞNG")
-    ('Thủ tướng', 'Trưởng ban', 'Thủ tướng', None)
-    """
-    words = text.split()
-    while words and not is_upper(words[0]) and not (len(words[0]) == 1 and words[0].isupper()):
-        words = words[1:]   # stamp debris before the upper-case words
-    heads = [p for p in positions() if not fold(p).startswith(("pho ", "thu truong"))]
-    folded = [regex.sub(r"[^a-z]", "", fold(w)) for w in words]
-    for i in range(len(folded)):
-        piece = " ".join(w for w in folded[i:] if w)
-        fits = [p for p in heads if fold(p).endswith(piece)] if len(piece.replace(" ", "")) >= 5 else []
-        if len(fits) == 1:
-            return fits[0]
-    return None
+def _ends_columns(text: str) -> bool:
+    """A line after which no issuer's column follows: the copy list, or a copy's own block ("SAO Y BẢN CHÍNH")."""
+    folded = fold(text).strip()
+    return folded.startswith(("-", "noi nhan", "sao y", "sao luc", "trich sao", "ban sao"))
 
 
 def _repeated_head(lines: list[Line], near: range) -> tuple[int, str] | None:
     """(the line after them, head) of two title lines a seal damaged that name the same head:
     "KT. THỦ TƯỚNG / PHÓ THỦ TƯỚNG" read as "&c U TƯỞNG / NN TƯỜNG" — only a deputy's block repeats its head."""
     for i in near:
-        head = _head_of(lines[i].text) if not lines[i].text.lstrip().startswith(("-", "–", "+")) else None
-        if head and i + 1 < len(lines) and _head_of(lines[i + 1].text) == head:
+        head = head_of(lines[i].text) if not lines[i].text.lstrip().startswith(("-", "–", "+")) else None
+        if head and i + 1 < len(lines) and head_of(lines[i + 1].text) == head:
             return i + 2, head
     return None
 
@@ -307,6 +194,16 @@ class Signer:
 def _signer(block: Block) -> Signer:
     title, authority = _title_and_authority(list(block.titles))
     return Signer(block.name, block.tail, title, authority)
+
+
+def _copy_lines_after(lines: list[Line], start: int) -> list[str]:
+    """The copy list's lines after "Nơi nhận:" up to the next upper-case line (an annex's title) or block."""
+    out = []
+    for line in lines[start + 1:start + 30]:
+        if is_upper(line.text) or _starts_block(line.text.strip()):
+            break
+        out.append(line.text)
+    return out
 
 
 def _copy_list(block: list[str]) -> tuple[str, ...]:
@@ -336,7 +233,7 @@ def read(lines: list[Line]) -> tuple[tuple[str, ...], tuple[Signer, ...]]:
         candidates = [i for i in range(start + 1, min(len(lines), start + 40)) if _starts_block(lines[i].text.strip())]
         candidates += [i for i in range(max(0, start - 12), start) if _starts_block(lines[i].text.strip())]
     prefixed = [i for i, line in enumerate(lines)
-                if _authority(line.text.strip())[0] and _starts_block(line.text.strip())]
+                if split_prefix(line.text.strip())[0] and _starts_block(line.text.strip())]
     candidates += [i for i in prefixed if i not in candidates]
     candidates += [i for i, line in enumerate(lines) if i not in candidates and _starts_block(line.text.strip())]
     for i in candidates:
@@ -344,6 +241,8 @@ def read(lines: list[Line]) -> tuple[tuple[str, ...], tuple[Signer, ...]]:
         if block.name and block.titles:
             if start is not None and i > start:
                 copy_lines += [line.text for line in lines[start + 1:i]] + [line.text for line in lines[block.end:block.at]]
+            elif start is not None:   # the block read before the copy list beside it
+                copy_lines += _copy_lines_after(lines, start)
             return _copy_list(copy_lines), tuple(_signer(b) for _, b in _columns(lines, i, block))
     if start is None:
         return (), ()
@@ -362,7 +261,7 @@ def read(lines: list[Line]) -> tuple[tuple[str, ...], tuple[Signer, ...]]:
         return _copy_list(copy_lines), ()
     after, head = repeated
     tail = next((t for t in (name_tail(x.text) for x in lines[after:after + 12]) if t), None)
-    return _copy_list(copy_lines), (Signer(None, tail, _deputy(head), "KT."),)
+    return _copy_list(copy_lines), (Signer(None, tail, deputy(head), "KT."),)
 
 
 def find(lines: list[Line], known: Registry | None = None,
