@@ -275,15 +275,17 @@ def find(lines: list[Line], known: Registry | None = None,
     name fits. When no name is readable under a single block whose title was read, and the file
     carries exactly one personal certificate, that certificate's holder is the signer: a personal
     certificate signs as the person it names (an office's certificate, "Văn phòng Chính phủ",
-    names no person and is never taken), and the title line read says a person signs here.
+    names no person and is never taken), and the title line read says a person signs here. A copy
+    ("SAO Y BẢN CHÍNH") is signed by whoever made it, so there the certificate names no block's signer.
     """
     copy_to, signers = read(lines)
     if not signers:
         return copy_to, None, None, None
     people = tuple(dict.fromkeys(c.strip() for c in certificates if is_person_name(c)))
     names = [_restored(s, officeholders() if known is None else known, people) for s in signers]
-    if len(signers) == 1 and names[0] is None and signers[0].title and len(people) == 1:
-        names[0] = people[0]
+    copy = any(fold(line.text).lstrip().startswith(("sao y", "sao luc", "trich sao")) for line in lines)
+    if len(signers) == 1 and names[0] is None and signers[0].title and len(people) == 1 and not copy:
+        names[0] = people[0]   # not on a copy (SAO Y): its maker's certificate may sign it, not the block's signer
     if len(signers) == 1:
         return copy_to, names[0], signers[0].title, signers[0].authority
     joined = "; ".join(n for n in names if n) or None

@@ -36,10 +36,6 @@ from rules import load
 
 # a person's name as certificates and digital documents print it: 2–5 capitalised words ("Trịnh Tuấn Thành")
 _PERSON = regex.compile(r"^\p{Lu}\p{Ll}*(?:\s+\p{Lu}\p{Ll}*){1,4}$")
-# words that make a capitalised name an organisation's ("Sở Y Tế", "Văn Phòng Chính Phủ"), folded
-_BODY_WORDS = ("so", "bo", "cuc", "ubnd", "uy", "ban", "van", "phong", "cong", "thong", "tin", "truong", "vien",
-               "trung", "tam", "chinh", "phu", "tinh", "thanh", "pho", "huyen", "xa", "hoi", "dong", "nhan", "dan")
-
 
 _NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
 # a military or police rank before the name, also with its first word OCR-damaged ("VướN tướng Nguyễn Văn Long")
@@ -95,17 +91,17 @@ class Known:
 
 
 def is_person_name(text: str | None) -> bool:
-    """Whether a certificate's CN or a printed name is a person's ("Trịnh Tuấn Thành"), not an office's.
+    """Whether a certificate's CN or a printed name is a person's ("Trịnh Tuấn Thành"), not an office's:
+    2–5 capitalised words, the first a surname (rules/signers.yaml `person_surnames`).
 
     >>> is_person_name("Trịnh Tuấn Thành"), is_person_name("Sở Y tế"), is_person_name("VĂN PHÒNG CHÍNH PHỦ")
     (True, False, False)
-    >>> is_person_name("Văn Phòng Chính Phủ"), is_person_name("Bộ Công An")
-    (False, False)
+    >>> is_person_name("Văn Phòng Chính Phủ"), is_person_name("Bộ Công An"), is_person_name("Nguyễn Văn Thành")
+    (False, False, True)
     """
     if not text or not _PERSON.match(text.strip(), timeout=_T):
         return False
-    words = fold(text).split()
-    return sum(w in _BODY_WORDS for w in words) < max(2, len(words) - 1) and words[0] not in ("so", "bo", "cuc")
+    return fold(text.split()[0]) in {fold(s) for s in load("signers")["person_surnames"]}
 
 
 def _distance(a: str, b: str, bound: int) -> int:

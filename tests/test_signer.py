@@ -89,6 +89,11 @@ def test_a_block_whose_name_is_unreadable_takes_the_files_own_personal_certifica
         ("Trịnh Tuấn Thành", "Phó Chủ tịch", "KT.")
 
 
+def test_a_copys_makers_certificate_names_no_signer_of_the_original(tmp_path):
+    block = ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Ƒ xi 2z $3", "SAO Y BẢN CHÍNH"]
+    assert _signed(tmp_path, "Trịnh Tuấn Thành", block) == (None, "Phó Chủ tịch", "KT.")
+
+
 def test_an_offices_certificate_names_no_signer(tmp_path):
     assert _signed(tmp_path, "VĂN PHÒNG ỦY BAN NHÂN DÂN", ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Ƒ xi 2z $3"]) == \
         (None, "Phó Chủ tịch", "KT.")
