@@ -100,6 +100,7 @@ class Block:
     tail: str | None   # the readable end of a name a seal cut ("ức Phớc"), for the registry only
     end: int           # the line after the title lines
     at: int            # the name's line (`end` when there is none)
+    names: tuple[str, ...] = ()   # the names on adjacent lines up to `name` (a row of blocks gives one each)
 
 
 def _block(lines: list[Line], start: int) -> Block:
@@ -127,10 +128,11 @@ def _block(lines: list[Line], start: int) -> Block:
             name = read_name(t + " " + lines[k + 1].text.strip())   # "Nguyễn" / "Xuân Quang"
             k += 1 if name else 0
         if name:
+            names = [name]
             while k + 1 < len(lines) and read_name(lines[k + 1].text):
                 k += 1
-                name = read_name(lines[k].text)
-            return Block(tuple(titles), name, None, j, k)
+                names.append(read_name(lines[k].text))
+            return Block(tuple(titles), names[-1], None, j, k, tuple(names))
         tail = tail or name_tail(t)
         if _starts_block(t):
             break
@@ -165,6 +167,22 @@ def _columns(lines: list[Line], first: int, block: Block) -> list[tuple[int, Blo
             break   # a lone prefixed line ("TL. GIÁM ĐỐC" of a copy's block) is no issuer's column
         found.append((nxt, column))
     return found
+
+
+def _row(block: Block) -> list[Block]:
+    """A block whose title lines hold several issuers' blocks read row by row (the layout reads the
+    title rows of two columns, then their name rows): a prefixed line after a title line without a
+    prefix opens the next column ("… PHÓ CHỦ TỊCH / TM. ỦY BAN NHÂN DÂN / …"), and the last names
+    read, one per column, go to the columns in order. A stacked block (TM. / KT. / PHÓ …) has one."""
+    groups: list[list[str]] = [[]]
+    for t in block.titles:
+        if groups[-1] and split_prefix(t)[0] and not split_prefix(groups[-1][-1])[0] and names_position(groups[-1][-1]):
+            groups.append([])
+        groups[-1].append(t)
+    if len(groups) == 1 or len(block.names) < len(groups):
+        return [block]
+    names = block.names[-len(groups):]
+    return [Block(tuple(g), n, None, block.end, block.at, (n,)) for g, n in zip(groups, names)]
 
 
 def _ends_columns(text: str) -> bool:
@@ -243,7 +261,7 @@ def read(lines: list[Line]) -> tuple[tuple[str, ...], tuple[Signer, ...]]:
                 copy_lines += [line.text for line in lines[start + 1:i]] + [line.text for line in lines[block.end:block.at]]
             elif start is not None:   # the block read before the copy list beside it
                 copy_lines += _copy_lines_after(lines, start)
-            return _copy_list(copy_lines), tuple(_signer(b) for _, b in _columns(lines, i, block))
+            return _copy_list(copy_lines), tuple(_signer(b) for _, c in _columns(lines, i, block) for b in _row(c))
     if start is None:
         return (), ()
     window = range(max(0, start - 12), min(len(lines), start + 40))

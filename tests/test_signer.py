@@ -115,6 +115,33 @@ def test_joint_documents_name_every_issuers_signer_in_page_order():
                                   "Thứ trưởng; Phó Viện trưởng; Phó Chánh án", "KT.")
 
 
+def test_two_issuers_signing_side_by_side_in_a_typeset_pdf_are_read_row_by_row(tmp_path):
+    """A chương trình phối hợp of a province's UBND and its Mặt trận: two blocks side by side, the layout
+    reads both title rows, then both names (the space left for the signatures parts the rows)."""
+    from ingest.pdf import read_pdf
+    from extract import extract
+
+    _register_fonts()
+    dst = tmp_path / "joint.pdf"
+    pdf = canvas.Canvas(str(dst), pagesize=A4, invariant=True)
+    pdf.setFont("Serif", 13)
+    pdf.drawString(72, 700, "Chương trình phối hợp này có hiệu lực từ ngày ký./.")
+    columns = [["TM. BAN THƯỜNG TRỰC", "ỦY BAN MTTQ VIỆT NAM TỈNH", "PHÓ CHỦ TỊCH", "", "", "Lê Văn Bình"],
+               ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "", "", "Nguyễn Thị Hoa"]]
+    pdf.setFont("Serif", 12)
+    for x, column in zip((160, 430), columns):
+        for i, line in enumerate(column):
+            pdf.drawCentredString(x, 660 - 16 * i, line)
+    pdf.setFont("Serif", 11)
+    for i, line in enumerate(["Nơi nhận:", "- Thường trực Tỉnh ủy;", "- Lưu: VT."]):
+        pdf.drawString(60, 520 - 14 * i, line)
+    pdf.showPage()
+    pdf.save()
+    head = extract(read_pdf(dst, ocr=None)).header
+    assert (head.signer_name, head.signer_title, head.signer_authority, head.copy_to) == (
+        "Lê Văn Bình; Nguyễn Thị Hoa", "Phó Chủ tịch; Phó Chủ tịch", "TM.", ("Thường trực Tỉnh ủy", "Lưu: VT"))
+
+
 def test_a_single_block_followed_by_a_copy_list_is_not_a_joint_one():
     lines = _lines("Nơi nhận:", "- Như trên;", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Hữu Hưng",
                    "TL. GIÁM ĐỐC", "- Lưu: VT.")
