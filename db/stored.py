@@ -35,19 +35,21 @@ def stored_document(db: sqlite_utils.Database, document_id: str) -> Document:
     return Document(document_id, row["path"], pages, signatures, status=row["status"], error=row["error"])
 
 
-def known_signers(db: sqlite_utils.Database) -> list[tuple[str, str | None]]:
-    """(name, title) of the signers the database has seen: the names digital documents print under their
-    signing blocks (joint ones split), and the holders of signing certificates (offices' CNs among them;
-    `extract.signer_names.Registry` keeps the persons)."""
-    pairs: list[tuple[str, str | None]] = []
-    for r in db.query("select signer_name, signer_title from documents where text_source = 'text' and status in (?, ?)"
-                      " and signer_name is not null", list(READ)):
+def known_signers(db: sqlite_utils.Database) -> list[tuple[str, str | None, str | None]]:
+    """(name, title, issuer) of the signers the database has seen: the names digital documents print under
+    their signing blocks (joint ones split), and the holders of signing certificates (offices' CNs among
+    them; `extract.signer_names.Registry` keeps the persons)."""
+    seen: list[tuple[str, str | None, str | None]] = []
+    for r in db.query("select signer_name, signer_title, issuer from documents where text_source = 'text'"
+                      " and status in (?, ?) and signer_name is not null", list(READ)):
         names, titles = r["signer_name"].split("; "), (r["signer_title"] or "").split("; ")
-        pairs += [(n, titles[i] if len(titles) == len(names) and titles[i] else None) for i, n in enumerate(names)]
+        issuer = r["issuer"] if len(names) == 1 else None
+        seen += [(n, titles[i] if len(titles) == len(names) and titles[i] else None, issuer)
+                 for i, n in enumerate(names)]
     if db["signatures"].exists():
-        pairs += [(r["signer_name"], None) for r in db.query(
+        seen += [(r["signer_name"], None, None) for r in db.query(
             "select distinct signer_name from signatures where signer_name is not null")]
-    return pairs
+    return seen
 
 
 def read_ids(db: sqlite_utils.Database) -> list[str]:

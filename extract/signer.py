@@ -282,15 +282,15 @@ def read(lines: list[Line]) -> tuple[tuple[str, ...], tuple[Signer, ...]]:
     return _copy_list(copy_lines), (Signer(None, tail, deputy(head), "KT."),)
 
 
-def find(lines: list[Line], known: Registry | None = None,
-         certificates: tuple[str | None, ...] = ()) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
+def find(lines: list[Line], known: Registry | None = None, certificates: tuple[str | None, ...] = (),
+         issuer: str | None = None) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
     """(Nơi nhận items, signer name, title, authority) of a document's lines; the issuers of a joint
     document signing side by side give their names and titles joined by "; " in the order they stand,
     and the outermost prefix of the first.
 
     A name OCR damaged is restored from the registry of signers (`extract.signer_names`) and from
     the file's own personal signing certificates (`certificates`, their CNs), only where exactly one
-    name fits. When no name is readable under a single block whose title was read, and the file
+    name fits (a name the database saw under another `issuer` does not change a valid one). When no name is readable under a single block whose title was read, and the file
     carries exactly one personal certificate, that certificate's holder is the signer: a personal
     certificate signs as the person it names (an office's certificate, "Văn phòng Chính phủ",
     names no person and is never taken), and the title line read says a person signs here. A copy
@@ -300,7 +300,7 @@ def find(lines: list[Line], known: Registry | None = None,
     if not signers:
         return copy_to, None, None, None
     people = tuple(dict.fromkeys(c.strip() for c in certificates if is_person_name(c)))
-    names = [_restored(s, officeholders() if known is None else known, people) for s in signers]
+    names = [_restored(s, officeholders() if known is None else known, people, issuer) for s in signers]
     copy = any(fold(line.text).lstrip().startswith(("sao y", "sao luc", "trich sao")) for line in lines)
     if len(signers) == 1 and names[0] is None and signers[0].title and len(people) == 1 and not copy:
         names[0] = people[0]   # not on a copy (SAO Y): its maker's certificate may sign it, not the block's signer
@@ -310,9 +310,9 @@ def find(lines: list[Line], known: Registry | None = None,
     return copy_to, joined, "; ".join(s.title or "" for s in signers), signers[0].authority
 
 
-def _restored(signer: Signer, known: Registry, people: tuple[str, ...]) -> str | None:
+def _restored(signer: Signer, known: Registry, people: tuple[str, ...], issuer: str | None) -> str | None:
     """The signer's name as the registry or the file's own certificate spells it, else as read."""
     registry = Registry(known.names + tuple(Known(p, signer.title) for p in people))
     if signer.name:
-        return registry.restore(signer.name, signer.title) or signer.name
-    return registry.restore(signer.tail, signer.title) if signer.tail else None
+        return registry.restore(signer.name, signer.title, issuer) or signer.name
+    return registry.restore(signer.tail, signer.title, issuer) if signer.tail else None

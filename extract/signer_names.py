@@ -88,6 +88,13 @@ def name_tail(line: str) -> str | None:
 class Known:
     name: str            # as the registry spells it, NFC
     title: str | None    # the position it was seen with ("Phó Thủ tướng"), if any
+    issuer: str | None = None   # the body of the document it was seen in (the database's names)
+
+    def agrees(self, title: str | None, issuer: str | None) -> bool:
+        """Whether a block with this title, in a document of this issuer, may be this person's: the same
+        title, and the same issuer where both are known (two offices may each have a Nguyễn Văn Hùng)."""
+        return _same_title(title, self.title) and not (
+            self.issuer and issuer and _distance(fold(self.issuer), fold(issuer), 3) > 3)   # OCR may damage an issuer
 
 
 def is_person_name(text: str | None) -> bool:
@@ -143,17 +150,12 @@ class Registry:
     names: tuple[Known, ...] = ()
 
     @classmethod
-    def from_rules(cls, extra: Iterable[tuple[str, str | None]] = ()) -> Registry:
-        """The officeholders of rules/signers.yaml, plus (name, title) pairs seen elsewhere (the database)."""
-        pairs = [(o["name"], o.get("title")) for o in load("signers")["officeholders"]] + list(extra)
-        return cls(tuple(dict.fromkeys(Known(n.strip(), t) for n, t in pairs if is_person_name(n))))
+    def from_rules(cls, extra: Iterable[tuple[str, str | None, str | None]] = ()) -> Registry:
+        """The officeholders of rules/signers.yaml, plus (name, title, issuer) seen elsewhere (the database)."""
+        seen = [(o["name"], o.get("title"), None) for o in load("signers")["officeholders"]] + list(extra)
+        return cls(tuple(dict.fromkeys(Known(n.strip(), t, i) for n, t, i in seen if is_person_name(n))))
 
-    def with_names(self, names: Iterable[str | None]) -> Registry:
-        """This registry and the person names among `names` (a file's own certificates), without titles."""
-        more = tuple(Known(n.strip(), None) for n in names if is_person_name(n))
-        return Registry(tuple(dict.fromkeys(self.names + more)))
-
-    def restore(self, read: str, title: str | None) -> str | None:
+    def restore(self, read: str, title: str | None, issuer: str | None = None) -> str | None:
         """The registry's spelling of the name OCR read as `read` (whole or its tail), or None.
 
         >>> known = Registry.from_rules()
@@ -167,23 +169,23 @@ class Registry:
         if len(words) < 2:
             return None
         if read[0].islower():
-            return self._tail(read, title)
+            return self._tail(read, title, issuer)
         if any(k.name == read for k in self.names):
             return read
         fits = {k.name for k in self.names if len(k.name.split()) == len(words) and not _disagree(k.title, title)
                 and _distance(fold(read), fold(k.name), 1) <= 1
-                and (_gains_marks_only(read, k.name) or any(_same_title(title, x.title)
+                and (_gains_marks_only(read, k.name) or any(x.agrees(title, issuer)
                                                           for x in self.names if x.name == k.name))}
         return fits.pop() if len(fits) == 1 else None
 
-    def _tail(self, read: str, title: str | None) -> str | None:
+    def _tail(self, read: str, title: str | None, issuer: str | None) -> str | None:
         """A name whose last words are `read`'s, the first of them cut ("ức" of Đức), the titles agreeing."""
         first, rest = fold(read).split(" ", 1)
         if len(regex.sub(r"[^a-z]", "", fold(read))) < 5 or not title:
             return None
         fits = set()
         for k in self.names:
-            if not _same_title(title, k.title):
+            if not k.agrees(title, issuer):
                 continue
             known = fold(k.name).split()
             cut = len(known) - len(rest.split()) - 1

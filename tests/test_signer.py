@@ -55,7 +55,7 @@ def test_a_name_ocr_damaged_is_restored_from_a_digital_document_the_database_hol
     rows = [tuple(r.values()) for r in db.query("select path, signer_name, signer_title, signer_authority "
                                                 "from documents order by path")]
     assert rows == [("a-digital.pdf", "Trần Duy Đông", "Chủ tịch", "TM."), ("b-scan.pdf", "Trần Duy Đông", "Chủ tịch", "TM.")]
-    assert stored.known_signers(db) == [("Trần Duy Đông", "Chủ tịch"), ("Trần Duy Đông", "Chủ tịch")]
+    assert stored.known_signers(db) == [("Trần Duy Đông", "Chủ tịch", "UBND tỉnh Phú Thọ")] * 2
     assert pipeline.extract_stored(db_path) == 2
     assert [r["signer_name"] for r in sqlite_utils.Database(db_path).query(
         "select signer_name from documents order by path")] == ["Trần Duy Đông", "Trần Duy Đông"]
@@ -155,10 +155,14 @@ def test_a_seal_over_the_name_leaves_it_unread_when_no_registry_name_fits():
 
 
 def test_the_registry_keeps_persons_and_restores_only_unambiguous_names():
-    known = Registry.from_rules([("Nguyễn Văn Hưng", "Phó Giám đốc"), ("Nguyễn Văn Hùng", "Phó Giám đốc"),
-                                 ("Sở Y tế", None), ("VĂN PHÒNG CHÍNH PHỦ", None)])
+    known = Registry.from_rules([("Nguyễn Văn Hưng", "Phó Giám đốc", None), ("Nguyễn Văn Hùng", "Phó Giám đốc", None),
+                                 ("Sở Y tế", None, None), ("VĂN PHÒNG CHÍNH PHỦ", None, None)])
     assert len(known.names) == len(officeholders().names) + 2
     assert known.restore("Nguyen Van Hung", "Phó Giám đốc") is None          # two names fit: ambiguous
     assert known.restore("Nguyễn Văn Hưng", "Phó Giám đốc") == "Nguyễn Văn Hưng"
     assert known.restore("ức Phớc", "Phó Thủ tướng") == "Hồ Đức Phớc"
     assert known.restore("Phạm Minh Chinh", "Thủ tướng") == "Phạm Minh Chính"
+    province = Registry.from_rules([("Trần Duy Đông", "Chủ tịch", "UBND tỉnh Phú Thọ")])
+    assert province.restore("Tân Duy Đông", "Chủ tịch", "UBND tỉnh Phú Thọ") == "Trần Duy Đông"
+    assert province.restore("Tân Duy Đông", "Chủ tịch", "UBND tỉnh Bình Định") is None   # another office's
+    assert province.restore("Tran Duy Dong", None, "UBND tỉnh Bình Định") == "Trần Duy Đông"   # marks only
