@@ -8,6 +8,18 @@ innermost title: the line under the last prefix, or, when the block ends on a pr
 line ("KT. GIÁM ĐỐC"), the deputy of that head. Lines a narrow column wrapped ("TL. CỤC"
 / "TRƯỞNG", "TRƯỞNG BAN BAN CHÍNH SÁCH," / "THUẾ QUỐC TẾ") are joined first.
 
+On real scans a seal lies over the block. A prefix OCR misread by one letter ("XT.") is the
+prefix it is one letter from; TL. and KT. blocks with the copy list read between them stack;
+two damaged title lines that end like the same head ("&c U TƯỞNG" / "NN TƯỜNG") are a deputy's
+block (KT. THỦ TƯỚNG / PHÓ THỦ TƯỚNG: only a deputy's block repeats its head). The name is read
+as it stands, its surname mended (`signer_names.read_name`), or restored from the registry of
+signers; the tail a seal left of it ("ức Phớc") is used only through the registry.
+
+Joint documents (thông tư liên tịch, chương trình phối hợp) put their issuers' blocks side by
+side; OCR reads them one column after another (each opens with a prefixed title line a few lines
+after the previous name), a text layer row by row (both title rows, then both names): either
+gives one signer per issuer, in page order.
+
 >>> from extract.text import Line
 >>> block = ["Nơi nhận:", "- Như trên;", "TL. CỤC TRƯỞNG", "KT. TRƯỞNG BAN BAN CHÍNH SÁCH,",
 ...          "THUẾ QUỐC TẾ", "PHÓ TRƯỞNG BAN", "Phạm Thị Minh Hiền"]

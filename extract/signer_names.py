@@ -34,10 +34,8 @@ from ingest.textnorm import fold
 from rules import TIMEOUT as _T
 from rules import load
 
-# a person's name as certificates and digital documents print it: 2–5 capitalised words ("Trịnh Tuấn Thành")
-_PERSON = regex.compile(r"^\p{Lu}\p{Ll}*(?:\s+\p{Lu}\p{Ll}*){1,4}$")
-
-_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
+# a person's name as blocks, certificates and digital documents print it: 2–5 capitalised words ("Trịnh Tuấn Thành")
+_NAME = regex.compile(r"^\p{Lu}\p{Ll}*(?:\s+\p{Lu}\p{Ll}*){1,4}$")
 # a military or police rank before the name, also with its first word OCR-damaged ("VướN tướng Nguyễn Văn Long")
 _RANK = regex.compile(r"^(?:Thượng|Trung|Thiếu|Đại|\S{2,8})\s+(?:tướng|tá)\s+(?=\p{Lu})")
 # the readable end of a name a seal cut: a word without its first letters, then capitalised words ("ức Phớc")
@@ -106,7 +104,7 @@ def is_person_name(text: str | None) -> bool:
     >>> is_person_name("Văn Phòng Chính Phủ"), is_person_name("Bộ Công An"), is_person_name("Nguyễn Văn Thành")
     (False, False, True)
     """
-    if not text or not _PERSON.match(text.strip(), timeout=_T):
+    if not text or not _NAME.match(text.strip(), timeout=_T):
         return False
     return fold(text.split()[0]) in {fold(s) for s in load("signers")["person_surnames"]}
 
