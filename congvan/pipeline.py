@@ -17,6 +17,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from db import load, register, schema, stored
 from db.lock import writer_lock
 from extract import extract
 from extract.model import Facts
+from extract.signer_names import Registry
 from extract.units import registry
 from ingest.limits import DEFAULT, Limits
 from ingest.errors import Status
@@ -103,10 +105,15 @@ def default_cache_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "ocr-cache"
 
 
-def _safe_extract(document: Document) -> Facts:
+def _signers(db) -> Registry:
+    """The registry OCR'd signer names are restored from: rules/signers.yaml and the signers the database has seen."""
+    return Registry.from_rules(stored.known_signers(db))
+
+
+def _safe_extract(document: Document, signers: Registry | None = None) -> Facts:
     """The document's facts; a bug in a family is named in `errors` (extract.extract), never raised."""
     try:
-        return extract(document)
+        return extract(document, signers)
     except Exception as e:  # noqa: BLE001 — a bug must not lose the document: keep its pages, record the cause
         log.exception("extraction failed for %s", document.path)
         return Facts(errors=(f"extract: {type(e).__name__}: {e}",))
@@ -162,7 +169,7 @@ def _store(db, document: Document, facts: Facts | None = None, *, extracted: boo
     if document.status != Status.OK:   # a file that could not be read has no facts, wherever it was read
         facts = None
     elif not extracted:
-        facts = _safe_extract(document)
+        facts = _safe_extract(document, _signers(db))
     if facts is not None and facts.errors:   # a bug in a family: the facts that did extract are kept
         document = replace(document, status=Status.PARTIAL, error="; ".join(facts.errors))
     load.save(db, document, facts)
@@ -252,7 +259,8 @@ def _stored_from_cluster(db, cluster: str, paths: list[Path], skipped: dict, **o
 
     yield from (skipped[path] for path in paths if skipped[path])
     wanted = [path for path in paths if not skipped[path]]
-    for document, facts in read_on_cluster(cluster, wanted, extract=_safe_extract, **options):
+    for document, facts in read_on_cluster(cluster, wanted, extract=partial(_safe_extract, signers=_signers(db)),
+                                           **options):
         yield _store(db, document, facts, extracted=True)
 
 
@@ -269,9 +277,10 @@ def extract_stored(db_path: str | Path) -> int:
 def _extract_stored(db) -> int:
     load.save_units(db, registry())
     count = 0
+    signers = _signers(db)
     for document_id in stored.read_ids(db):
         document = stored.stored_document(db, document_id)
-        facts = _safe_extract(document)
+        facts = _safe_extract(document, signers)
         load.save_header(db, document.sha256, facts.header)
         load.save_facts(db, document.sha256, facts)
         stored.record_extraction(db, document.sha256, facts.errors)

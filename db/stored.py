@@ -14,7 +14,7 @@ import sqlite_utils
 
 from db.load import immediate
 from ingest.errors import Status
-from ingest.model import Document, Page
+from ingest.model import Document, Page, Signature
 
 READ = (Status.OK, Status.PARTIAL)   # documents whose pages were read: their facts are extracted
 
@@ -27,7 +27,29 @@ def stored_document(db: sqlite_utils.Database, document_id: str) -> Document:
              tables=tuple(tuple(tuple(r) for r in t) for t in json.loads(p.get("tables") or "[]")))
         for p in db.query("select * from pages where document_id = ? order by page", [document_id])
     )
-    return Document(document_id, row["path"], pages, status=row["status"], error=row["error"])
+    signatures = tuple(
+        Signature(r["field_name"], r["signer_name"], r["signer_email"], r["organization"], r["signed_at"],
+                  bool(r["intact"]), bool(r["covers_whole_document"]), bool(r["trusted"]), r["certificate_issuer"])
+        for r in db.query("select * from signatures where document_id = ? order by id", [document_id])
+    ) if db["signatures"].exists() else ()
+    return Document(document_id, row["path"], pages, signatures, status=row["status"], error=row["error"])
+
+
+def known_signers(db: sqlite_utils.Database) -> list[tuple[str, str | None, str | None]]:
+    """(name, title, issuer) of the signers the database has seen: the names digital documents print under
+    their signing blocks (joint ones split), and the holders of signing certificates (offices' CNs among
+    them; `extract.signer_names.Registry` keeps the persons)."""
+    seen: list[tuple[str, str | None, str | None]] = []
+    for r in db.query("select signer_name, signer_title, issuer from documents where text_source = 'text'"
+                      " and status in (?, ?) and signer_name is not null", list(READ)):
+        names, titles = r["signer_name"].split("; "), (r["signer_title"] or "").split("; ")
+        issuer = r["issuer"] if len(names) == 1 else None
+        seen += [(n, titles[i] if len(titles) == len(names) and titles[i] else None, issuer)
+                 for i, n in enumerate(names)]
+    if db["signatures"].exists():
+        seen += [(r["signer_name"], None, None) for r in db.query(
+            "select distinct signer_name from signatures where signer_name is not null")]
+    return seen
 
 
 def read_ids(db: sqlite_utils.Database) -> list[str]:

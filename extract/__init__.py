@@ -23,6 +23,7 @@ from collections.abc import Callable
 from extract import (citations, criteria, criterion_scores, header, index_tables, points, score_tables, scores,
                      table_obligations)
 from extract.model import Facts, Header
+from extract.signer_names import Registry
 from ingest.errors import Status
 from ingest.model import Document
 
@@ -62,13 +63,16 @@ def _failure(name: str, document: Document, error: Exception) -> str:
     return f"{name}: {type(error).__name__}: {error}"
 
 
-def extract(document: Document) -> Facts:
-    """Reads every fact family out of an ingested document; a family that fails is named in `errors`."""
+def extract(document: Document, signers: Registry | None = None) -> Facts:
+    """Reads every fact family out of an ingested document; a family that fails is named in `errors`.
+
+    `signers` is the registry of signers OCR'd names are restored from (extract.signer_names: the
+    officeholders of rules/signers.yaml and the names the database has seen); by default the rules' alone."""
     if document.status not in (Status.OK, Status.PARTIAL) or not document.pages:
         return Facts()
     errors = []
     try:
-        head = header.find(document)
+        head = header.find(document, signers)
     except Exception as e:  # noqa: BLE001 — a bug in one family must not lose the others
         head = Header()
         errors.append(_failure("header", document, e))

@@ -281,8 +281,8 @@ def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
     return "".join(groups)
 
 
-def find(document: Document) -> Header:
-    """Reads the header of a document; fields it cannot read stay None."""
+def find(document: Document, signers: signer.Registry | None = None) -> Header:
+    """Reads the header of a document; fields it cannot read stay None (`signers`: extract.signer_names)."""
     all_lines = [_clean_line(line) for line in lines(document)]
     if not all_lines:
         return Header()
@@ -329,6 +329,7 @@ def find(document: Document) -> Header:
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])
     header = replace(header, doc_type=doc_type, subject=title)
     addressees = recipients.find(first_page + [x for x in all_lines if x.page == all_lines[0].page + 1])
-    copy_to, name, title, authority = signer.find(all_lines)
+    certificates = tuple(s.signer_name for s in document.signatures)
+    copy_to, name, title, authority = signer.find(all_lines, signers, certificates, header.issuer)
     return replace(header, recipients=addressees, copy_to=copy_to, signer_name=name,
                    signer_title=title, signer_authority=authority)

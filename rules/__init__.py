@@ -16,8 +16,8 @@ import yaml
 
 TIMEOUT = 1.0   # seconds: the one time-out every `regex` call on document text passes
 
-_EXAMPLE_KEYS = {"text", "expect", "from", "pattern", "parser", "kind", "issuer"}
-_COUNTER_KEYS = {"text", "why", "pattern", "parser", "kind", "issuer", "own_reference", "known_gap"}
+_EXAMPLE_KEYS = {"text", "expect", "from", "pattern", "parser", "kind", "issuer", "title"}
+_COUNTER_KEYS = {"text", "why", "pattern", "parser", "kind", "issuer", "own_reference", "known_gap", "title"}
 _GAP_KEYS = {"text", "expect", "why", "pattern", "parser", "kind", "issuer"}
 
 

@@ -47,6 +47,16 @@ HEADER_PARSERS = {
 }
 
 
+def run_signers(ex):
+    """rules/signers.yaml: a name restored from the officeholders (`parser: restore`), or a signing block."""
+    from extract.signer_names import officeholders
+
+    if ex["parser"] == "restore":
+        return officeholders().restore(ex["text"], ex.get("title"))
+    found = signer.find(_lines(ex["text"]))[1:]
+    return list(found) if any(found) else None
+
+
 def run_header(ex):
     if "parser" in ex:
         return HEADER_PARSERS[ex["parser"]](ex["text"])
@@ -108,9 +118,10 @@ RUNNERS = {
     "points": lambda ex: _facts(points, ex),
     "scores": lambda ex: _facts(scores, ex),
     "score_tables": run_score_tables,
+    "signers": run_signers,
 }
 EMPTY = {"doc_types": None, "header": None, "units": [], "deadlines": None, "verbs": [], "criteria": [], "places": None, "ocr_lexicon": None,
-         "citations": [], "points": [], "scores": [], "score_tables": None}
+         "citations": [], "points": [], "scores": [], "score_tables": None, "signers": None}
 
 
 def _matches(name: str, expected, actual) -> bool:
@@ -163,7 +174,7 @@ def test_units_registry_entries_are_well_formed():
 
 def test_every_rules_file_passes_its_schema_when_loaded():
     """`rules.load` checks each file (required keys, types, examples present), as spaCy checks patterns."""
-    assert [rules.check(name, rules.load(name)) is rules.load(name) for name in rules.names()] == [True] * 12
+    assert [rules.check(name, rules.load(name)) is rules.load(name) for name in rules.names()] == [True] * 13
 
 
 @pytest.mark.parametrize("data, message", [
