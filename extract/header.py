@@ -215,9 +215,26 @@ def _header_zone(page_lines: list[Line]) -> list[Line]:
     return zone
 
 
+def _receipt_stamp(text: str) -> str | None:
+    """"named" for the line of a receipt stamp that says whose stamp it is under ("VĂN PHÒNG CHÍNH PHỦ" /
+    "CÔNG VĂN ĐẾN"), "stamp" for another stamp line ("CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", "Giờ: …"), else None."""
+    folded = fold(text)
+    if pattern("header", "receipt_named").search(folded, timeout=_T):
+        return "named"
+    return "stamp" if pattern("header", "receipt_stamp").search(folded, timeout=_T) else None
+
+
 def _agencies(zone: list[Line]) -> list[str]:
+    """The issuer's header lines, one a body; a receipt stamp's lines over them are left out, and so is
+    the name line of a "… / CÔNG VĂN ĐẾN" stamp (the receiving office's name, just above)."""
     bodies: list[str] = []
-    for line in zone:
+    started = -9
+    for n, line in enumerate(zone):
+        stamp = _receipt_stamp(line.text)
+        if stamp:
+            if stamp == "named" and bodies and n - started <= 2:
+                bodies.pop()
+            continue
         text = _strip_quoc_hieu(line.text)
         if pattern("header", "reference").search(text) or regex.search(r",\s*ngày", text):
             break
@@ -234,6 +251,7 @@ def _agencies(zone: list[Line]) -> list[str]:
         start = _agency_start(text)
         if not bodies or start:
             bodies.append(start or text)
+            started = n
         else:
             bodies[-1] += " " + text
     return bodies
@@ -256,6 +274,58 @@ def _issuer_from_symbol(symbol: str | None, zone: list[Line]) -> str | None:
             if name != group and units.scope_of(name) in ("sở", "tỉnh", "huyện"):
                 return name
     return None
+
+
+def _edits_one(a: str, b: str) -> bool:
+    """One letter changed, added or lost (case kept: "TTg" is not "TTG")."""
+    return a != b and _one_edit(a, b)
+
+
+def _type_group(group: str, heading: dict | None) -> str:
+    """The ký hiệu's type group mended: one letter from the heading's abbreviation ("H" under KẾ HOẠCH is
+    KH), or, four letters or more, one letter from exactly one type of the registry ("TTLUT" is TTLT).
+
+    >>> _type_group("H", {"abbr": "KH"}), _type_group("TTLUT", None), _type_group("BCA", {"abbr": "BC"})
+    ('KH', 'TTLT', 'BCA')
+    """
+    types = {t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")} | set(load("citations")["qppl_types"])
+    known = types | set(load("units").get("symbol_abbreviations", []))
+    if group in known or not group.isupper() or units.canonical(group, None) != group:
+        return group
+    abbr = (heading or {}).get("abbr")
+    if abbr and len(group) <= len(abbr) and _edits_one(abbr, group):
+        return abbr
+    near = {a for a in types if len(group) >= 4 and _edits_one(a, group)}
+    return near.pop() if len(near) == 1 else group
+
+
+def _unit_group(group: str) -> str:
+    """A unit group of the ký hiệu one letter off exactly one central body's abbreviation, five letters or
+    more ("VKSNDIC" is VKSNDTC).
+
+    >>> _unit_group("VKSNDIC"), _unit_group("BTP"), _unit_group("KSTTHC"), _unit_group("STTTT")
+    ('VKSNDTC', 'BTP', 'KSTTHC', 'STTTT')
+    """
+    known = load("units").get("symbol_abbreviations", [])
+    if len(group) < 5 or group in known or not group.isupper() or units.canonical(group, None) != group:
+        return group
+    near = {a for a in known if len(a) == len(group) and a[0] == group[0]   # the kind letter (Bộ, Sở) kept: STTTT is no BTTTT
+            and sum(x != y for x, y in zip(a, group)) == 1}
+    return near.pop() if len(near) == 1 else group
+
+
+def _registry_symbol(symbol: str | None, heading: dict | None) -> str | None:
+    """The ký hiệu with its type group and its unit groups read against the registries."""
+    if not symbol:
+        return symbol
+    groups = regex.split(r"([-/])", symbol)
+    first = next((i for i, g in enumerate(groups) if g and not g.isdigit() and g not in "-/"), None)
+    for i, group in enumerate(groups):
+        if i == first:
+            groups[i] = _type_group(group, heading)
+        elif group and group not in "-/" and not group.isdigit():
+            groups[i] = _unit_group(group)
+    return "".join(groups)
 
 
 def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
@@ -281,6 +351,34 @@ def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
     return "".join(groups)
 
 
+def _consolidation(all_lines: list[Line], header: Header) -> Header:
+    """A văn bản hợp nhất's number, issuer, place and date, from its "XÁC THỰC VĂN BẢN HỢP NHẤT" block at
+    the end (the agency line above it, "Số: …/VBHN-…" and the place and date below), when page 1 gave no
+    number: the consolidated text's first page repeats its original's heading without them."""
+    for k, line in enumerate(all_lines):
+        if not pattern("header", "consolidation").search(fold(line.text), timeout=_T):
+            continue
+        block = all_lines[k + 1:k + 30]
+        for nxt in block[:4]:
+            m = pattern("header", "reference").search(nxt.text, timeout=_T)
+            if m:
+                number = None if m.group("junk") else m.group("number") or None
+                symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
+                header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
+                break
+        above = _strip_quoc_hieu(all_lines[k - 1].text) if k else ""
+        if header.issuer is None and _is_upper(above) and not _receipt_stamp(above):
+            header = replace(header, issuer=agency_name(above))
+        for nxt in block:
+            m = _place_date(nxt.text)
+            if m and header.place is None:
+                header = replace(header, place=title_case_place(nxt.text[m.start("place"):m.end("place")].strip()),
+                                 issued_date=_date(m))
+                break
+        break
+    return header
+
+
 def find(document: Document) -> Header:
     """Reads the header of a document; fields it cannot read stay None."""
     all_lines = [_clean_line(line) for line in lines(document)]
@@ -293,7 +391,8 @@ def find(document: Document) -> Header:
         m = pattern("header", "reference").search(line.text, timeout=_T)
         if m:
             number = None if m.group("junk") else m.group("number")
-            symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
+            symbol = regex.sub(r"(?<=[\p{L}\d&.])\s+(?=[\p{Lu}Đ])", "-", m.group("symbol"))   # "TTI CAT-PC04"
+            symbol = repair_symbol(regex.sub(r"\s+", "", symbol))
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
@@ -307,6 +406,8 @@ def find(document: Document) -> Header:
             place = title_case_place(text[m.start("place"):m.end("place")].strip())
             header = replace(header, place=place, issued_date=_date(m))
             break
+    if header.reference is None:
+        header = _consolidation(all_lines, header)
     bodies = [agency_name(b) for b in _agencies(zone)]
     if bodies and _joint(header.symbol) and len(bodies) > 1:
         header = replace(header, issuer="; ".join(bodies))   # co-equal issuers of a văn bản liên tịch
@@ -323,7 +424,7 @@ def find(document: Document) -> Header:
                 break
     if header.issuer is None:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
-    symbol = _repaired_symbol(header.symbol, header.issuer)
+    symbol = _repaired_symbol(_registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
         header = replace(header, symbol=symbol, reference=f"{header.number or ''}/{symbol}")
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])
