@@ -179,7 +179,9 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str], text: str) -
 
 def _debris(text: str) -> bool:
     """A receipt stamp's line OCR read beside the V/v block ("GIồ:.........", "gáy..Q315.1./Đ26")."""
-    if regex.fullmatch(r"\d{1,4}[.)]?", text.strip()):
+    if regex.fullmatch(r"\d{1,3}[.)]?", text.strip()):
+        return True    # a number written by hand beside the block ("92")
+    if regex.fullmatch(r"\d{4}[.)]?", text.strip()):
         return False   # a year the title wrapped: "2024"
     if regex.search(r"\d/(?:\d{4}/)?\p{Lu}[\p{L}\d&]*(?:-[\p{L}\d&.]+)*", text):
         return False   # a ký hiệu the title names: "136/2025/NĐ-CP"
@@ -251,7 +253,7 @@ def find(zone: list[Line], symbol: str | None, agencies: list[str]) -> tuple[str
     named = _symbol_type(symbol)
     over = named["name"] if named and named.get("over_title") else None
     for i, line in enumerate(zone):
-        text = without_stamp_tail(line.text)
+        text = regex.sub(r"^[^\p{L}(]+", "", without_stamp_tail(line.text))   # OCR's ",OUYÉT ĐỊNH"
         if _is_upper(text) or is_kind_line(text):
             t = type_of_title(text)
             if t and t.get("heading", True):
