@@ -217,7 +217,11 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
                 far_right = _neighbour(tokens, i + 2, tokens[i + 1].suffix, after=True) if right else None
                 left = None if left and far_left and _taken(far_left, left, lex) else left
                 right = None if right and far_right and _taken(right, far_right, lex) else right
-            better = _better(token, left, right, lex)
+            comma = _neighbour(tokens, i - 1, token.prefix, comma=True) if i and tokens[i - 1] is not None \
+                and tokens[i - 1].suffix == "," else None
+            before = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if comma else None
+            comma = None if comma and before and _taken(before, comma, lex) else comma   # "cây xanh, hoa": taken
+            better = _better(token, left, right, lex, comma)
             if better:
                 token.core = _cased(better, token.core)
     out = list(pieces)
@@ -232,12 +236,13 @@ def _taken(a: str, b: str, lex: Lexicon) -> bool:
     return (_tone_key(a), _tone_key(b)) in lex.word_pairs
 
 
-def _neighbour(tokens: list, index: int, between: str, after: bool = False) -> str | None:
-    """The lower-case neighbour word, when no punctuation stands between (a pair is inside a phrase)."""
+def _neighbour(tokens: list, index: int, between: str, after: bool = False, comma: bool = False) -> str | None:
+    """The lower-case neighbour word, when no punctuation stands between (a pair is inside a phrase);
+    `comma`: the word before a comma ("phòng, chống": a compound written as two coordinated verbs)."""
     if between or not 0 <= index < len(tokens) or tokens[index] is None:
         return None
     token = tokens[index]
-    if (token.prefix if after else token.suffix):
+    if (token.prefix if after else token.suffix) != ("," if comma else ""):
         return None
     return token.lower
 
@@ -249,7 +254,7 @@ def _forms(word: str | None, lex: Lexicon) -> tuple[str, ...]:
     return (word, *lex.gaining(word))
 
 
-def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) -> str | None:
+def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, comma: str | None = None) -> str | None:
     word = token.lower
     supported = [n for n in (left, right) if n]
     lefts, rights = _forms(left, lex), _forms(right, lex)
@@ -261,14 +266,22 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) ->
     def pick(options: list[str]) -> str | None:  # a pair of a registry phrase decides first
         return _one([c for c in options if paired(c, True)]) or _one([c for c in options if paired(c)])
 
+    def after_comma(options: list[str]) -> str | None:  # the last evidence: a word with the word before a comma
+        return _one([c for c in options if comma and _taken(comma, c, lex)]) if comma and lex.valid(comma) else None
+
     if lex.valid(word):
-        if token.confident or not supported or word in lex.keep or paired(word):
+        if token.confident or word in lex.keep or paired(word) or (comma and _taken(comma, word, lex)):
             return None
-        return pick([c for c in lex.gaining(word)])
+        if not supported:
+            return after_comma(list(lex.gaining(word)))
+        return pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word)))
     options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:
         return options[0]
-    return pick(options)
+    if not options:   # no syllable with more marks: the tone misread ("chỗng"), decided by a pair only
+        shape = _tone_key(word)[0]
+        options = [c for c in lex.by_letters.get(marks(word)[0], ()) if _tone_key(c)[0] == shape]
+    return pick(options) or after_comma(options)
 
 
 def _distinct(options: Sequence[str]) -> set[tuple[str, str]]:
