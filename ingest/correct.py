@@ -16,6 +16,14 @@ A word is changed only where that is unambiguous:
   word with its other neighbour does not count: "hành chính qua" stays, "chính quả" aside);
 - a run of capitalised words (a name: "Thái Doãn Thanh") is left alone unless it is a
   registry phrase without some of its marks ("Quang Ngai" → "Quảng Ngãi");
+- the word before a comma is the last evidence ("phòng, chông" → "phòng, chống": a compound
+  written as two coordinated verbs), unless it makes a word with the word before it;
+- a word that is no syllable and can gain no mark ("chỗng") may change its tone, where a
+  pair decides;
+- a valid syllable that running text all but never uses (`rules/vi_counts.txt`, from
+  underthesea's VLSP 2013 sentences: "ve", "vê", "sô") becomes its one form with more marks
+  that running text puts beside a neighbour at least PAIRED times ("phạm về", "định số");
+  "thuê", "thẻ", "hưu" stay, having no such pair;
 - a word tesseract was sure of (`confident`), or one of the frequent words of
   `ocr_lexicon.yaml` `keep:` ("có", "của", "hai": "có ý kiến" is not "cố ý"), is kept
   when it is a valid syllable.
@@ -106,6 +114,8 @@ class Lexicon:
     registry_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of registry phrases
     keep: frozenset[str] = frozenset()  # frequent words never changed when read as they are (ocr_lexicon.yaml)
     word_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of the word list only
+    counts: Mapping[tuple[str, str], int] = field(default_factory=dict)  # how often a syllable (key) occurs in running text
+    text_pairs: Mapping[tuple[tuple[str, str], tuple[str, str]], int] = field(default_factory=dict)  # adjacent syllables of running text, how often
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # word → the forms with more marks
 
     def gaining(self, word: str) -> tuple[str, ...]:
@@ -117,6 +127,9 @@ class Lexicon:
 
     def valid(self, syllable: str) -> bool:
         return _tone_key(syllable) in self.keys
+
+    def count(self, syllable: str) -> int:
+        return self.counts.get(_tone_key(syllable), 0)
 
     def pair(self, left: str, right: str, registry: bool = False) -> bool:
         return (_tone_key(left), _tone_key(right)) in (self.registry_pairs if registry else self.pairs)
@@ -163,7 +176,24 @@ def lexicon() -> Lexicon:
     return Lexicon(frozenset(syllables), frozenset(_tone_key(s) for s in syllables),
                    {k: tuple(v) for k, v in by_letters.items()}, word_pairs | registry_pairs,
                    {k: v for k, v in phrases.items() if v is not None}, registry_pairs,
-                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs)
+                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs, *_counts())
+
+
+def _counts() -> tuple[dict[tuple[str, str], int], dict]:
+    """(syllable → how often it occurs, the pairs of adjacent syllables) of `rules/vi_counts.txt`'s running text."""
+    text = resources.files("rules").joinpath("vi_counts.txt").read_text(encoding="utf-8")
+    counts: dict[tuple[str, str], int] = {}
+    pairs: dict = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        words, n = line.split("\t")
+        if " " in words:
+            a, b = words.split(" ")
+            pairs[_tone_key(a), _tone_key(b)] = pairs.get((_tone_key(a), _tone_key(b)), 0) + int(n)
+        else:
+            counts[_tone_key(words)] = counts.get(_tone_key(words), 0) + int(n)
+    return counts, pairs
 
 
 def _cased(word: str, like: str) -> str:
@@ -212,6 +242,7 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
                 continue
             left = _neighbour(tokens, i - 1, token.prefix)
             right = _neighbour(tokens, i + 1, token.suffix, after=True)
+            beside = (left, right)   # as read, taken or not: running text pairs words too ("phạm về")
             if lex.valid(token.lower):  # a neighbour that makes a word with its other neighbour is taken
                 far_left = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if left else None
                 far_right = _neighbour(tokens, i + 2, tokens[i + 1].suffix, after=True) if right else None
@@ -221,7 +252,7 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
                 and tokens[i - 1].suffix == "," else None
             before = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if comma else None
             comma = None if comma and before and _taken(before, comma, lex) else comma   # "cây xanh, hoa": taken
-            better = _better(token, left, right, lex, comma)
+            better = _better(token, left, right, lex, comma, beside)
             if better:
                 token.core = _cased(better, token.core)
     out = list(pieces)
@@ -254,7 +285,8 @@ def _forms(word: str | None, lex: Lexicon) -> tuple[str, ...]:
     return (word, *lex.gaining(word))
 
 
-def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, comma: str | None = None) -> str | None:
+def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, comma: str | None = None,
+            beside: tuple[str | None, str | None] = (None, None)) -> str | None:
     word = token.lower
     supported = [n for n in (left, right) if n]
     lefts, rights = _forms(left, lex), _forms(right, lex)
@@ -273,8 +305,8 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, co
         if token.confident or word in lex.keep or paired(word) or (comma and _taken(comma, word, lex)):
             return None
         if not supported:
-            return after_comma(list(lex.gaining(word)))
-        return pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word)))
+            return after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
+        return pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
     options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:
         return options[0]
@@ -282,6 +314,19 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, co
         shape = _tone_key(word)[0]
         options = [c for c in lex.by_letters.get(marks(word)[0], ()) if _tone_key(c)[0] == shape]
     return pick(options) or after_comma(options)
+
+
+RARE, PAIRED = 1, 3   # measured on dev-real-scans, dev-real and the corpus scans
+
+
+def _in_text(word: str, left: str | None, right: str | None, lex: Lexicon) -> str | None:
+    """A syllable running text all but never uses ("ve": at most RARE times) becomes its one form with more
+    marks that running text puts beside a neighbour as read ("phạm ve" → "phạm về")."""
+    if lex.count(word) > RARE:
+        return None
+    return _one([c for c in lex.gaining(word)
+                 if (left and lex.text_pairs.get((_tone_key(left), _tone_key(c)), 0) >= PAIRED)
+                 or (right and lex.text_pairs.get((_tone_key(c), _tone_key(right)), 0) >= PAIRED)])
 
 
 def _distinct(options: Sequence[str]) -> set[tuple[str, str]]:
