@@ -24,6 +24,9 @@ A word is changed only where that is unambiguous:
   underthesea's VLSP 2013 sentences: "ve", "vê", "sô") becomes its one form with more marks
   that running text puts beside a neighbour at least PAIRED times ("phạm về", "định số");
   "thuê", "thẻ", "hưu" stay, having no such pair;
+- a valid syllable that makes no pair as read, in the word list or in running text, may
+  change its tone to the one form that makes a word with a free neighbour which running
+  text also sees PAIRED times ("hồ trợ" → "hỗ trợ", "bỗ sung" → "bổ sung"; "cả nước" stays);
 - a word tesseract was sure of (`confident`), or one of the frequent words of
   `ocr_lexicon.yaml` `keep:` ("có", "của", "hai": "có ý kiến" is not "cố ý"), is kept
   when it is a valid syllable.
@@ -306,7 +309,8 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, co
             return None
         if not supported:
             return after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
-        return pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
+        return (pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
+                or _retoned(word, left, right, beside, lex))
     options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:
         return options[0]
@@ -327,6 +331,25 @@ def _in_text(word: str, left: str | None, right: str | None, lex: Lexicon) -> st
     return _one([c for c in lex.gaining(word)
                  if (left and lex.text_pairs.get((_tone_key(left), _tone_key(c)), 0) >= PAIRED)
                  or (right and lex.text_pairs.get((_tone_key(c), _tone_key(right)), 0) >= PAIRED)])
+
+
+def _seen(left: str | None, right: str | None, lex: Lexicon) -> bool:
+    return bool(left and right) and lex.text_pairs.get((_tone_key(left), _tone_key(right)), 0) >= PAIRED
+
+
+def _retoned(word: str, left: str | None, right: str | None, beside: tuple[str | None, str | None],
+             lex: Lexicon) -> str | None:
+    """A valid syllable that makes no pair with a neighbour as read (`beside`), in the word list or in running
+    text, becomes the one syllable of its letters and shape marks with another tone that makes a word with a
+    free neighbour (`left`, `right`: one not taken by its other side), a pair running text sees PAIRED times
+    too ("hồ trợ" → "hỗ trợ"; "cả nước" stays, running text has it; "Tư pháp nhận" stays, pháp is taken)."""
+    if _seen(beside[0], word, lex) or _seen(word, beside[1], lex):
+        return None
+    shape = _tone_key(word)[0]
+    return _one([c for c in lex.by_letters.get(marks(word)[0], ()) if _tone_key(c)[0] == shape
+                 and _tone_key(c) != _tone_key(word)
+                 and (bool(left) and _taken(left, c, lex) and _seen(left, c, lex)
+                      or bool(right) and _taken(c, right, lex) and _seen(c, right, lex))])
 
 
 def _distinct(options: Sequence[str]) -> set[tuple[str, str]]:
