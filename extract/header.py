@@ -328,6 +328,35 @@ def _registry_symbol(symbol: str | None, heading: dict | None) -> str | None:
     return "".join(groups)
 
 
+def _known_group(group: str) -> bool:
+    types = {t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")} | set(load("citations")["qppl_types"])
+    return group in types | set(load("units").get("symbol_abbreviations", [])) or units.canonical(group, None) != group
+
+
+def _glued_symbol(zone: list[Line]) -> str | None:
+    """The ký hiệu of a "Số:" line whose slash a handwritten number swallowed ("Số: 2 š JJBCA-C04",
+    "Số:///,2UBND- KSTTHC"): from the known group (a type, a body's abbreviation, a unit code like C04)
+    that ends the junk on, when there is one; the number stays blank.
+
+    >>> [_glued_symbol([Line(1, 0, 0, t)]) for t in ("Số: 2 š JJBCA-C04", "Số: 3 48C04-P6", "Số:///,2UBND- KSTTHC")]
+    ['BCA-C04', 'C04-P6', 'UBND-KSTTHC']
+    >>> _glued_symbol([Line(1, 0, 0, "Số: 2 š JJXYZ-C04")]), _glued_symbol([Line(1, 0, 0, "Số điện thoại: 0123")])
+    (None, None)
+    """
+    for line in zone:
+        m = pattern("header", "reference_glued").match(line.text, timeout=_T)
+        if not m:
+            continue
+        symbol = regex.sub(r"\s+", "", m.group("symbol"))
+        head, _, rest = symbol.partition("-")
+        for start in range(len(head)):
+            group = head[start:]
+            if _known_group(group) or regex.fullmatch(r"\p{Lu}\d{2,3}", group):
+                return repair_symbol(f"{group}-{rest}")
+        return None
+    return None
+
+
 def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
     """A group of the ký hiệu that names no known unit and is one letter away from exactly one
     abbreviation of the issuer is that abbreviation (OCR read "SGT-VP" on a scan of Sở Công Thương).
@@ -396,6 +425,8 @@ def find(document: Document) -> Header:
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
+    if header.symbol is None and _glued_symbol(zone):
+        header = replace(header, symbol=_glued_symbol(zone), reference=f"/{_glued_symbol(zone)}")
     for i, line in enumerate(zone):
         text = _strip_quoc_hieu(line.text)
         m = _place_date(text)
