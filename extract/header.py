@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import regex
 
-from extract import recipients, signer, subject, units
+from extract import header_symbol, recipients, signer, subject, units
 from extract.model import Header
 from extract.symbols import repair_symbol
 from extract.text import Line, lines
@@ -276,87 +276,6 @@ def _issuer_from_symbol(symbol: str | None, zone: list[Line]) -> str | None:
     return None
 
 
-def _edits_one(a: str, b: str) -> bool:
-    """One letter changed, added or lost (case kept: "TTg" is not "TTG")."""
-    return a != b and _one_edit(a, b)
-
-
-def _type_group(group: str, heading: dict | None) -> str:
-    """The ký hiệu's type group mended: one letter from the heading's abbreviation ("H" under KẾ HOẠCH is
-    KH), or, four letters or more, one letter from exactly one type of the registry ("TTLUT" is TTLT).
-
-    >>> _type_group("H", {"abbr": "KH"}), _type_group("TTLUT", None), _type_group("BCA", {"abbr": "BC"})
-    ('KH', 'TTLT', 'BCA')
-    """
-    types = {t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")} | set(load("citations")["qppl_types"])
-    known = types | set(load("units").get("symbol_abbreviations", []))
-    if group in known or not group.isupper() or units.canonical(group, None) != group:
-        return group
-    abbr = (heading or {}).get("abbr")
-    if abbr and len(group) <= len(abbr) and _edits_one(abbr, group):
-        return abbr
-    near = {a for a in types if len(group) >= 4 and _edits_one(a, group)}
-    return near.pop() if len(near) == 1 else group
-
-
-def _unit_group(group: str) -> str:
-    """A unit group of the ký hiệu one letter off exactly one central body's abbreviation, five letters or
-    more ("VKSNDIC" is VKSNDTC).
-
-    >>> _unit_group("VKSNDIC"), _unit_group("BTP"), _unit_group("KSTTHC"), _unit_group("STTTT")
-    ('VKSNDTC', 'BTP', 'KSTTHC', 'STTTT')
-    """
-    known = load("units").get("symbol_abbreviations", [])
-    if len(group) < 5 or group in known or not group.isupper() or units.canonical(group, None) != group:
-        return group
-    near = {a for a in known if len(a) == len(group) and a[0] == group[0]   # the kind letter (Bộ, Sở) kept: STTTT is no BTTTT
-            and sum(x != y for x, y in zip(a, group)) == 1}
-    return near.pop() if len(near) == 1 else group
-
-
-def _registry_symbol(symbol: str | None, heading: dict | None) -> str | None:
-    """The ký hiệu with its type group and its unit groups read against the registries."""
-    if not symbol:
-        return symbol
-    groups = regex.split(r"([-/])", symbol)
-    first = next((i for i, g in enumerate(groups) if g and not g.isdigit() and g not in "-/"), None)
-    for i, group in enumerate(groups):
-        if i == first:
-            groups[i] = _type_group(group, heading)
-        elif group and group not in "-/" and not group.isdigit():
-            groups[i] = _unit_group(group)
-    return "".join(groups)
-
-
-def _known_group(group: str) -> bool:
-    types = {t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")} | set(load("citations")["qppl_types"])
-    return group in types | set(load("units").get("symbol_abbreviations", [])) or units.canonical(group, None) != group
-
-
-def _glued_symbol(zone: list[Line]) -> str | None:
-    """The ký hiệu of a "Số:" line whose slash a handwritten number swallowed ("Số: 2 š JJBCA-C04",
-    "Số:///,2UBND- KSTTHC"): from the known group (a type, a body's abbreviation, a unit code like C04)
-    that ends the junk on, when there is one; the number stays blank.
-
-    >>> [_glued_symbol([Line(1, 0, 0, t)]) for t in ("Số: 2 š JJBCA-C04", "Số: 3 48C04-P6", "Số:///,2UBND- KSTTHC")]
-    ['BCA-C04', 'C04-P6', 'UBND-KSTTHC']
-    >>> _glued_symbol([Line(1, 0, 0, "Số: 2 š JJXYZ-C04")]), _glued_symbol([Line(1, 0, 0, "Số điện thoại: 0123")])
-    (None, None)
-    """
-    for line in zone:
-        m = pattern("header", "reference_glued").match(line.text, timeout=_T)
-        if not m:
-            continue
-        symbol = regex.sub(r"\s+", "", m.group("symbol"))
-        head, _, rest = symbol.partition("-")
-        for start in range(len(head)):
-            group = head[start:]
-            if _known_group(group) or regex.fullmatch(r"\p{Lu}\d{2,3}", group):
-                return repair_symbol(f"{group}-{rest}")
-        return None
-    return None
-
-
 def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
     """A group of the ký hiệu that names no known unit and is one letter away from exactly one
     abbreviation of the issuer is that abbreviation (OCR read "SGT-VP" on a scan of Sở Công Thương).
@@ -392,7 +311,7 @@ def _consolidation(all_lines: list[Line], header: Header) -> Header:
             m = pattern("header", "reference").search(nxt.text, timeout=_T)
             if m:
                 number = None if m.group("junk") else m.group("number") or None
-                symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
+                symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol"), timeout=_T))
                 header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
                 break
         above = _strip_quoc_hieu(all_lines[k - 1].text) if k else ""
@@ -420,13 +339,14 @@ def find(document: Document) -> Header:
         m = pattern("header", "reference").search(line.text, timeout=_T)
         if m:
             number = None if m.group("junk") else m.group("number")
-            symbol = regex.sub(r"(?<=[\p{L}\d&.])\s+(?=[\p{Lu}Đ])", "-", m.group("symbol"))   # "TTI CAT-PC04"
-            symbol = repair_symbol(regex.sub(r"\s+", "", symbol))
+            symbol = regex.sub(r"(?<=[\p{L}\d&.])\s+(?=[\p{Lu}Đ])", "-", m.group("symbol"), timeout=_T)   # "TTI CAT-PC04"
+            symbol = repair_symbol(regex.sub(r"\s+", "", symbol, timeout=_T))
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
-    if header.symbol is None and _glued_symbol(zone):
-        header = replace(header, symbol=_glued_symbol(zone), reference=f"/{_glued_symbol(zone)}")
+    glued = header_symbol.glued_symbol(zone) if header.symbol is None else None
+    if glued:
+        header = replace(header, symbol=glued, reference=f"/{glued}")
     for i, line in enumerate(zone):
         text = _strip_quoc_hieu(line.text)
         m = _place_date(text)
@@ -455,7 +375,7 @@ def find(document: Document) -> Header:
                 break
     if header.issuer is None:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
-    symbol = _repaired_symbol(_registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
+    symbol = _repaired_symbol(header_symbol.registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
         header = replace(header, symbol=symbol, reference=f"{header.number or ''}/{symbol}")
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])

@@ -172,7 +172,7 @@ def _collective_phrases() -> dict[str, str]:
     """Folded → written, the fixed phrases of the registry's collectives ("các tỉnh, thành phố trực thuộc
     Trung ương" of "UBND các tỉnh, …"), without their head."""
     names = [c["name"] for c in load("units")["collectives"] if "{" not in c["name"]]
-    phrases = [regex.sub(r"^(?:UBND|Chủ tịch UBND)\s+", "", n) for n in names]
+    phrases = [regex.sub(r"^(?:UBND|Chủ tịch UBND)\s+", "", n, timeout=_T) for n in names]
     return {fold(p): p for p in phrases if len(p) >= 20}
 
 

@@ -123,7 +123,7 @@ def _tidy(subject: str) -> str | None:
     subject = regex.sub(r"^\(?\s*(?:V/v|V\.v|Về\s+việc|Về)\s*[:.]?\s+", "", subject.strip(),
                         flags=regex.I, timeout=_T)
     subject = subject.strip().rstrip(")").strip()
-    if subject[:1] in "“\"" and not regex.search(r"[”\"]", subject[1:]):
+    if subject[:1] in "“\"" and not regex.search(r"[”\"]", subject[1:], timeout=_T):
         subject = subject[1:].lstrip()   # an opening quote OCR read from a stamp's edge, never closed
     subject = regex.sub(r"\s*\.$", "", subject)
     return subject if sum(c.isalpha() for c in subject) >= 4 else None   # not OCR's stray letter
@@ -179,9 +179,9 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str], text: str) -
 
 def _debris(text: str) -> bool:
     """A receipt stamp's line OCR read beside the V/v block ("GIồ:.........", "gáy..Q315.1./Đ26")."""
-    if regex.fullmatch(r"\d{1,3}[.)]?", text.strip()):
+    if regex.fullmatch(r"\d{1,3}[.)]?", text.strip(), timeout=_T):
         return True    # a number written by hand beside the block ("92")
-    if regex.fullmatch(r"\d{4}[.)]?", text.strip()):
+    if regex.fullmatch(r"\d{4}[.)]?", text.strip(), timeout=_T):
         return False   # a year the title wrapped: "2024"
     if regex.search(r"\d/(?:\d{4}/)?\p{Lu}[\p{L}\d&]*(?:-[\p{L}\d&.]+)*", text):
         return False   # a ký hiệu the title names: "136/2025/NĐ-CP"
@@ -228,19 +228,26 @@ def _symbol_type(symbol: str | None) -> dict | None:
     """The type the ký hiệu's type group names (TTLT-… → Thông tư liên tịch), if any."""
     if not symbol:
         return None
-    first = regex.split(r"[-/]", symbol.split("/")[-1])[0]
+    first = regex.split(r"[-/]", symbol.split("/")[-1], timeout=_T)[0]
     return next((t for t in load("doc_types")["types"] if t.get("abbr") and t["abbr"] == first), None)
+
+
+def _heading(zone: list[Line]) -> tuple[int, dict, str] | None:
+    """(index, type, text) of the header's heading line ("KẾ HOẠCH"), read without a stamp's field at its
+    end or OCR's punctuation before it (",OUYÉT ĐỊNH"); a type that has no heading (`heading: false`) is none."""
+    for i, line in enumerate(zone):
+        text = regex.sub(r"^[^\p{L}(]+", "", without_stamp_tail(line.text), timeout=_T)
+        if _is_upper(text) or is_kind_line(text):
+            t = type_of_title(text)
+            if t and t.get("heading", True):
+                return i, t, text
+    return None
 
 
 def heading_type(zone: list[Line]) -> dict | None:
     """The type the header's heading names ("KẾ HOẠCH"), if it has one."""
-    for line in zone:
-        text = without_stamp_tail(line.text)
-        if _is_upper(text) or is_kind_line(text):
-            t = type_of_title(text)
-            if t and t.get("heading", True):
-                return t
-    return None
+    found = _heading(zone)
+    return found[1] if found else None
 
 
 def find(zone: list[Line], symbol: str | None, agencies: list[str]) -> tuple[str | None, str | None]:
@@ -252,12 +259,10 @@ def find(zone: list[Line], symbol: str | None, agencies: list[str]) -> tuple[str
     """
     named = _symbol_type(symbol)
     over = named["name"] if named and named.get("over_title") else None
-    for i, line in enumerate(zone):
-        text = regex.sub(r"^[^\p{L}(]+", "", without_stamp_tail(line.text))   # OCR's ",OUYÉT ĐỊNH"
-        if _is_upper(text) or is_kind_line(text):
-            t = type_of_title(text)
-            if t and t.get("heading", True):
-                return over or t["name"], _titled(zone, i, t, agencies, text)
+    heading = _heading(zone)
+    if heading:
+        i, t, text = heading
+        return over or t["name"], _titled(zone, i, t, agencies, text)
     subject = _vv(zone, agencies)
     if subject:
         return over or load("doc_types")["default_with_vv"], subject
