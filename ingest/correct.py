@@ -26,7 +26,8 @@ A word is changed only where that is unambiguous:
   "thuê", "thẻ", "hưu" stay, having no such pair;
 - a valid syllable that makes no pair as read, in the word list or in running text, may
   change its tone to the one form that makes a word with a free neighbour which running
-  text also sees PAIRED times ("hồ trợ" → "hỗ trợ", "bỗ sung" → "bổ sung"; "cả nước" stays);
+  text also sees PAIRED times ("hồ trợ" → "hỗ trợ", "bỗ sung" → "bổ sung"; "cả nước" stays),
+  never before a capitalised word ("có tỉnh Điện Biên" stays);
 - a word tesseract was sure of (`confident`), or one of the frequent words of
   `ocr_lexicon.yaml` `keep:` ("có", "của", "hai": "có ý kiến" is not "cố ý"), is kept
   when it is a valid syllable.
@@ -80,6 +81,7 @@ class _Token:
     suffix: str
     case: str
     confident: bool
+    before_name: bool = False   # lower case before a capitalised word: "tỉnh Điện Biên", a level word before a name
 
     @property
     def lower(self) -> str:
@@ -112,6 +114,7 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
                 and tokens[i - 1].suffix == "," else None
             before = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if comma else None
             comma = None if comma and before and _taken(before, comma, lex) else comma   # "cây xanh, hoa": taken
+            token.before_name = token.case == "lower" and beside[1] is not None and tokens[i + 1].core[:1].isupper()
             better = _better(token, left, right, lex, comma, beside)
             if better:
                 token.core = _cased(better, token.core)
@@ -167,7 +170,7 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, co
         if not supported:
             return after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
         return (pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
-                or _retoned(word, left, right, beside, lex))
+                or (None if token.before_name else _retoned(word, left, right, beside, lex)))
     options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:
         return options[0]
