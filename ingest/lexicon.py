@@ -101,7 +101,7 @@ class Lexicon:
 def _registry_phrases() -> list[str]:
     from rules import load
 
-    phrases = list(load("ocr_lexicon").get("phrases", []))
+    phrases = list(load("ocr_lexicon").get("phrases", [])) + list(load("ocr_lexicon").get("terms", []))
     phrases += load("places").get("provinces", [])
     phrases += load("header").get("positions", [])
     phrases += [t["name"] for t in load("doc_types").get("types", [])]
