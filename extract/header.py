@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import regex
 
-from extract import recipients, signer, subject, units
+from extract import header_symbol, recipients, signer, subject, units
 from extract.model import Header
 from extract.symbols import repair_symbol
 from extract.text import Line, lines
@@ -215,9 +215,26 @@ def _header_zone(page_lines: list[Line]) -> list[Line]:
     return zone
 
 
+def _receipt_stamp(text: str) -> str | None:
+    """"named" for the line of a receipt stamp that says whose stamp it is under ("VĂN PHÒNG CHÍNH PHỦ" /
+    "CÔNG VĂN ĐẾN"), "stamp" for another stamp line ("CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", "Giờ: …"), else None."""
+    folded = fold(text)
+    if pattern("header", "receipt_named").search(folded, timeout=_T):
+        return "named"
+    return "stamp" if pattern("header", "receipt_stamp").search(folded, timeout=_T) else None
+
+
 def _agencies(zone: list[Line]) -> list[str]:
+    """The issuer's header lines, one a body; a receipt stamp's lines over them are left out, and so is
+    the name line of a "… / CÔNG VĂN ĐẾN" stamp (the receiving office's name, just above)."""
     bodies: list[str] = []
-    for line in zone:
+    started = -9
+    for n, line in enumerate(zone):
+        stamp = _receipt_stamp(line.text)
+        if stamp:
+            if stamp == "named" and bodies and n - started <= 2:
+                bodies.pop()
+            continue
         text = _strip_quoc_hieu(line.text)
         if pattern("header", "reference").search(text) or regex.search(r",\s*ngày", text):
             break
@@ -234,6 +251,7 @@ def _agencies(zone: list[Line]) -> list[str]:
         start = _agency_start(text)
         if not bodies or start:
             bodies.append(start or text)
+            started = n
         else:
             bodies[-1] += " " + text
     return bodies
@@ -281,6 +299,34 @@ def _repaired_symbol(symbol: str | None, issuer: str | None) -> str | None:
     return "".join(groups)
 
 
+def _consolidation(all_lines: list[Line], header: Header) -> Header:
+    """A văn bản hợp nhất's number, issuer, place and date, from its "XÁC THỰC VĂN BẢN HỢP NHẤT" block at
+    the end (the agency line above it, "Số: …/VBHN-…" and the place and date below), when page 1 gave no
+    number: the consolidated text's first page repeats its original's heading without them."""
+    for k, line in enumerate(all_lines):
+        if not pattern("header", "consolidation").search(fold(line.text), timeout=_T):
+            continue
+        block = all_lines[k + 1:k + 30]
+        for nxt in block[:4]:
+            m = pattern("header", "reference").search(nxt.text, timeout=_T)
+            if m:
+                number = None if m.group("junk") else m.group("number") or None
+                symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol"), timeout=_T))
+                header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
+                break
+        above = _strip_quoc_hieu(all_lines[k - 1].text) if k else ""
+        if header.issuer is None and _is_upper(above) and not _receipt_stamp(above):
+            header = replace(header, issuer=agency_name(above))
+        for nxt in block:
+            m = _place_date(nxt.text)
+            if m and header.place is None:
+                header = replace(header, place=title_case_place(nxt.text[m.start("place"):m.end("place")].strip()),
+                                 issued_date=_date(m))
+                break
+        break
+    return header
+
+
 def find(document: Document, signers: signer.Registry | None = None) -> Header:
     """Reads the header of a document; fields it cannot read stay None (`signers`: extract.signer_names)."""
     all_lines = [_clean_line(line) for line in lines(document)]
@@ -293,10 +339,14 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
         m = pattern("header", "reference").search(line.text, timeout=_T)
         if m:
             number = None if m.group("junk") else m.group("number")
-            symbol = repair_symbol(regex.sub(r"\s+", "", m.group("symbol")))
+            symbol = regex.sub(r"(?<=[\p{L}\d&.])\s+(?=[\p{Lu}Đ])", "-", m.group("symbol"), timeout=_T)   # "TTI CAT-PC04"
+            symbol = repair_symbol(regex.sub(r"\s+", "", symbol, timeout=_T))
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             break
+    glued = header_symbol.glued_symbol(zone) if header.symbol is None else None
+    if glued:
+        header = replace(header, symbol=glued, reference=f"/{glued}")
     for i, line in enumerate(zone):
         text = _strip_quoc_hieu(line.text)
         m = _place_date(text)
@@ -307,6 +357,8 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
             place = title_case_place(text[m.start("place"):m.end("place")].strip())
             header = replace(header, place=place, issued_date=_date(m))
             break
+    if header.reference is None:
+        header = _consolidation(all_lines, header)
     bodies = [agency_name(b) for b in _agencies(zone)]
     if bodies and _joint(header.symbol) and len(bodies) > 1:
         header = replace(header, issuer="; ".join(bodies))   # co-equal issuers of a văn bản liên tịch
@@ -323,7 +375,7 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
                 break
     if header.issuer is None:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
-    symbol = _repaired_symbol(header.symbol, header.issuer)
+    symbol = _repaired_symbol(header_symbol.registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
         header = replace(header, symbol=symbol, reference=f"{header.number or ''}/{symbol}")
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])

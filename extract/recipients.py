@@ -142,7 +142,7 @@ def _clean(item: str) -> str:
     text = pattern("header", "recipient_purpose").sub("", text, timeout=_T)
     text = regex.sub(r"\s*;\s*", ", ", text.strip(" ;,.:"), timeout=_T)
     text = regex.sub(r"^(?:Đ|D)[ôồốổơ]ng\s+chí\b", "Đồng chí", text, timeout=_T)   # OCR: "Đông chí"
-    return _mend_places(text)
+    return _mend_collectives(_mend_places(text))
 
 
 @lru_cache(maxsize=1)
@@ -164,6 +164,34 @@ def _mend_places(text: str) -> str:
         spaced = r"[\s'’`]+".join(regex.escape(w) for w in key.split())   # OCR's apostrophe for the space
         for m in reversed(list(regex.finditer(rf"(?<![a-z]){spaced}(?![a-z])", folded, timeout=_T))):
             text = text[:m.start()] + name + text[m.end():]
+    return text
+
+
+@lru_cache(maxsize=1)
+def _collective_phrases() -> dict[str, str]:
+    """Folded → written, the fixed phrases of the registry's collectives ("các tỉnh, thành phố trực thuộc
+    Trung ương" of "UBND các tỉnh, …"), without their head."""
+    names = [c["name"] for c in load("units")["collectives"] if "{" not in c["name"]]
+    phrases = [regex.sub(r"^(?:UBND|Chủ tịch UBND)\s+", "", n, timeout=_T) for n in names]
+    return {fold(p): p for p in phrases if len(p) >= 20}
+
+
+def _mend_collectives(text: str) -> str:
+    """A collective's fixed phrase with one letter OCR changed, as the registry writes it:
+    "UBND các tỉnh, thành phế trực thuộc Trung ương" → "… thành phố …".
+
+    >>> _mend_collectives("UBND các tỉnh, thành phế trực thuộc Trung ương")
+    'UBND các tỉnh, thành phố trực thuộc Trung ương'
+    >>> _mend_collectives("UBND các tỉnh, thành phố trực thuộc Trung ương")
+    'UBND các tỉnh, thành phố trực thuộc Trung ương'
+    """
+    folded = fold(text)
+    if len(folded) != len(text):
+        return text
+    for key, phrase in _collective_phrases().items():
+        m = regex.search(rf"(?<![a-z])(?:{regex.escape(key)}){{s<=1}}(?![a-z])", folded, timeout=_T)
+        if m and m.group() != key and len(m.group()) == len(phrase):
+            text = text[:m.start()] + phrase + text[m.end():]
     return text
 
 

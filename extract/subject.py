@@ -123,6 +123,8 @@ def _tidy(subject: str) -> str | None:
     subject = regex.sub(r"^\(?\s*(?:V/v|V\.v|Về\s+việc|Về)\s*[:.]?\s+", "", subject.strip(),
                         flags=regex.I, timeout=_T)
     subject = subject.strip().rstrip(")").strip()
+    if subject[:1] in "“\"" and not regex.search(r"[”\"]", subject[1:], timeout=_T):
+        subject = subject[1:].lstrip()   # an opening quote OCR read from a stamp's edge, never closed
     subject = regex.sub(r"\s*\.$", "", subject)
     return subject if sum(c.isalpha() for c in subject) >= 4 else None   # not OCR's stray letter
 
@@ -149,13 +151,13 @@ def _is_place_date(text: str) -> bool:
 def _ends_title(text: str, parts: list[str], agencies: list[str]) -> bool:
     if pattern("header", "kinh_gui").match(text) or pattern("header", "body_start").match(text):
         return True
-    if parts and is_authority(text, agencies) and not _letters(parts[-1]).endswith(_JOINING):
-        return True
+    if parts and (is_authority(text, agencies) or pattern("header", "cited_start").match(text, timeout=_T)) \
+            and not _letters(parts[-1]).endswith(_JOINING):
+        return True   # the authority line, or a body sentence opening on a cited document ("Thông tư số 86/2016/…")
     return bool(parts) and starts_paragraph(parts[-1], text)
 
 
-def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | None:
-    text = zone[i].text
+def _titled(zone: list[Line], i: int, t: dict, agencies: list[str], text: str) -> str | None:
     drop = len(fold(t.get("subject_drop") or t["name"]))
     parts = [text[drop:].strip()] if len(fold(text.strip())) > len(fold(t["name"])) and not is_kind_line(text) else []
     for nxt in zone[i + 1:i + 22]:
@@ -177,7 +179,9 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str]) -> str | Non
 
 def _debris(text: str) -> bool:
     """A receipt stamp's line OCR read beside the V/v block ("GIồ:.........", "gáy..Q315.1./Đ26")."""
-    if regex.fullmatch(r"\d{1,4}[.)]?", text.strip()):
+    if regex.fullmatch(r"\d{1,3}[.)]?", text.strip(), timeout=_T):
+        return True    # a number written by hand beside the block ("92")
+    if regex.fullmatch(r"\d{4}[.)]?", text.strip(), timeout=_T):
         return False   # a year the title wrapped: "2024"
     if regex.search(r"\d/(?:\d{4}/)?\p{Lu}[\p{L}\d&]*(?:-[\p{L}\d&.]+)*", text):
         return False   # a ký hiệu the title names: "136/2025/NĐ-CP"
@@ -210,20 +214,58 @@ def _vv(zone: list[Line], agencies: list[str]) -> str | None:
     return None
 
 
-def find(zone: list[Line], symbol: str | None, agencies: list[str]) -> tuple[str | None, str | None]:
-    """(doc_type, subject) from the header zone; `agencies` are the issuer's header lines."""
+def without_stamp_tail(text: str) -> str:
+    """A line without the receipt stamp's field OCR read onto its end ("THÔNG TƯ LIÊN TỊCH Ngày:. 2.2/01.").
+
+    >>> without_stamp_tail("THÔNG TƯ LIÊN TỊCH Ngày:. 2.2/01."), without_stamp_tail("Số: 12/KH-UBND")
+    ('THÔNG TƯ LIÊN TỊCH', 'Số: 12/KH-UBND')
+    """
+    m = pattern("header", "stamp_tail").search(text, timeout=_T)
+    return text[:m.start()].rstrip() if m and m.start() > 0 else text
+
+
+def _symbol_type(symbol: str | None) -> dict | None:
+    """The type the ký hiệu's type group names (TTLT-… → Thông tư liên tịch), if any."""
+    if not symbol:
+        return None
+    first = regex.split(r"[-/]", symbol.split("/")[-1], timeout=_T)[0]
+    return next((t for t in load("doc_types")["types"] if t.get("abbr") and t["abbr"] == first), None)
+
+
+def _heading(zone: list[Line]) -> tuple[int, dict, str] | None:
+    """(index, type, text) of the header's heading line ("KẾ HOẠCH"), read without a stamp's field at its
+    end or OCR's punctuation before it (",OUYÉT ĐỊNH"); a type that has no heading (`heading: false`) is none."""
     for i, line in enumerate(zone):
-        if _is_upper(line.text) or is_kind_line(line.text):
-            t = type_of_title(line.text)
-            if t:
-                return t["name"], _titled(zone, i, t, agencies)
+        text = regex.sub(r"^[^\p{L}(]+", "", without_stamp_tail(line.text), timeout=_T)
+        if _is_upper(text) or is_kind_line(text):
+            t = type_of_title(text)
+            if t and t.get("heading", True):
+                return i, t, text
+    return None
+
+
+def heading_type(zone: list[Line]) -> dict | None:
+    """The type the header's heading names ("KẾ HOẠCH"), if it has one."""
+    found = _heading(zone)
+    return found[1] if found else None
+
+
+def find(zone: list[Line], symbol: str | None, agencies: list[str]) -> tuple[str | None, str | None]:
+    """(doc_type, subject) from the header zone; `agencies` are the issuer's header lines.
+
+    A type whose ký hiệu outranks its heading (`over_title`: a văn bản hợp nhất repeats its
+    original's "THÔNG TƯ") is the document's type whatever the heading says; a type that has no
+    heading (`heading: false`: "CÔNG VĂN" is a receipt stamp's) is not read from one.
+    """
+    named = _symbol_type(symbol)
+    over = named["name"] if named and named.get("over_title") else None
+    heading = _heading(zone)
+    if heading:
+        i, t, text = heading
+        return over or t["name"], _titled(zone, i, t, agencies, text)
     subject = _vv(zone, agencies)
     if subject:
-        return load("doc_types")["default_with_vv"], subject
+        return over or load("doc_types")["default_with_vv"], subject
     if symbol:
-        first = regex.split(r"[-/]", symbol.split("/")[-1])[0]
-        for t in load("doc_types")["types"]:
-            if t.get("abbr") and t["abbr"] == first:
-                return t["name"], None
-        return load("doc_types")["default_with_vv"], None
+        return (named or {}).get("name") or load("doc_types")["default_with_vv"], None
     return None, None

@@ -16,6 +16,18 @@ A word is changed only where that is unambiguous:
   word with its other neighbour does not count: "hành chính qua" stays, "chính quả" aside);
 - a run of capitalised words (a name: "Thái Doãn Thanh") is left alone unless it is a
   registry phrase without some of its marks ("Quang Ngai" → "Quảng Ngãi");
+- the word before a comma is the last evidence ("phòng, chông" → "phòng, chống": a compound
+  written as two coordinated verbs), unless it makes a word with the word before it;
+- a word that is no syllable and can gain no mark ("chỗng") may change its tone, where a
+  pair decides;
+- a valid syllable that running text all but never uses (`rules/vi_counts.txt`, from
+  underthesea's VLSP 2013 sentences: "ve", "vê", "sô") becomes its one form with more marks
+  that running text puts beside a neighbour at least PAIRED times ("phạm về", "định số");
+  "thuê", "thẻ", "hưu" stay, having no such pair;
+- a valid syllable that makes no pair as read, in the word list or in running text, may
+  change its tone to the one form that makes a word with a free neighbour which running
+  text also sees PAIRED times ("hồ trợ" → "hỗ trợ", "bỗ sung" → "bổ sung"; "cả nước" stays),
+  never before a capitalised word ("có tỉnh Điện Biên" stays);
 - a word tesseract was sure of (`confident`), or one of the frequent words of
   `ocr_lexicon.yaml` `keep:` ("có", "của", "hai": "có ý kiến" is not "cố ý"), is kept
   when it is a valid syllable.
@@ -33,137 +45,16 @@ Case is kept (CHU → CHỦ, Chu → Chủ). The raw text stays beside the corre
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from importlib import resources
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import regex
 
+from ingest.lexicon import TONES, Lexicon, gains_marks, lexicon, marks, tone_key  # noqa: F401 (gains_marks, lexicon re-exported)
 from ingest.model import OcrResult
-from rules.build_vi_words import is_syllable
 
-_TONES = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
-_TONE_MARKS = frozenset(_TONES.values())
-_SHAPES = {"\u0302": "^", "\u0306": "(", "\u031b": "+"}  # â ê ô / ă / ơ ư
 _TOKEN = regex.compile(r"(\s+)")
 _CORE = regex.compile(r"^(\W*)(\p{L}+)(\W*)$")
-
-
-@lru_cache(maxsize=None)
-def marks(syllable: str) -> tuple[str, tuple[frozenset[str], ...]]:
-    """(letters without marks, the marks of each letter) of a lower-case syllable; đ is d with "-".
-
-    >>> marks("đường")
-    ('duong', (frozenset({'-'}), frozenset({'+'}), frozenset({'+', 'f'}), frozenset(), frozenset()))
-    """
-    letters, found = [], []
-    for ch in syllable:
-        if ch == "đ":
-            letters.append("d")
-            found.append(frozenset("-"))
-            continue
-        parts = unicodedata.normalize("NFD", ch)
-        letters.append(parts[0])
-        found.append(frozenset(_TONES.get(m) or _SHAPES.get(m, m) for m in parts[1:]))
-    return "".join(letters), tuple(found)
-
-
-@lru_cache(maxsize=1 << 16)
-def gains_marks(word: str, candidate: str) -> bool:
-    """`candidate` is `word` with marks added and none changed or removed (tone on any letter).
-
-    >>> gains_marks("tô", "tổ"), gains_marks("tỉnh", "tình"), gains_marks("nguyên", "nguyễn"), gains_marks("hoa", "hòa")
-    (True, False, True, True)
-    """
-    base, have = marks(word)
-    other, want = marks(candidate)
-    if base != other or word == candidate:
-        return False
-    shapes_ok = all((a - _TONE_MARKS) <= (b - _TONE_MARKS) for a, b in zip(have, want))
-    tone = {m for a in have for m in a} & _TONE_MARKS
-    tone_ok = not tone or tone == ({m for b in want for m in b} & _TONE_MARKS)
-    return shapes_ok and tone_ok
-
-
-@lru_cache(maxsize=None)
-def _tone_key(syllable: str) -> tuple[str, str]:
-    """(letters with their shape marks, tone): spellings that differ only in where the tone sits
-    ("hoà", "hòa") have the same key."""
-    base, found = marks(syllable)
-    tone = "".join(m for a in found for m in a if m in _TONES.values())
-    shaped = "".join(b + "".join(sorted(a - set(_TONES.values()))) for b, a in zip(base, found))
-    return shaped, tone
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    syllables: frozenset[str]  # lower case, as written in the sources (both tone placements)
-    keys: frozenset[tuple[str, str]]  # `_tone_key` of every syllable
-    by_letters: Mapping[str, tuple[str, ...]]  # letters without marks → syllables
-    pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]]  # adjacent syllables of a word, as keys
-    phrases: Mapping[tuple[str, ...], tuple[str, ...]]  # registry phrase without marks → the phrase
-    registry_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of registry phrases
-    keep: frozenset[str] = frozenset()  # frequent words never changed when read as they are (ocr_lexicon.yaml)
-    word_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of the word list only
-    memo: dict = field(default_factory=dict, compare=False, repr=False)  # word → the forms with more marks
-
-    def gaining(self, word: str) -> tuple[str, ...]:
-        """The syllables that are `word` with marks added."""
-        found = self.memo.get(word)
-        if found is None:
-            found = self.memo[word] = tuple(c for c in self.by_letters.get(marks(word)[0], ()) if gains_marks(word, c))
-        return found
-
-    def valid(self, syllable: str) -> bool:
-        return _tone_key(syllable) in self.keys
-
-    def pair(self, left: str, right: str, registry: bool = False) -> bool:
-        return (_tone_key(left), _tone_key(right)) in (self.registry_pairs if registry else self.pairs)
-
-
-def _registry_phrases() -> list[str]:
-    from rules import load
-
-    phrases = list(load("ocr_lexicon").get("phrases", []))
-    phrases += load("places").get("provinces", [])
-    phrases += load("header").get("positions", [])
-    phrases += [t["name"] for t in load("doc_types").get("types", [])]
-    for unit in load("units").get("units", []):
-        phrases += [unit["name"], *unit.get("aliases", [])]
-    return [p for p in phrases if isinstance(p, str)]
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """The syllables and pairs of `rules/vi_words.txt` and of the registries, read once."""
-    from rules import load
-
-    text = resources.files("rules").joinpath("vi_words.txt").read_text(encoding="utf-8")
-    words = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
-    registry = _registry_phrases()
-    registry_words = [[s.lower() for s in regex.findall(r"\p{L}+", phrase, timeout=1)] for phrase in registry]
-    registry_words = [w for w in registry_words if w and all(is_syllable(s) for s in w)]  # not "ĐT" of "GD&ĐT"
-
-    def pairs_of(lists: list[list[str]]) -> frozenset:
-        return frozenset((_tone_key(a), _tone_key(b)) for a, b in {p for w in lists for p in zip(w, w[1:])})
-
-    word_pairs, registry_pairs = pairs_of(words), pairs_of(registry_words)
-    syllables = {s for w in words + registry_words for s in w}
-    syllables = {s for s in syllables if s.islower() and (len(s) > 1 or s in "aàáảãạăâeèéêiìíỉĩịoòóỏõọôơuùúủũụưyỳýỷỹỵ")}
-    by_letters: dict[str, list[str]] = {}
-    for s in sorted(syllables):
-        by_letters.setdefault(marks(s)[0], []).append(s)
-    phrases: dict[tuple[str, ...], tuple[str, ...] | None] = {}
-    for phrase in registry:
-        parts = tuple(regex.findall(r"\p{L}+", phrase, timeout=1))
-        if len(parts) >= 2:
-            key = tuple(marks(p.lower())[0] for p in parts)
-            phrases[key] = parts if phrases.get(key, parts) == parts else None  # two phrases: ambiguous
-    return Lexicon(frozenset(syllables), frozenset(_tone_key(s) for s in syllables),
-                   {k: tuple(v) for k, v in by_letters.items()}, word_pairs | registry_pairs,
-                   {k: v for k, v in phrases.items() if v is not None}, registry_pairs,
-                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs)
 
 
 def _cased(word: str, like: str) -> str:
@@ -190,6 +81,7 @@ class _Token:
     suffix: str
     case: str
     confident: bool
+    before_name: bool = False   # lower case before a capitalised word: "tỉnh Điện Biên", a level word before a name
 
     @property
     def lower(self) -> str:
@@ -212,12 +104,18 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
                 continue
             left = _neighbour(tokens, i - 1, token.prefix)
             right = _neighbour(tokens, i + 1, token.suffix, after=True)
+            beside = (left, right)   # as read, taken or not: running text pairs words too ("phạm về")
             if lex.valid(token.lower):  # a neighbour that makes a word with its other neighbour is taken
                 far_left = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if left else None
                 far_right = _neighbour(tokens, i + 2, tokens[i + 1].suffix, after=True) if right else None
                 left = None if left and far_left and _taken(far_left, left, lex) else left
                 right = None if right and far_right and _taken(right, far_right, lex) else right
-            better = _better(token, left, right, lex)
+            comma = _neighbour(tokens, i - 1, token.prefix, comma=True) if i and tokens[i - 1] is not None \
+                and tokens[i - 1].suffix == "," else None
+            before = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if comma else None
+            comma = None if comma and before and _taken(before, comma, lex) else comma   # "cây xanh, hoa": taken
+            token.before_name = token.case == "lower" and beside[1] is not None and tokens[i + 1].core[:1].isupper()
+            better = _better(token, left, right, lex, comma, beside)
             if better:
                 token.core = _cased(better, token.core)
     out = list(pieces)
@@ -229,15 +127,16 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
 
 def _taken(a: str, b: str, lex: Lexicon) -> bool:
     """`a b` is a word of the word list (a phrase of a registry binds nothing: "hòa xã" of the motto)."""
-    return (_tone_key(a), _tone_key(b)) in lex.word_pairs
+    return (tone_key(a), tone_key(b)) in lex.word_pairs
 
 
-def _neighbour(tokens: list, index: int, between: str, after: bool = False) -> str | None:
-    """The lower-case neighbour word, when no punctuation stands between (a pair is inside a phrase)."""
+def _neighbour(tokens: list, index: int, between: str, after: bool = False, comma: bool = False) -> str | None:
+    """The lower-case neighbour word, when no punctuation stands between (a pair is inside a phrase);
+    `comma`: the word before a comma ("phòng, chống": a compound written as two coordinated verbs)."""
     if between or not 0 <= index < len(tokens) or tokens[index] is None:
         return None
     token = tokens[index]
-    if (token.prefix if after else token.suffix):
+    if (token.prefix if after else token.suffix) != ("," if comma else ""):
         return None
     return token.lower
 
@@ -249,7 +148,8 @@ def _forms(word: str | None, lex: Lexicon) -> tuple[str, ...]:
     return (word, *lex.gaining(word))
 
 
-def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) -> str | None:
+def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, comma: str | None = None,
+            beside: tuple[str | None, str | None] = (None, None)) -> str | None:
     word = token.lower
     supported = [n for n in (left, right) if n]
     lefts, rights = _forms(left, lex), _forms(right, lex)
@@ -261,18 +161,59 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon) ->
     def pick(options: list[str]) -> str | None:  # a pair of a registry phrase decides first
         return _one([c for c in options if paired(c, True)]) or _one([c for c in options if paired(c)])
 
+    def after_comma(options: list[str]) -> str | None:  # the last evidence: a word with the word before a comma
+        return _one([c for c in options if comma and _taken(comma, c, lex)]) if comma and lex.valid(comma) else None
+
     if lex.valid(word):
-        if token.confident or not supported or word in lex.keep or paired(word):
+        if token.confident or word in lex.keep or paired(word) or (comma and _taken(comma, word, lex)):
             return None
-        return pick([c for c in lex.gaining(word)])
+        if not supported:
+            return after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
+        return (pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
+                or (None if token.before_name else _retoned(word, left, right, beside, lex)))
     options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:
         return options[0]
-    return pick(options)
+    if not options:   # no syllable with more marks: the tone misread ("chỗng"), decided by a pair only
+        shape = tone_key(word)[0]
+        options = [c for c in lex.by_letters.get(marks(word)[0], ()) if tone_key(c)[0] == shape]
+    return pick(options) or after_comma(options)
+
+
+RARE, PAIRED = 1, 3   # measured on dev-real-scans, dev-real and the corpus scans
+
+
+def _in_text(word: str, left: str | None, right: str | None, lex: Lexicon) -> str | None:
+    """A syllable running text all but never uses ("ve": at most RARE times) becomes its one form with more
+    marks that running text puts beside a neighbour as read ("phạm ve" → "phạm về")."""
+    if lex.count(word) > RARE:
+        return None
+    return _one([c for c in lex.gaining(word)
+                 if (left and lex.text_pairs.get((tone_key(left), tone_key(c)), 0) >= PAIRED)
+                 or (right and lex.text_pairs.get((tone_key(c), tone_key(right)), 0) >= PAIRED)])
+
+
+def _seen(left: str | None, right: str | None, lex: Lexicon) -> bool:
+    return bool(left and right) and lex.text_pairs.get((tone_key(left), tone_key(right)), 0) >= PAIRED
+
+
+def _retoned(word: str, left: str | None, right: str | None, beside: tuple[str | None, str | None],
+             lex: Lexicon) -> str | None:
+    """A valid syllable that makes no pair with a neighbour as read (`beside`), in the word list or in running
+    text, becomes the one syllable of its letters and shape marks with another tone that makes a word with a
+    free neighbour (`left`, `right`: one not taken by its other side), a pair running text sees PAIRED times
+    too ("hồ trợ" → "hỗ trợ"; "cả nước" stays, running text has it; "Tư pháp nhận" stays, pháp is taken)."""
+    if _seen(beside[0], word, lex) or _seen(word, beside[1], lex):
+        return None
+    shape = tone_key(word)[0]
+    return _one([c for c in lex.by_letters.get(marks(word)[0], ()) if tone_key(c)[0] == shape
+                 and tone_key(c) != tone_key(word)
+                 and (bool(left) and _taken(left, c, lex) and _seen(left, c, lex)
+                      or bool(right) and _taken(c, right, lex) and _seen(c, right, lex))])
 
 
 def _distinct(options: Sequence[str]) -> set[tuple[str, str]]:
-    return {_tone_key(c) for c in options}
+    return {tone_key(c) for c in options}
 
 
 def _one(options: Sequence[str]) -> str | None:
@@ -287,7 +228,7 @@ def _old_style(syllable: str) -> bool:
     base, found = marks(syllable)
     for pair in ("oa", "oe", "uy"):
         if base.endswith(pair) and not base.endswith("q" + pair[0] + pair[1]):
-            return bool(found[-2] & set(_TONES.values())) or not (found[-1] & set(_TONES.values()))
+            return bool(found[-2] & set(TONES.values())) or not (found[-1] & set(TONES.values()))
     return True
 
 
