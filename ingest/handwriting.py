@@ -1,0 +1,420 @@
+"""Numbers and days written by hand into the printed header slots: "Số: ____/BCA-C04",
+"ngày __ tháng __ năm 2025".
+
+Offices print a letter with the number and the day left blank and fill them in by pen
+(blue, red or black) when it is registered. Page OCR reads the page after the coloured
+ink is whitened (`ingest.cleaning.brightest_channel`), so blue and red figures are gone,
+and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
+
+1. the slots are located from the printed words around them (`find_slots`): between "Số:"
+   and the "/SYMBOL" word, between "ngày" and "tháng", "tháng" and "năm";
+2. each slot is cut from the page as rendered, before cleaning, its pen ink kept
+   (`ink_mask`: coloured pixels, or dark strokes on a page without colour), the printed
+   dotted line dropped;
+3. the ink is read with a digit whitelist several ways (page segmentation modes, scales)
+   and a reading is accepted only when enough of them agree on the same digits at a
+   high confidence and the value is plausible (day 1–31, month 1–12, number 1–6
+   digits). Never a guess: a slot with ink that is not read so is recorded as unreadable
+   (`Slot.value` None, `Slot.ink` True), and a slot without ink as blank.
+
+Every threshold is a field of `HandwritingSettings`; its `key` names the cache entries
+(`ingest.ocr`), so a change of a threshold reads the slots again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import regex
+from PIL import Image
+
+from ingest.model import Word
+from ingest.textnorm import fold
+
+SLOT_NAMES = ("number", "day", "month")
+
+
+@dataclass(frozen=True, slots=True)
+class HandwritingSettings:
+    """Thresholds of the slot reader, measured on dev-real-scans (bench/handwriting_slots.py)."""
+
+    enabled: bool = True
+    header_share: float = 0.45      # slots are looked for in this top share of the first page
+    band_above: float = 0.9         # the slot's band reaches this many line heights above the printed line …
+    band_below: float = 0.45        # … and this many below it (pen figures sit high and overflow)
+    colour_spread: int = 50         # max−min channel spread from which a pixel is pen ink (blue, red)
+    colour_dark: int = 215          # … when its darkest channel is also below this
+    dark_level: int = 120           # on a page without coloured ink: darker than this is a pen stroke
+    min_ink_pt2: float = 6.0        # less ink than this many square points: the slot is blank
+    min_ink_height: float = 0.45    # ink lower than this share of the printed line height: dots, not figures
+    side_reach: float = 1.5         # coloured figures are followed this many line heights past the slot's edges
+    languages: tuple[str, ...] = ("eng", "vie")   # tesseract models reading the figures (digits whitelisted)
+    psms: tuple[int, ...] = (7, 8)
+    heights_px: tuple[int, ...] = (32, 48, 64)   # the ink scaled to this height before reading
+    min_confidence: float = 40.0    # a reading below this confidence does not count
+    min_agreeing: int = 2           # sure readings of each model that must give the same figures
+    max_number_digits: int = 6
+    typed_confidence: float = 90.0  # page OCR digits in the slot read at least this sure: typed, left alone
+    revision: int = 1
+
+    def key(self) -> str:
+        """Names the cached slot readings: every setting in one hash.
+
+        >>> HandwritingSettings().key() == HandwritingSettings(min_confidence=60).key()
+        False
+        """
+        payload = json.dumps(asdict(self), sort_keys=True)
+        return f"hw-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+
+
+DEFAULT_HANDWRITING = HandwritingSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One header slot: `number`, `day` or `month`, its box in points, what was read.
+
+    `ink`: the slot holds pen ink; `value`: the figures read, None when blank or unreadable;
+    `confidence`: the agreeing readings' lowest confidence; `readings`: how many agreed.
+    """
+
+    name: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    ink: bool = False
+    value: str | None = None
+    confidence: float | None = None
+    readings: int = 0
+
+    @property
+    def state(self) -> str:
+        """`read`, `unreadable` (ink, no sure reading) or `blank` (no ink).
+
+        >>> Slot("day", 0, 0, 1, 1, True, "9").state, Slot("day", 0, 0, 1, 1, True).state, Slot("day", 0, 0, 1, 1).state
+        ('read', 'unreadable', 'blank')
+        """
+        return "read" if self.value else "unreadable" if self.ink else "blank"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a slot lies on a printed line (points), and the text page OCR read there."""
+
+    name: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    confidence: float | None = None   # page OCR's lowest confidence over the words in the slot
+
+
+# on folded line text: "Số:" (OCR: "Só:", "S6:", "số,") … the slot … "/SYMBOL"; "ngày … tháng … năm 2025"
+_NUMBER = regex.compile(r"(?<![a-z])s[o6&]\s*[:.,;]?(?P<slot>.{0,24}?)"
+                        r"(?=/\s*(?:\d{4}\s*/\s*)?\S{0,3}?[a-z]{2}|[a-z]{3,}-|(?<=\s)[a-z]{1,8}-[a-z])")
+_DATE = regex.compile(r"ngay(?P<day>.{0,12}?)thang(?P<month>.{0,12}?)nam\s*[^\s\d]{0,2}\d{4}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    words: tuple[Word, ...]
+    text: str                   # the words joined by one space
+    left: tuple[float, ...]     # each character's left edge (points)
+    right: tuple[float, ...]
+    owner: tuple[int, ...]      # each character's word (-1: the space between two words)
+
+    @property
+    def top(self) -> float:
+        return float(np.median([w.top for w in self.words]))
+
+    @property
+    def bottom(self) -> float:
+        return float(np.median([w.bottom for w in self.words]))
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return overlap > 0.3 * min(a.bottom - a.top, b.bottom - b.top)
+
+
+def _lines(words: Sequence[Word]) -> list[_Line]:
+    """Words grouped into lines by vertical overlap, each line left to right, top to bottom."""
+    rows: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        for row in rows:
+            ref = sorted(row, key=lambda w: w.bottom - w.top)[len(row) // 2]
+            if _same_line(ref, word):
+                row.append(word)
+                break
+        else:
+            rows.append([word])
+    return [_line(sorted(row, key=lambda w: w.x0)) for row in rows]
+
+
+def _line(words: list[Word]) -> _Line:
+    text, left, right, owner = [], [], [], []
+    for n, word in enumerate(words):
+        if n:
+            text.append(" ")
+            left.append(words[n - 1].x1)
+            right.append(max(words[n - 1].x1, word.x0))
+            owner.append(-1)
+        step = (word.x1 - word.x0) / max(1, len(word.text))
+        for k, ch in enumerate(word.text):
+            text.append(ch)
+            left.append(word.x0 + k * step)
+            right.append(word.x0 + (k + 1) * step)
+            owner.append(n)
+    return _Line(tuple(words), "".join(text), tuple(left), tuple(right), tuple(owner))
+
+
+def _span(line: _Line, name: str, start: int, end: int) -> Span:
+    """The slot between characters `start` and `end` of the line: from the right edge of the
+    character before it to the left edge of the character after it."""
+    while start > 0 and line.text[start - 1] == " ":
+        start -= 1
+    while end < len(line.text) and line.text[end] == " ":
+        end += 1
+    x0 = line.right[start - 1] if start > 0 else line.left[0]
+    x1 = line.left[end] if end < len(line.text) else line.right[-1]
+    owners = {line.owner[k] for k in range(start, end) if line.owner[k] >= 0}
+    confs = [line.words[k].conf for k in owners if line.words[k].conf is not None]
+    return Span(name, x0, max(x0, x1), line.top, line.bottom, line.text[start:end].strip(),
+                min(confs) if confs else None)
+
+
+def find_slots(words: Sequence[Word], page_height: float, share: float = 0.45) -> list[Span]:
+    """The number slot after the first "Số:" and the day and month slots of the first
+    "ngày … tháng … năm <year>" in the top `share` of the page, from the printed words' boxes
+    (OCR runs words together: "ngày30", "ngày22tháng", "Só:Š/KH-DCT").
+
+    >>> w = [Word("Số:", 100, 100, 115, 110), Word("/BCA-C04", 140, 100, 190, 110),
+    ...      Word("ngày", 300, 100, 325, 110), Word("tháng", 345, 100, 372, 110), Word("năm", 390, 100, 410, 110),
+    ...      Word("2025", 414, 100, 440, 110)]
+    >>> [(s.name, s.x0, s.x1, s.text) for s in find_slots(w, 842)]
+    [('number', 115.0, 140.0, ''), ('day', 325.0, 345.0, ''), ('month', 372.0, 390.0, '')]
+    >>> [(s.name, s.text) for s in find_slots([Word("Só:Š/KH-DCT", 116, 120, 204, 136, 13.0)], 842)]
+    [('number', 'Š')]
+    """
+    found: dict[str, Span] = {}
+    for line in _lines([w for w in words if w.top < page_height * share]):
+        folded = fold(line.text)
+        if "number" not in found:
+            m = _NUMBER.search(folded, timeout=1)
+            if m and (line.text[m.start()] == "S" or ":" in m.group(0)[:4]):
+                found["number"] = _span(line, "number", m.start("slot"), m.end("slot"))
+        if "day" not in found:
+            m = _DATE.search(folded, timeout=1)
+            if m:
+                found["day"] = _span(line, "day", m.start("day"), m.end("day"))
+                found["month"] = _span(line, "month", m.start("month"), m.end("month"))
+    return [found[name] for name in SLOT_NAMES if name in found]
+
+
+def typed_value(span: Span, settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str | None:
+    """The figures page OCR read in the slot when they are clean and sure (typed), else None.
+
+    >>> typed_value(Span("number", 0, 1, 0, 1, "222", 96.0)), typed_value(Span("number", 0, 1, 0, 1, "2IØJ", 12.0))
+    ('222', None)
+    """
+    text = span.text.strip(" .,")
+    if text.isdigit() and (span.confidence is None or span.confidence >= settings.typed_confidence):
+        return text
+    return None
+
+
+def slot_ink(image: Image.Image, span: Span, scale: float, settings: HandwritingSettings = DEFAULT_HANDWRITING
+             ) -> np.ndarray:
+    """The pen ink of a slot as a boolean array (True: ink), cut from the page as rendered (before
+    cleaning) over the slot's band widened by `side_reach` line heights on each side: its coloured
+    pieces that reach into the slot (whole, so a figure running over the slot's estimated edge
+    is not cut), else its dark strokes inside the slot not touching its sides (a printed letter
+    cut by the slot's edge). Pieces lower than `min_ink_height` of the line (the printed dots
+    or underline, specks) are dropped."""
+    height = span.bottom - span.top
+    reach = settings.side_reach * height
+    box = (round((span.x0 - reach) * scale), round((span.top - settings.band_above * height) * scale),
+           round((span.x1 + reach) * scale), round((span.bottom + settings.band_below * height) * scale))
+    inner = (round(reach * scale), round(reach * scale) + round((span.x1 - span.x0) * scale))
+    if inner[1] - inner[0] < 2 or box[3] - box[1] < 2:
+        return np.zeros((1, 1), dtype=bool)
+    crop = image.crop(box)
+    rgb = np.asarray(crop.convert("RGB"), dtype=np.int16)
+    low, high = rgb.min(axis=2), rgb.max(axis=2)
+    colour = (high - low > settings.colour_spread) & (low < settings.colour_dark)
+    min_height = settings.min_ink_height * height * scale
+    kept = _tall_pieces(colour, min_height, within=inner)
+    if kept.sum() / scale ** 2 >= settings.min_ink_pt2:
+        return kept
+    dark = (np.asarray(crop.convert("L")) < settings.dark_level) & ~colour
+    inside = np.zeros_like(dark)
+    inside[:, inner[0]:inner[1]] = dark[:, inner[0]:inner[1]]
+    kept = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1), inside_only=True)
+    cut = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1)) & ~kept
+    if kept.any() and cut.sum() / scale ** 2 >= settings.min_ink_pt2:
+        kept[0, 0] = kept[-1, -1] = True   # a figure runs over the slot's edge: read no part of it (see `ink_image`)
+    return kept
+
+
+def _tall_pieces(mask: np.ndarray, min_height: float, within: tuple[int, int], inside_only: bool = False
+                 ) -> np.ndarray:
+    """The connected pieces (8-neighbours) of `mask` at least `min_height` pixels tall that reach
+    into the columns `within` (with `inside_only`: that lie wholly within them)."""
+    seen = np.zeros_like(mask)
+    kept = np.zeros_like(mask)
+    rows, cols = mask.shape
+    for y0, x0 in zip(*np.nonzero(mask)):
+        if seen[y0, x0]:
+            continue
+        stack, piece = [(y0, x0)], []
+        seen[y0, x0] = True
+        while stack:
+            y, x = stack.pop()
+            piece.append((y, x))
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < rows and 0 <= nx < cols and mask[ny, nx] and not seen[ny, nx]:
+                        seen[ny, nx] = True
+                        stack.append((ny, nx))
+        ys = [p[0] for p in piece]
+        xs = [p[1] for p in piece]
+        if max(ys) - min(ys) + 1 < min_height:
+            continue
+        if max(xs) < within[0] or min(xs) >= within[1]:
+            continue
+        if inside_only and (min(xs) < within[0] or max(xs) >= within[1]):
+            continue
+        for y, x in piece:
+            kept[y, x] = True
+    return kept
+
+
+def ink_image(ink: np.ndarray, height: int, pad: float = 0.35) -> Image.Image | None:
+    """The ink as black figures on white, `height` pixels tall, with a white margin; None without ink."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) == 0 or (ink[0, 0] and ink[-1, -1]):   # nothing, or ink cut by the slot's edge (`slot_ink`)
+        return None
+    cut = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    figure = Image.fromarray(np.where(cut, 0, 255).astype(np.uint8))
+    width = max(1, round(figure.width * height / figure.height))
+    figure = figure.resize((width, height), Image.Resampling.LANCZOS)
+    margin = round(height * pad)
+    page = Image.new("L", (width + 2 * margin, height + 2 * margin), 255)
+    page.paste(figure, (margin, margin))
+    return page
+
+
+def _read_figures(images: Sequence[Image.Image], psm: int, languages: str) -> list[tuple[str, float]]:
+    """Each image read by one tesseract (digits only) as (figures, lowest word confidence)."""
+    import os
+    import tempfile
+
+    import pytesseract
+
+    from ingest.engine import _count_call, _tesseract
+
+    if not images:
+        return []
+    _count_call()
+    with tempfile.TemporaryDirectory(prefix="congvan-hand-") as folder:
+        names = []
+        for n, image in enumerate(images):
+            names.append(os.path.join(folder, f"{n}.bmp"))
+            image.save(names[-1], format="BMP")
+        listing = os.path.join(folder, "slots.txt")
+        with open(listing, "w", encoding="utf-8") as f:
+            f.write("\n".join(names) + "\n")
+        tsv = _tesseract(listing, ["-l", languages, "--oem", "1", "--psm", str(psm), "-c", "tessedit_create_tsv=1",
+                                   "-c", "tessedit_char_whitelist=0123456789"])
+    data = pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
+    out = [["", 101.0] for _ in images]
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        text = str(text).strip()
+        if conf < 0 or not text:
+            continue
+        entry = out[int(data["page_num"][i]) - 1]
+        entry[0] += text
+        entry[1] = min(entry[1], conf)
+    return [(text, conf if text else 0.0) for text, conf in out]
+
+
+def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HANDWRITING) -> bool:
+    """A day 1–31, a month 1–12 (one or two figures), a number of 1–`max_number_digits` figures.
+
+    >>> plausible("day", "09"), plausible("day", "32"), plausible("month", "10"), plausible("month", "010")
+    (True, False, True, False)
+    >>> plausible("number", "4552"), plausible("number", "0"), plausible("number", "1234567")
+    (True, False, False)
+    """
+    if not value.isdigit():
+        return False
+    if name == "number":
+        return 1 <= len(value) <= settings.max_number_digits and int(value) > 0
+    top = 31 if name == "day" else 12
+    return len(value) <= 2 and 1 <= int(value) <= top
+
+
+def decide(name: str, readings: Sequence[tuple[str, str, float]], settings: HandwritingSettings = DEFAULT_HANDWRITING
+           ) -> tuple[str | None, float | None, int]:
+    """The value every model agrees on: for each model (`languages`), its sure readings
+    (confidence ≥ `min_confidence`, plausible) must give this value most often, at least
+    `min_agreeing` times. Returns (value, lowest confidence among them, how many), else
+    (None, None, 0).
+
+    >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)])
+    ('9', 60.0, 4)
+    >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "4", 80.0), ("vie", "4", 60.0)])
+    (None, None, 0)
+    """
+    sure = [(lang, v, c) for lang, v, c in readings if c >= settings.min_confidence and plausible(name, v, settings)]
+    chosen = None
+    for language in settings.languages:
+        counts = Counter(v for lang, v, _ in sure if lang == language).most_common()
+        if not counts or counts[0][1] < settings.min_agreeing or (len(counts) > 1 and counts[1][1] == counts[0][1]):
+            return None, None, 0
+        if chosen not in (None, counts[0][0]):
+            return None, None, 0
+        chosen = counts[0][0]
+    agreeing = [c for _, v, c in sure if v == chosen]
+    return chosen, min(agreeing), len(agreeing)
+
+
+def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, words: Sequence[Word],
+               angle: float = 0.0, settings: HandwritingSettings = DEFAULT_HANDWRITING,
+               readings_out: dict | None = None) -> tuple[Slot, ...]:
+    """The header slots of a first page (`find_slots` on page OCR's `words`), each read from
+    `image` (the page as rendered, before cleaning; `angle`: the skew page OCR corrected, in
+    PIL's sense). A slot page OCR read as clean sure figures (a typed number) is not read again."""
+    if not settings.enabled:
+        return ()
+    spans = [s for s in find_slots(words, page_height_pt, settings.header_share) if typed_value(s, settings) is None]
+    if not spans:
+        return ()
+    if angle:
+        image = image.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor="white" if image.mode == "RGB" else 255)
+    scale = image.width / page_width_pt
+    inks = [slot_ink(image, span, scale, settings) for span in spans]
+    has_ink = [bool(ink.sum() / scale ** 2 >= settings.min_ink_pt2) for ink in inks]
+    jobs = [(n, ink_image(ink, h)) for n, ink in enumerate(inks) if has_ink[n] for h in settings.heights_px]
+    jobs = [(n, im) for n, im in jobs if im is not None]
+    readings: dict[int, list[tuple[str, str, float]]] = {n: [] for n in range(len(spans))}
+    for language in settings.languages:
+        for psm in settings.psms:
+            for (n, _), reading in zip(jobs, _read_figures([im for _, im in jobs], psm, language)):
+                readings[n].append((language, *reading))
+    slots = []
+    for n, span in enumerate(spans):
+        value, confidence, count = decide(span.name, readings[n], settings)
+        slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
+                          has_ink[n], value, confidence, count))
+        if readings_out is not None:
+            readings_out[span.name] = (readings[n], span.text, span.confidence)
+    return tuple(slots)
