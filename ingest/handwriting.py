@@ -32,7 +32,7 @@ import numpy as np
 import regex
 from PIL import Image
 
-from ingest.model import Word
+from ingest.model import Slot, Word
 from ingest.textnorm import fold
 
 SLOT_NAMES = ("number", "day", "month")
@@ -72,34 +72,6 @@ class HandwritingSettings:
 
 
 DEFAULT_HANDWRITING = HandwritingSettings()
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """One header slot: `number`, `day` or `month`, its box in points, what was read.
-
-    `ink`: the slot holds pen ink; `value`: the figures read, None when blank or unreadable;
-    `confidence`: the agreeing readings' lowest confidence; `readings`: how many agreed.
-    """
-
-    name: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    ink: bool = False
-    value: str | None = None
-    confidence: float | None = None
-    readings: int = 0
-
-    @property
-    def state(self) -> str:
-        """`read`, `unreadable` (ink, no sure reading) or `blank` (no ink).
-
-        >>> Slot("day", 0, 0, 1, 1, True, "9").state, Slot("day", 0, 0, 1, 1, True).state, Slot("day", 0, 0, 1, 1).state
-        ('read', 'unreadable', 'blank')
-        """
-        return "read" if self.value else "unreadable" if self.ink else "blank"
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +386,65 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     for n, span in enumerate(spans):
         value, confidence, count = decide(span.name, readings[n], settings)
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
-                          has_ink[n], value, confidence, count))
+                          has_ink[n], value, confidence, count, span.text, span.confidence))
         if readings_out is not None:
             readings_out[span.name] = (readings[n], span.text, span.confidence)
     return tuple(slots)
+
+
+def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=None,
+               settings: HandwritingSettings = DEFAULT_HANDWRITING,
+               rendered: tuple[Image.Image, float] | None = None):
+    """`result` (the OCR of page `page_index`) with its header slots (`OcrResult.handwriting`) when
+    it is the first page: read from the page as rendered (`rendered`: image and width in points,
+    else rendered again), kept under `cache_dir/handwriting/` by the page image's hash,
+    `settings.key()` and the models' identity, so a page answered from the OCR cache is
+    rendered again only the first time."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ingest.ocr_settings import DEFAULT_SETTINGS
+
+    if page_index != 0 or not settings.enabled or not result.words:
+        return result
+    ocr_settings = ocr_settings or DEFAULT_SETTINGS
+    path = None
+    if cache_dir is not None and result.image_sha256:
+        path = Path(cache_dir) / "handwriting" / f"{result.image_sha256}.{settings.key()}.{engine_key(settings)}.json"
+        try:
+            return replace(result, handwriting=tuple(Slot(**slot) for slot in json.loads(path.read_text("utf-8"))))
+        except (OSError, ValueError, TypeError):   # not read yet, or a torn write: read again
+            pass
+    if rendered is None:
+        from ingest.render import render_pages
+
+        rendered = render_pages(pdf_path, [page_index], ocr_settings.dpi, ocr_settings.native_dpi_up_to)[0]
+    image, width_pt = rendered
+    slots = read_slots(image, width_pt, width_pt * image.height / image.width, result.words,
+                       _skew(image, ocr_settings), settings)
+    if path is not None:
+        import os
+        import threading
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps([asdict(slot) for slot in slots], ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    return replace(result, handwriting=slots)
+
+
+def _skew(image: Image.Image, ocr_settings) -> float:
+    """The skew angle page OCR corrected (`ingest.ocr._prepare`), measured the same way."""
+    from ingest.cleaning import estimate_skew, remove_stamps
+
+    gray = remove_stamps(image, ocr_settings.colour_threshold, ocr_settings.seal_white_level, ocr_settings.ink_removal)
+    angle = estimate_skew(gray, ocr_settings.max_skew_degrees, ocr_settings.skew_dark_level)
+    return angle if abs(angle) >= ocr_settings.min_skew_degrees else 0.0
+
+
+def engine_key(settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str:
+    """The identity of the tesseract models the figures are read with, hashed (part of the cache name)."""
+    from ingest.engine import engine_identity
+
+    identity = ";".join(engine_identity(language) for language in settings.languages)
+    return hashlib.sha256(identity.encode()).hexdigest()[:8]
