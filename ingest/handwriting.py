@@ -32,6 +32,7 @@ import numpy as np
 import regex
 from PIL import Image
 
+from ingest.digits import read_figures
 from ingest.model import Slot, Word
 from ingest.textnorm import fold
 
@@ -56,10 +57,12 @@ class HandwritingSettings:
     psms: tuple[int, ...] = (7, 8)
     heights_px: tuple[int, ...] = (32, 48, 64)   # the ink scaled to this height before reading
     min_confidence: float = 40.0    # a reading below this confidence does not count
-    min_agreeing: int = 2           # sure readings of each model that must give the same figures
+    min_agreeing: int = 2           # sure readings that must give the same figures
+    neighbours: int = 7             # nearest UCI digits asked for a second opinion (ingest.digits) …
+    min_neighbour_share: float = 0.5  # … of which at least this share must agree, for every figure
     max_number_digits: int = 6
     typed_confidence: float = 90.0  # page OCR digits in the slot read at least this sure: typed, left alone
-    revision: int = 1
+    revision: int = 2
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -334,29 +337,38 @@ def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HAN
     return len(value) <= 2 and 1 <= int(value) <= top
 
 
-def decide(name: str, readings: Sequence[tuple[str, str, float]], settings: HandwritingSettings = DEFAULT_HANDWRITING
-           ) -> tuple[str | None, float | None, int]:
-    """The value every model agrees on: for each model (`languages`), its sure readings
-    (confidence ≥ `min_confidence`, plausible) must give this value most often, at least
-    `min_agreeing` times. Returns (value, lowest confidence among them, how many), else
-    (None, None, 0).
+def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequence[tuple[str, float]] = (),
+           settings: HandwritingSettings = DEFAULT_HANDWRITING) -> tuple[str | None, float | None, int]:
+    """The value the sure tesseract readings (confidence ≥ `min_confidence`, plausible) give
+    most often, at least `min_agreeing` times and more often than any other, when a second
+    opinion confirms it: every model (`languages`) gives it most often itself, or the nearest
+    neighbours (`second`: each figure with the share of its neighbours that agree,
+    `ingest.digits`) read the same figures, each by at least `min_neighbour_share`.
+    Returns (value, lowest confidence among its readings, how many), else (None, None, 0).
 
     >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)])
     ('9', 60.0, 4)
     >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "4", 80.0), ("vie", "4", 60.0)])
     (None, None, 0)
+    >>> decide("day", [("vie", "23", 91.0), ("vie", "23", 88.0), ("vie", "4", 80.0)], [("2", 1.0), ("3", 0.71)])
+    ('23', 88.0, 2)
     """
     sure = [(lang, v, c) for lang, v, c in readings if c >= settings.min_confidence and plausible(name, v, settings)]
-    chosen = None
-    for language in settings.languages:
-        counts = Counter(v for lang, v, _ in sure if lang == language).most_common()
-        if not counts or counts[0][1] < settings.min_agreeing or (len(counts) > 1 and counts[1][1] == counts[0][1]):
-            return None, None, 0
-        if chosen not in (None, counts[0][0]):
-            return None, None, 0
-        chosen = counts[0][0]
-    agreeing = [c for _, v, c in sure if v == chosen]
-    return chosen, min(agreeing), len(agreeing)
+    counts = Counter(v for _, v, _ in sure).most_common()
+    if not counts or counts[0][1] < settings.min_agreeing or (len(counts) > 1 and counts[1][1] == counts[0][1]):
+        return None, None, 0
+    value = counts[0][0]
+    every_model = all(
+        (mine := Counter(v for lang, v, _ in sure if lang == language).most_common())
+        and mine[0][0] == value and mine[0][1] >= settings.min_agreeing
+        and (len(mine) == 1 or mine[1][1] < mine[0][1])
+        for language in settings.languages)
+    neighbours = "".join(d for d, _ in second) == value and all(share >= settings.min_neighbour_share
+                                                                 for _, share in second)
+    if not (every_model or neighbours):
+        return None, None, 0
+    agreeing = [c for _, v, c in sure if v == value]
+    return value, min(agreeing), len(agreeing)
 
 
 def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, words: Sequence[Word],
@@ -384,11 +396,12 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
                 readings[n].append((language, *reading))
     slots = []
     for n, span in enumerate(spans):
-        value, confidence, count = decide(span.name, readings[n], settings)
+        second = read_figures(inks[n], settings.neighbours) if has_ink[n] and jobs else ()
+        value, confidence, count = decide(span.name, readings[n], second, settings)
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
                           has_ink[n], value, confidence, count, span.text, span.confidence))
         if readings_out is not None:
-            readings_out[span.name] = (readings[n], span.text, span.confidence)
+            readings_out[span.name] = (readings[n], span.text, span.confidence, second)
     return tuple(slots)
 
 
