@@ -49,7 +49,8 @@ class HandwritingSettings:
     band_below: float = 0.45        # … and this many below it (pen figures sit high and overflow)
     colour_spread: int = 50         # max−min channel spread from which a pixel is pen ink (blue, red)
     colour_dark: int = 215          # … when its darkest channel is also below this
-    dark_level: int = 120           # on a page without coloured ink: darker than this is a pen stroke
+    dark_contrast: int = 60         # without coloured ink: this many grey levels darker than the paper is a pen stroke …
+    dark_level: int = 200           # … and darker than this in any case
     min_ink_pt2: float = 6.0        # less ink than this many square points: the slot is blank
     min_ink_height: float = 0.45    # ink lower than this share of the printed line height: dots, not figures
     side_reach: float = 1.5         # coloured figures are followed this many line heights past the slot's edges
@@ -96,6 +97,10 @@ _NUMBER = regex.compile(r"(?<![a-z])s[o6&]\s*[:.,;]?(?P<slot>.{0,24}?)"
 _DATE = regex.compile(r"ngay(?P<day>.{0,12}?)thang(?P<month>.{0,12}?)nam\s*[^\s\d]{0,2}\d{4}")
 
 
+MEASURED_UP_TO = 10   # printed letters after a slot inside a word measured back from its end up to this many
+#                       (a long ký hiệu, "/2016/TTLT-TANDTC-VKSNDTC-BTP", is laid out proportionally instead)
+
+
 @dataclass(frozen=True, slots=True)
 class _Line:
     words: tuple[Word, ...]
@@ -103,6 +108,7 @@ class _Line:
     left: tuple[float, ...]     # each character's left edge (points)
     right: tuple[float, ...]
     owner: tuple[int, ...]      # each character's word (-1: the space between two words)
+    char_width: float | None = None   # a printed letter's width on this line (clean words), when known
 
     @property
     def top(self) -> float:
@@ -146,7 +152,10 @@ def _line(words: list[Word]) -> _Line:
             left.append(word.x0 + k * step)
             right.append(word.x0 + (k + 1) * step)
             owner.append(n)
-    return _Line(tuple(words), "".join(text), tuple(left), tuple(right), tuple(owner))
+    clean = [(w.x1 - w.x0) / len(w.text) for w in words
+             if len(w.text) >= 3 and w.text.strip(",.").isalpha() and (w.conf is None or w.conf >= 70)]
+    width = float(np.median(clean)) if clean else None
+    return _Line(tuple(words), "".join(text), tuple(left), tuple(right), tuple(owner), width)
 
 
 def _span(line: _Line, name: str, start: int, end: int) -> Span:
@@ -158,6 +167,15 @@ def _span(line: _Line, name: str, start: int, end: int) -> Span:
         end += 1
     x0 = line.right[start - 1] if start > 0 else line.left[0]
     x1 = line.left[end] if end < len(line.text) else line.right[-1]
+    if line.char_width:   # a slot inside a word OCR ran together ("ngày25tháng"): printed letters measured from its ends
+        if 0 < start < len(line.text) and line.owner[start - 1] == line.owner[start] >= 0:
+            word = line.words[line.owner[start]]
+            x0 = min(word.x1, word.x0 + (start - line.text.rfind(" ", 0, start) - 1) * line.char_width)
+        after = line.text.find(" ", end)
+        printed = (after if after >= 0 else len(line.text)) - end
+        if 0 < end < len(line.text) and line.owner[end - 1] == line.owner[end] >= 0 and printed <= MEASURED_UP_TO:
+            word = line.words[line.owner[end]]
+            x1 = max(word.x0, word.x1 - printed * line.char_width)
     owners = {line.owner[k] for k in range(start, end) if line.owner[k] >= 0}
     confs = [line.words[k].conf for k in owners if line.words[k].conf is not None]
     return Span(name, x0, max(x0, x1), line.top, line.bottom, line.text[start:end].strip(),
@@ -227,13 +245,16 @@ def slot_ink(image: Image.Image, span: Span, scale: float, settings: Handwriting
     kept = _tall_pieces(colour, min_height, within=inner)
     if kept.sum() / scale ** 2 >= settings.min_ink_pt2:
         return kept
-    dark = (np.asarray(crop.convert("L")) < settings.dark_level) & ~colour
+    gray = np.asarray(crop.convert("L"))
+    dark = (gray < min(settings.dark_level, float(np.median(gray)) - settings.dark_contrast)) & ~colour
     inside = np.zeros_like(dark)
     inside[:, inner[0]:inner[1]] = dark[:, inner[0]:inner[1]]
     kept = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1), inside_only=True)
     cut = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1)) & ~kept
-    if kept.any() and cut.sum() / scale ** 2 >= settings.min_ink_pt2:
-        kept[0, 0] = kept[-1, -1] = True   # a figure runs over the slot's edge: read no part of it (see `ink_image`)
+    core = slice(round(settings.band_above * height * scale), round((settings.band_above + 1) * height * scale))
+    if cut[core].sum() / scale ** 2 >= settings.min_ink_pt2:   # strokes on the line itself run over the slot's edge:
+        kept = kept | cut                                      # ink, but no part of it is read (see `ink_image`)
+        kept[0, 0] = kept[-1, -1] = True
     return kept
 
 
