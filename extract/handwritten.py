@@ -10,8 +10,8 @@ reading) or `blank` (no ink). Here:
   document had left it blank: `reference` is null (not "/BCA-C04", which the contract keeps
   for a number left blank, and which would make two letters of the same issuer and day one
   document) while `symbol` is kept; `issued_date` is null (a partial date says the document
-  left the day or month blank). Page OCR's own figures in the slot are kept when it read
-  them sure (`keep_confidence`, as typed figures are);
+  left the day or month blank). A slot whose figures page OCR read sure (typed ones) is not
+  read again, and keeps them;
 - a `blank` slot changes nothing ("ngày   tháng 9 năm 2021" stays 2021-09).
 """
 from __future__ import annotations
@@ -21,9 +21,6 @@ from dataclasses import replace
 
 from extract.model import Header
 from ingest.model import Document, Slot
-
-KEEP_CONFIDENCE = 70.0   # page OCR's figures in an unreadable slot read at least this sure are kept (typed figures)
-
 
 def apply(header: Header, document: Document) -> Header:
     """`header` with its number and date completed from the first page's handwritten slots.
@@ -47,11 +44,9 @@ def apply(header: Header, document: Document) -> Header:
 
 
 def _unknown(slot: Slot | None) -> bool:
-    """Pen ink no reading is sure of, and page OCR did not read sure figures there either."""
-    if slot is None or slot.state != "unreadable":
-        return False
-    text = slot.page_text.strip(" .,")
-    return not (text.isdigit() and (slot.page_confidence or 0) >= KEEP_CONFIDENCE)
+    """Pen ink no reading is sure of (page OCR's own figures there were not sure either: a slot
+    page OCR read sure is not read again, `HandwritingSettings.typed_confidence`)."""
+    return slot is not None and slot.state == "unreadable"
 
 
 def _number(header: Header, slot: Slot | None) -> Header:

@@ -62,8 +62,9 @@ class HandwritingSettings:
     neighbours: int = 7             # nearest UCI digits asked for a second opinion (ingest.digits) …
     min_neighbour_share: float = 0.5  # … of which at least this share must agree, for every figure
     max_number_digits: int = 6
-    typed_confidence: float = 90.0  # page OCR digits in the slot read at least this sure: typed, left alone
-    revision: int = 2
+    typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
+    #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
+    revision: int = 3
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -215,6 +216,8 @@ def typed_value(span: Span, settings: HandwritingSettings = DEFAULT_HANDWRITING)
 
     >>> typed_value(Span("number", 0, 1, 0, 1, "222", 96.0)), typed_value(Span("number", 0, 1, 0, 1, "2IØJ", 12.0))
     ('222', None)
+    >>> typed_value(Span("day", 0, 1, 0, 1, "3", 40.0)) is None
+    True
     """
     text = span.text.strip(" .,")
     if text.isdigit() and (span.confidence is None or span.confidence >= settings.typed_confidence):

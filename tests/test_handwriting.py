@@ -8,6 +8,7 @@ unknown (never guessed), and the synthetic blanks of ../shared/corpus ("Số:   
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from extract import extract
 from ingest.engine import tesseract_calls
 from ingest.ocr import ocr_pages_together
-from ingest.pdf import read_pdf
+from ingest.pdf import complete_ocr, read_layer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCANS = SHARED / "dev-real-scans" / "pdf"
@@ -33,41 +34,44 @@ def cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("ocr-cache")
 
 
-@needs_scans
-def test_a_day_written_by_hand_is_read_and_an_unsure_number_left_unknown(cache):
-    # 5240/BCA-V01: "Số: 5240/BCA-V01" and "ngày 23 tháng 11" written by pen; page OCR reads "5 22" and "I]"
-    path = SCANS / "s18-5240-BCA-V01-signed.pdf"
+def _first_page(path: Path, cache: Path):
+    """The document as read with its first page only (the header): page OCR and slots, no other page read."""
+    document = read_layer(path)
     page = ocr_pages_together(path, [0], cache_dir=cache)[0]
-    assert _states(page.handwriting) == {"number": ("unreadable", None), "day": ("read", "23"),
-                                         "month": ("unreadable", None)}
-    header = extract(read_pdf(path, cache_dir=cache)).header
-    # the number is there but unread: no "/BCA-V01" (that says the number was left blank); the
-    # month unread: no partial date (that says the day and month were left blank)
+    first = complete_ocr(replace(document, pages=document.pages[:1]), {0: page})
+    return first, extract(first).header
+
+
+@needs_scans
+def test_handwritten_figures_no_reading_is_sure_of_leave_the_number_and_date_unknown(cache):
+    # 5240/BCA-V01: "Số: 5240/BCA-V01" and "ngày 23 tháng 11" by pen; page OCR reads "Sô:5 22/BCA-V01",
+    # "23" (sure: kept) and "I]" for the month
+    document, header = _first_page(SCANS / "s18-5240-BCA-V01-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "month": ("unreadable", None)}
+    # not "/BCA-V01" (that says the number was left blank), no partial date (that says the month was)
     assert (header.reference, header.number, header.symbol, header.issued_date) == (None, None, "BCA-V01", None)
 
 
 @needs_scans
-def test_a_handwritten_day_read_completes_the_date(cache):
-    # 464/TTg-CĐS: "ngày 30 tháng 4 năm 2026", the day by pen; the number "464" is not read sure
-    path = SCANS / "s04-464-TTg-C-S-signed.pdf"
-    header = extract(read_pdf(path, cache_dir=cache)).header
-    assert (header.reference, header.symbol, header.issued_date) == (None, "TTg-CĐS", "2026-04-30")
-    page = ocr_pages_together(path, [0], cache_dir=cache)[0]
-    assert _states(page.handwriting) == {"number": ("unreadable", None), "day": ("read", "30")}
+def test_a_figure_page_ocr_read_unsure_is_read_again_and_kept_when_two_readers_agree(cache):
+    # 01/2016/TTLT-…: page OCR read the "01" at confidence 33; tesseract and the nearest UCI digits agree on 01
+    document, header = _first_page(SCANS / "s22-01-2016-TTLT-TANDTC-VKSNDTC-BTP-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("read", "01")}
+    assert header.number == "01"
 
 
 @needs_scans
-def test_a_number_page_ocr_read_unsure_is_confirmed_by_two_readers(cache):
-    # 01/2016/TTLT-…: the typed "01" came out of page OCR at confidence 33; re-read, both readers agree
-    path = SCANS / "s22-01-2016-TTLT-TANDTC-VKSNDTC-BTP-signed.pdf"
-    page = ocr_pages_together(path, [0], cache_dir=cache)[0]
-    assert _states(page.handwriting)["number"] == ("read", "01")
-    assert extract(read_pdf(path, cache_dir=cache)).header.number == "01"
+def test_a_handwritten_day_page_ocr_misread_is_no_longer_stated(cache):
+    # 851/KH-SYT, "ngày 09 tháng 02 năm 2021" by pen: page OCR read the day as "3" (confidence 40), so the
+    # register said 2021-02-03; the day is ink no reader is sure of: the date is unknown, not wrong
+    document, header = _first_page(SCANS / "s07-851-KH-SYT-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "day": ("unreadable", None)}
+    assert (header.reference, header.number, header.issued_date) == (None, None, None)
 
 
 @needs_scans
 def test_the_slots_are_read_once_then_answered_from_the_cache(cache):
-    path = SCANS / "s18-5240-BCA-V01-signed.pdf"
+    path = SCANS / "s22-01-2016-TTLT-TANDTC-VKSNDTC-BTP-signed.pdf"
     first = ocr_pages_together(path, [0], cache_dir=cache)[0]
     before = tesseract_calls()
     again = ocr_pages_together(path, [0], cache_dir=cache)[0]
@@ -81,7 +85,6 @@ def test_the_slots_are_read_once_then_answered_from_the_cache(cache):
     ("003-scan", "/KH-UBND", "2022-09"),
 ])
 def test_slots_left_blank_in_the_source_stay_blank(cache, name, reference, issued):
-    document = read_pdf(CORPUS / f"{name}.pdf", cache_dir=cache)
+    document, header = _first_page(CORPUS / f"{name}.pdf", cache)
     assert {slot.state for slot in document.pages[0].handwriting} == {"blank"}
-    header = extract(document).header
     assert (header.reference, header.number, header.issued_date) == (reference, None, issued)
