@@ -7,18 +7,24 @@ ink is whitened (`ingest.cleaning.brightest_channel`), so blue and red figures a
 and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
 
 1. the slots are located from the printed words around them (`find_slots`): between "Số:"
-   and the "/SYMBOL" word, between "ngày" and "tháng", "tháng" and "năm";
-2. each slot is cut from the page as rendered, before cleaning, its pen ink kept
-   (`ink_mask`: coloured pixels, or dark strokes on a page without colour), the printed
-   dotted line dropped;
-3. the ink is read with a digit whitelist several ways (page segmentation modes, scales)
-   and a reading is accepted only when enough of them agree on the same digits at a
-   high confidence and the value is plausible (day 1–31, month 1–12, number 1–6
-   digits). Never a guess: a slot with ink that is not read so is recorded as unreadable
-   (`Slot.value` None, `Slot.ink` True), and a slot without ink as blank.
+   and the "/SYMBOL", between "ngày" and "tháng", "tháng" and "năm", also inside words OCR
+   ran together ("ngày25tháng", "Só:Š/KH-DCT"); a slot whose figures page OCR read sure
+   (typed, `typed_confidence`) is left alone;
+2. each slot is cut from the page as rendered, before cleaning (`slot_ink`): its coloured
+   pen strokes, whole even where they run past the slot's estimated edge, else its dark
+   strokes; the printed dots and underline (too low) are dropped;
+3. the ink is read by tesseract with a digit whitelist several ways (two models, page
+   segmentation modes, scales) and by the nearest UCI handwritten digits (`ingest.digits`);
+   a value is accepted only when the sure readings agree on it and a second opinion
+   confirms it (`decide`), and it is plausible (day 1–31, month 1–12, number of 1–6
+   figures). Never a guess: a slot with ink no reading is sure of, or with strokes cut by
+   its edge, is `unreadable`; one without ink is `blank` (`Slot.state`).
 
-Every threshold is a field of `HandwritingSettings`; its `key` names the cache entries
-(`ingest.ocr`), so a change of a threshold reads the slots again.
+`extract.handwritten` turns the slots into the header's number and date. Every threshold
+is a field of `HandwritingSettings`; its `key()` names the cached slot readings
+(`page_slots`), so a change of a threshold or a model reads the slots again. The slots
+are cached apart from the page OCR (`ingest.ocr_cache`), whose text they do not change.
+Measured by `bench/handwriting_slots.py` on ../shared/dev-real-scans.
 """
 from __future__ import annotations
 
@@ -29,15 +35,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import regex
 from PIL import Image
 
 from ingest.digits import read_figures
 from ingest.model import Slot, Word
-from ingest.textnorm import fold
-
-SLOT_NAMES = ("number", "day", "month")
-
+from ingest.slots import Span, find_slots, typed_value
 
 @dataclass(frozen=True, slots=True)
 class HandwritingSettings:
@@ -77,152 +79,6 @@ class HandwritingSettings:
 
 
 DEFAULT_HANDWRITING = HandwritingSettings()
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Where a slot lies on a printed line (points), and the text page OCR read there."""
-
-    name: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    text: str
-    confidence: float | None = None   # page OCR's lowest confidence over the words in the slot
-
-
-# on folded line text: "Số:" (OCR: "Só:", "S6:", "số,") … the slot … "/SYMBOL"; "ngày … tháng … năm 2025"
-_NUMBER = regex.compile(r"(?<![a-z])s[o6&]\s*[:.,;]?(?P<slot>.{0,24}?)"
-                        r"(?=/\s*(?:\d{4}\s*/\s*)?\S{0,3}?[a-z]{2}|[a-z]{3,}-|(?<=\s)[a-z]{1,8}-[a-z])")
-_DATE = regex.compile(r"ngay(?P<day>.{0,12}?)thang(?P<month>.{0,12}?)nam\s*[^\s\d]{0,2}\d{4}")
-
-
-MEASURED_UP_TO = 10   # printed letters after a slot inside a word measured back from its end up to this many
-#                       (a long ký hiệu, "/2016/TTLT-TANDTC-VKSNDTC-BTP", is laid out proportionally instead)
-
-
-@dataclass(frozen=True, slots=True)
-class _Line:
-    words: tuple[Word, ...]
-    text: str                   # the words joined by one space
-    left: tuple[float, ...]     # each character's left edge (points)
-    right: tuple[float, ...]
-    owner: tuple[int, ...]      # each character's word (-1: the space between two words)
-    char_width: float | None = None   # a printed letter's width on this line (clean words), when known
-
-    @property
-    def top(self) -> float:
-        return float(np.median([w.top for w in self.words]))
-
-    @property
-    def bottom(self) -> float:
-        return float(np.median([w.bottom for w in self.words]))
-
-
-def _same_line(a: Word, b: Word) -> bool:
-    overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
-    return overlap > 0.3 * min(a.bottom - a.top, b.bottom - b.top)
-
-
-def _lines(words: Sequence[Word]) -> list[_Line]:
-    """Words grouped into lines by vertical overlap, each line left to right, top to bottom."""
-    rows: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        for row in rows:
-            ref = sorted(row, key=lambda w: w.bottom - w.top)[len(row) // 2]
-            if _same_line(ref, word):
-                row.append(word)
-                break
-        else:
-            rows.append([word])
-    return [_line(sorted(row, key=lambda w: w.x0)) for row in rows]
-
-
-def _line(words: list[Word]) -> _Line:
-    text, left, right, owner = [], [], [], []
-    for n, word in enumerate(words):
-        if n:
-            text.append(" ")
-            left.append(words[n - 1].x1)
-            right.append(max(words[n - 1].x1, word.x0))
-            owner.append(-1)
-        step = (word.x1 - word.x0) / max(1, len(word.text))
-        for k, ch in enumerate(word.text):
-            text.append(ch)
-            left.append(word.x0 + k * step)
-            right.append(word.x0 + (k + 1) * step)
-            owner.append(n)
-    clean = [(w.x1 - w.x0) / len(w.text) for w in words
-             if len(w.text) >= 3 and w.text.strip(",.").isalpha() and (w.conf is None or w.conf >= 70)]
-    width = float(np.median(clean)) if clean else None
-    return _Line(tuple(words), "".join(text), tuple(left), tuple(right), tuple(owner), width)
-
-
-def _span(line: _Line, name: str, start: int, end: int) -> Span:
-    """The slot between characters `start` and `end` of the line: from the right edge of the
-    character before it to the left edge of the character after it."""
-    while start > 0 and line.text[start - 1] == " ":
-        start -= 1
-    while end < len(line.text) and line.text[end] == " ":
-        end += 1
-    x0 = line.right[start - 1] if start > 0 else line.left[0]
-    x1 = line.left[end] if end < len(line.text) else line.right[-1]
-    if line.char_width:   # a slot inside a word OCR ran together ("ngày25tháng"): printed letters measured from its ends
-        if 0 < start < len(line.text) and line.owner[start - 1] == line.owner[start] >= 0:
-            word = line.words[line.owner[start]]
-            x0 = min(word.x1, word.x0 + (start - line.text.rfind(" ", 0, start) - 1) * line.char_width)
-        after = line.text.find(" ", end)
-        printed = (after if after >= 0 else len(line.text)) - end
-        if 0 < end < len(line.text) and line.owner[end - 1] == line.owner[end] >= 0 and printed <= MEASURED_UP_TO:
-            word = line.words[line.owner[end]]
-            x1 = max(word.x0, word.x1 - printed * line.char_width)
-    owners = {line.owner[k] for k in range(start, end) if line.owner[k] >= 0}
-    confs = [line.words[k].conf for k in owners if line.words[k].conf is not None]
-    return Span(name, x0, max(x0, x1), line.top, line.bottom, line.text[start:end].strip(),
-                min(confs) if confs else None)
-
-
-def find_slots(words: Sequence[Word], page_height: float, share: float = 0.45) -> list[Span]:
-    """The number slot after the first "Số:" and the day and month slots of the first
-    "ngày … tháng … năm <year>" in the top `share` of the page, from the printed words' boxes
-    (OCR runs words together: "ngày30", "ngày22tháng", "Só:Š/KH-DCT").
-
-    >>> w = [Word("Số:", 100, 100, 115, 110), Word("/BCA-C04", 140, 100, 190, 110),
-    ...      Word("ngày", 300, 100, 325, 110), Word("tháng", 345, 100, 372, 110), Word("năm", 390, 100, 410, 110),
-    ...      Word("2025", 414, 100, 440, 110)]
-    >>> [(s.name, s.x0, s.x1, s.text) for s in find_slots(w, 842)]
-    [('number', 115.0, 140.0, ''), ('day', 325.0, 345.0, ''), ('month', 372.0, 390.0, '')]
-    >>> [(s.name, s.text) for s in find_slots([Word("Só:Š/KH-DCT", 116, 120, 204, 136, 13.0)], 842)]
-    [('number', 'Š')]
-    """
-    found: dict[str, Span] = {}
-    for line in _lines([w for w in words if w.top < page_height * share]):
-        folded = fold(line.text)
-        if "number" not in found:
-            m = _NUMBER.search(folded, timeout=1)
-            if m and (line.text[m.start()] == "S" or ":" in m.group(0)[:4]):
-                found["number"] = _span(line, "number", m.start("slot"), m.end("slot"))
-        if "day" not in found:
-            m = _DATE.search(folded, timeout=1)
-            if m:
-                found["day"] = _span(line, "day", m.start("day"), m.end("day"))
-                found["month"] = _span(line, "month", m.start("month"), m.end("month"))
-    return [found[name] for name in SLOT_NAMES if name in found]
-
-
-def typed_value(span: Span, settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str | None:
-    """The figures page OCR read in the slot when they are clean and sure (typed), else None.
-
-    >>> typed_value(Span("number", 0, 1, 0, 1, "222", 96.0)), typed_value(Span("number", 0, 1, 0, 1, "2IØJ", 12.0))
-    ('222', None)
-    >>> typed_value(Span("day", 0, 1, 0, 1, "3", 40.0)) is None
-    True
-    """
-    text = span.text.strip(" .,")
-    if text.isdigit() and (span.confidence is None or span.confidence >= settings.typed_confidence):
-        return text
-    return None
 
 
 def slot_ink(image: Image.Image, span: Span, scale: float, settings: HandwritingSettings = DEFAULT_HANDWRITING
@@ -403,7 +259,7 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     PIL's sense). A slot page OCR read as clean sure figures (a typed number) is not read again."""
     if not settings.enabled:
         return ()
-    spans = [s for s in find_slots(words, page_height_pt, settings.header_share) if typed_value(s, settings) is None]
+    spans = [s for s in find_slots(words, page_height_pt, settings.header_share) if typed_value(s, settings.typed_confidence) is None]
     if not spans:
         return ()
     if angle:
