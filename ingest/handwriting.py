@@ -66,7 +66,7 @@ class HandwritingSettings:
     max_number_digits: int = 6
     typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
     #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
-    revision: int = 3
+    revision: int = 4
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -218,13 +218,17 @@ def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HAN
 
 
 def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequence[tuple[str, float]] = (),
-           settings: HandwritingSettings = DEFAULT_HANDWRITING) -> tuple[str | None, float | None, int]:
-    """The value the sure tesseract readings (confidence ≥ `min_confidence`, plausible) give
-    most often, at least `min_agreeing` times and more often than any other, when a second
-    opinion confirms it: every model (`languages`) gives it most often itself, or the nearest
-    neighbours (`second`: each figure with the share of its neighbours that agree,
-    `ingest.digits`) read the same figures, each by at least `min_neighbour_share`.
-    Returns (value, lowest confidence among its readings, how many), else (None, None, 0).
+           settings: HandwritingSettings = DEFAULT_HANDWRITING, page: str = "") -> tuple[str | None, float | None, int]:
+    """A value two readers agree on, when plausible (day 1–31, month 1–12, number of 1–6 figures).
+
+    The readers: tesseract (`readings`: model, figures, confidence; its value is the one its
+    sure readings, confidence ≥ `min_confidence`, give most often, at least `min_agreeing`
+    times), the nearest UCI digits (`second`: each figure with the share of its neighbours
+    that agree, at least `min_neighbour_share` each, `ingest.digits`) and page OCR (`page`:
+    the figures it read in the slot, unsure). Accepted: tesseract's value when every model
+    (`languages`) gives it most often itself, or when the nearest digits or page OCR read the
+    same; page OCR's figures when the nearest digits read the same. Returns (value, lowest
+    confidence among tesseract's sure readings of it, how many), else (None, None, 0).
 
     >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)])
     ('9', 60.0, 4)
@@ -232,23 +236,27 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
     (None, None, 0)
     >>> decide("day", [("vie", "23", 91.0), ("vie", "23", 88.0), ("vie", "4", 80.0)], [("2", 1.0), ("3", 0.71)])
     ('23', 88.0, 2)
+    >>> decide("number", [], [("0", 1.0), ("1", 1.0)], page="01"), decide("day", [], [("0", 0.86)], page="3")
+    (('01', None, 0), (None, None, 0))
     """
     sure = [(lang, v, c) for lang, v, c in readings if c >= settings.min_confidence and plausible(name, v, settings)]
     counts = Counter(v for _, v, _ in sure).most_common()
-    if not counts or counts[0][1] < settings.min_agreeing or (len(counts) > 1 and counts[1][1] == counts[0][1]):
-        return None, None, 0
-    value = counts[0][0]
-    every_model = all(
+    value = counts[0][0] if counts and counts[0][1] >= settings.min_agreeing and \
+        (len(counts) == 1 or counts[1][1] < counts[0][1]) else None
+    neighbours = "".join(d for d, _ in second) if second and all(
+        share >= settings.min_neighbour_share for _, share in second) else None
+    page = page if plausible(name, page, settings) else None
+    every_model = value is not None and all(
         (mine := Counter(v for lang, v, _ in sure if lang == language).most_common())
         and mine[0][0] == value and mine[0][1] >= settings.min_agreeing
         and (len(mine) == 1 or mine[1][1] < mine[0][1])
         for language in settings.languages)
-    neighbours = "".join(d for d, _ in second) == value and all(share >= settings.min_neighbour_share
-                                                                 for _, share in second)
-    if not (every_model or neighbours):
-        return None, None, 0
-    agreeing = [c for _, v, c in sure if v == value]
-    return value, min(agreeing), len(agreeing)
+    if value is not None and (every_model or value in (neighbours, page)):
+        agreeing = [c for _, v, c in sure if v == value]
+        return value, min(agreeing), len(agreeing)
+    if page is not None and page == neighbours:
+        return page, None, 0
+    return None, None, 0
 
 
 def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, words: Sequence[Word],
@@ -277,7 +285,7 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     slots = []
     for n, span in enumerate(spans):
         second = read_figures(inks[n], settings.neighbours) if has_ink[n] and jobs else ()
-        value, confidence, count = decide(span.name, readings[n], second, settings)
+        value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"))
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
                           has_ink[n], value, confidence, count, span.text, span.confidence))
         if readings_out is not None:
