@@ -66,7 +66,7 @@ class HandwritingSettings:
     max_number_digits: int = 6
     typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
     #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
-    revision: int = 4
+    revision: int = 5
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -81,8 +81,22 @@ class HandwritingSettings:
 DEFAULT_HANDWRITING = HandwritingSettings()
 
 
+@dataclass(frozen=True)
+class Ink:
+    """A slot's pen ink (`mask`: True where ink), whether it is coloured (a pen's, not print), and
+    whether strokes on the line run over the slot's edge (then no part of it is read)."""
+
+    mask: np.ndarray
+    coloured: bool = False
+    cut: bool = False
+
+    def area(self, scale: float) -> float:
+        """Its area in square points."""
+        return float(self.mask.sum()) / scale ** 2
+
+
 def slot_ink(image: Image.Image, span: Span, scale: float, settings: HandwritingSettings = DEFAULT_HANDWRITING
-             ) -> np.ndarray:
+             ) -> Ink:
     """The pen ink of a slot as a boolean array (True: ink), cut from the page as rendered (before
     cleaning) over the slot's band widened by `side_reach` line heights on each side: its coloured
     pieces that reach into the slot (whole, so a figure running over the slot's estimated edge
@@ -95,7 +109,7 @@ def slot_ink(image: Image.Image, span: Span, scale: float, settings: Handwriting
            round((span.x1 + reach) * scale), round((span.bottom + settings.band_below * height) * scale))
     inner = (round(reach * scale), round(reach * scale) + round((span.x1 - span.x0) * scale))
     if inner[1] - inner[0] < 2 or box[3] - box[1] < 2:
-        return np.zeros((1, 1), dtype=bool)
+        return Ink(np.zeros((1, 1), dtype=bool))
     crop = image.crop(box)
     rgb = np.asarray(crop.convert("RGB"), dtype=np.int16)
     low, high = rgb.min(axis=2), rgb.max(axis=2)
@@ -103,7 +117,7 @@ def slot_ink(image: Image.Image, span: Span, scale: float, settings: Handwriting
     min_height = settings.min_ink_height * height * scale
     kept = _tall_pieces(colour, min_height, within=inner)
     if kept.sum() / scale ** 2 >= settings.min_ink_pt2:
-        return kept
+        return Ink(kept, coloured=True)
     gray = np.asarray(crop.convert("L"))
     dark = (gray < min(settings.dark_level, float(np.median(gray)) - settings.dark_contrast)) & ~colour
     inside = np.zeros_like(dark)
@@ -112,9 +126,8 @@ def slot_ink(image: Image.Image, span: Span, scale: float, settings: Handwriting
     cut = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1)) & ~kept
     core = slice(round(settings.band_above * height * scale), round((settings.band_above + 1) * height * scale))
     if cut[core].sum() / scale ** 2 >= settings.min_ink_pt2:   # strokes on the line itself run over the slot's edge:
-        kept = kept | cut                                      # ink, but no part of it is read (see `ink_image`)
-        kept[0, 0] = kept[-1, -1] = True
-    return kept
+        return Ink(kept | cut, cut=True)                       # ink, but no part of it is read
+    return Ink(kept)
 
 
 def _tall_pieces(mask: np.ndarray, min_height: float, within: tuple[int, int], inside_only: bool = False
@@ -154,7 +167,7 @@ def _tall_pieces(mask: np.ndarray, min_height: float, within: tuple[int, int], i
 def ink_image(ink: np.ndarray, height: int, pad: float = 0.35) -> Image.Image | None:
     """The ink as black figures on white, `height` pixels tall, with a white margin; None without ink."""
     ys, xs = np.nonzero(ink)
-    if len(ys) == 0 or (ink[0, 0] and ink[-1, -1]):   # nothing, or ink cut by the slot's edge (`slot_ink`)
+    if len(ys) == 0:
         return None
     cut = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     figure = Image.fromarray(np.where(cut, 0, 255).astype(np.uint8))
@@ -267,15 +280,21 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     PIL's sense). A slot page OCR read as clean sure figures (a typed number) is not read again."""
     if not settings.enabled:
         return ()
-    spans = [s for s in find_slots(words, page_height_pt, settings.header_share) if typed_value(s, settings.typed_confidence) is None]
+    spans = find_slots(words, page_height_pt, settings.header_share)
     if not spans:
         return ()
     if angle:
         image = image.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor="white" if image.mode == "RGB" else 255)
     scale = image.width / page_width_pt
     inks = [slot_ink(image, span, scale, settings) for span in spans]
-    has_ink = [bool(ink.sum() / scale ** 2 >= settings.min_ink_pt2) for ink in inks]
-    jobs = [(n, ink_image(ink, h)) for n, ink in enumerate(inks) if has_ink[n] for h in settings.heights_px]
+    # figures page OCR read sure are left alone, unless they are in coloured ink: a pen's, which page OCR
+    # read only the remains of after whitening it (a blue "24" read "23")
+    again = [n for n, span in enumerate(spans) if typed_value(span, settings.typed_confidence) is None
+             or inks[n].coloured]
+    spans, inks = [spans[n] for n in again], [inks[n] for n in again]
+    has_ink = [ink.area(scale) >= settings.min_ink_pt2 for ink in inks]
+    jobs = [(n, ink_image(ink.mask, h)) for n, ink in enumerate(inks) if has_ink[n] and not ink.cut
+            for h in settings.heights_px]
     jobs = [(n, im) for n, im in jobs if im is not None]
     readings: dict[int, list[tuple[str, str, float]]] = {n: [] for n in range(len(spans))}
     for language in settings.languages:
@@ -284,7 +303,7 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
                 readings[n].append((language, *reading))
     slots = []
     for n, span in enumerate(spans):
-        second = read_figures(inks[n], settings.neighbours) if has_ink[n] and jobs else ()
+        second = read_figures(inks[n].mask, settings.neighbours) if has_ink[n] and not inks[n].cut else ()
         value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"))
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
                           has_ink[n], value, confidence, count, span.text, span.confidence))

@@ -70,6 +70,15 @@ def test_a_handwritten_day_page_ocr_misread_is_no_longer_stated(cache):
 
 
 @needs_scans
+def test_page_ocr_figures_in_coloured_ink_are_read_again_however_sure(cache):
+    # 298/TTr-CAT-PC04: "ngày 24" in blue pen; page OCR, which whitens coloured ink, read its remains as
+    # "23" at confidence 67: pen ink is read again, and no reader is sure of it
+    document, header = _first_page(SCANS / "s16-298-TTr-CAT-PC04-scan.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "day": ("unreadable", None)}
+    assert (header.number, header.issued_date) == (None, None)
+
+
+@needs_scans
 def test_the_slots_are_read_once_then_answered_from_the_cache(cache):
     path = SCANS / "s22-01-2016-TTLT-TANDTC-VKSNDTC-BTP-signed.pdf"
     first = ocr_pages_together(path, [0], cache_dir=cache)[0]
