@@ -37,6 +37,9 @@ class Span:
 # on folded line text: "Số:" (OCR: "Só:", "S6:", "số,") … the slot … "/SYMBOL"; "ngày … tháng … năm 2025"
 _NUMBER = regex.compile(r"(?<![a-z])s[o6&]\s*[:.,;]?(?P<slot>.{0,24}?)"
                         r"(?=/\s*(?:\d{4}\s*/\s*)?\S{0,3}?[a-z]{2}|[a-z]{3,}-|(?<=\s)[a-z]{1,8}-[a-z])")
+# the date of a document cited just before ("… số 2034/QĐ-BGDĐT ngày 13 tháng 7 năm 2023"), not the header's
+_CITED = regex.compile(r"(?:/\S*|\bso)\s*$")
+NEAR = 6.0   # the header's date lies within this many line heights of its "Số:" line (beside it, or a few lines down)
 _DATE = regex.compile(r"ngay(?P<day>.{0,12}?)thang(?P<month>.{0,12}?)nam\s*[^\s\d]{0,2}\d{4}")
 
 
@@ -130,13 +133,18 @@ def find_slots(words: Sequence[Word], page_height: float, share: float = 0.45) -
     "ngày … tháng … năm <year>" in the top `share` of the page, from the printed words' boxes
     (OCR runs words together: "ngày30", "ngày22tháng", "Só:Š/KH-DCT").
 
-    >>> w = [Word("Số:", 100, 100, 115, 110), Word("/BCA-C04", 140, 100, 190, 110),
+    >>> w = [Word("Số:", 100, 100, 115, 110), Word("/BCA-C04", 140, 100, 190, 110), Word("Nội,", 270, 100, 296, 110),
     ...      Word("ngày", 300, 100, 325, 110), Word("tháng", 345, 100, 372, 110), Word("năm", 390, 100, 410, 110),
     ...      Word("2025", 414, 100, 440, 110)]
     >>> [(s.name, s.x0, s.x1, s.text) for s in find_slots(w, 842)]
     [('number', 115.0, 140.0, ''), ('day', 325.0, 345.0, ''), ('month', 372.0, 390.0, '')]
     >>> [(s.name, s.text) for s in find_slots([Word("Só:Š/KH-DCT", 116, 120, 204, 136, 13.0)], 842)]
     [('number', 'Š')]
+    >>> cited = [Word("Quyết", 60, 200, 90, 210), Word("định", 92, 200, 115, 210), Word("2034/QĐ-BGDĐT", 118, 200, 190, 210),
+    ...          Word("ngày", 192, 200, 215, 210), Word("13", 217, 200, 228, 210), Word("tháng", 230, 200, 257, 210),
+    ...          Word("7", 259, 200, 264, 210), Word("năm", 266, 200, 286, 210), Word("2023", 288, 200, 312, 210)]
+    >>> find_slots(cited, 842)
+    []
     """
     found: dict[str, Span] = {}
     for line in _lines([w for w in words if w.top < page_height * share]):
@@ -147,9 +155,12 @@ def find_slots(words: Sequence[Word], page_height: float, share: float = 0.45) -
                 found["number"] = _span(line, "number", m.start("slot"), m.end("slot"))
         if "day" not in found:
             m = _DATE.search(folded, timeout=1)
-            if m:
+            if m and not _CITED.search(folded[:m.start()], timeout=1):
                 found["day"] = _span(line, "day", m.start("day"), m.end("day"))
                 found["month"] = _span(line, "month", m.start("month"), m.end("month"))
+    number = found.get("number")
+    if number is not None and "day" in found and abs(found["day"].top - number.top) > NEAR * (number.bottom - number.top):
+        del found["day"], found["month"]   # a date far from the number: a cited document's, not the header's
     return [found[name] for name in SLOT_NAMES if name in found]
 
 
