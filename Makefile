@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 SHARED ?= ../shared
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
 
 .PHONY: install system venv run ingest serve test eval bench real-scan-quality bench-hostile bench-kill bench-cluster fixtures ocr-quality clean
 

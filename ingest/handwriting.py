@@ -38,6 +38,7 @@ import numpy as np
 from PIL import Image
 
 from ingest.digits import read_figures
+from ingest.errors import OcrFailed
 from ingest.model import Slot, Word
 from ingest.slots import Span, find_slots, typed_value
 
@@ -335,13 +336,16 @@ def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=N
             return replace(result, handwriting=tuple(Slot(**slot) for slot in json.loads(path.read_text("utf-8"))))
         except (OSError, ValueError, TypeError):   # not read yet, or a torn write: read again
             pass
-    if rendered is None:
-        from ingest.render import render_pages
+    try:
+        if rendered is None:
+            from ingest.render import render_pages
 
-        rendered = render_pages(pdf_path, [page_index], ocr_settings.dpi, ocr_settings.native_dpi_up_to)[0]
-    image, width_pt = rendered
-    slots = read_slots(image, width_pt, width_pt * image.height / image.width, result.words,
-                       _skew(image, ocr_settings), settings)
+            rendered = render_pages(pdf_path, [page_index], ocr_settings.dpi, ocr_settings.native_dpi_up_to)[0]
+        image, width_pt = rendered
+        slots = read_slots(image, width_pt, width_pt * image.height / image.width, result.words,
+                           _skew(image, ocr_settings), settings)
+    except (OcrFailed, OSError, ValueError):   # the page stays as page OCR read it: its header reads as before
+        return result
     if path is not None:
         import os
         import threading
