@@ -20,6 +20,7 @@ system:
 	command -v soffice >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
+	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx eng ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages: $(APT_PACKAGES)"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
