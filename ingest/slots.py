@@ -39,6 +39,7 @@ _NUMBER = regex.compile(r"(?<![a-z])s[o6&]\s*[:.,;]?(?P<slot>.{0,24}?)"
                         r"(?=/\s*(?:\d{4}\s*/\s*)?\S{0,3}?[a-z]{2}|[a-z]{3,}-|(?<=\s)[a-z]{1,8}-[a-z])")
 # the date of a document cited just before ("… số 2034/QĐ-BGDĐT ngày 13 tháng 7 năm 2023"), not the header's
 _CITED = regex.compile(r"(?:/\S*|\bso)\s*$")
+WIDE = ROOM = 1.5   # a word box this many times wider than its letters took in ink; its letters keep this room
 NEAR = 6.0   # the header's date lies within this many line heights of its "Số:" line (beside it, or a few lines down)
 _DATE = regex.compile(r"ngay(?P<day>.{0,12}?)thang(?P<month>.{0,12}?)nam\s*[^\s\d]{0,2}\d{4}")
 
@@ -122,10 +123,38 @@ def _span(line: _Line, name: str, start: int, end: int) -> Span:
         if 0 < end < len(line.text) and line.owner[end - 1] == line.owner[end] >= 0 and printed <= MEASURED_UP_TO:
             word = line.words[line.owner[end]]
             x1 = max(word.x0, word.x1 - printed * line.char_width)
+        # a word whose box took in the pen figures beside it ("tháng" boxed with the "7" it touches)
+        before = line.words[line.owner[start - 1]] if start > 0 and line.owner[start - 1] >= 0 else None
+        if before is not None and (start == len(line.text) or line.owner[start] != line.owner[start - 1]):
+            x0 = min(x0, _printed_end(before, line.char_width))
+        after_word = line.words[line.owner[end]] if end < len(line.text) and line.owner[end] >= 0 else None
+        if after_word is not None and line.owner[end - 1] != line.owner[end]:
+            x1 = max(x1, _printed_start(after_word, line.char_width))
     owners = {line.owner[k] for k in range(start, end) if line.owner[k] >= 0}
     confs = [line.words[k].conf for k in owners if line.words[k].conf is not None]
     return Span(name, x0, max(x0, x1), line.top, line.bottom, line.text[start:end].strip(),
                 min(confs) if confs else None)
+
+
+def _printed_end(word: Word, char_width: float) -> float:
+    """Where a word's printed letters end: its box's right edge, unless the box is `WIDE` times
+    wider than its letters (it took in a pen figure beside them), then `ROOM` times its letters' width.
+
+    >>> _printed_end(Word("ngày", 0, 0, 24, 10), 6.0), _printed_end(Word("ngày", 0, 0, 60, 10), 6.0)
+    (24, 36.0)
+    """
+    printed = len(word.text) * char_width
+    return word.x0 + ROOM * printed if word.x1 - word.x0 > WIDE * printed else word.x1
+
+
+def _printed_start(word: Word, char_width: float) -> float:
+    """Where a word's printed letters start (`_printed_end` from the other side).
+
+    >>> _printed_start(Word("tháng", 376.5, 0, 428, 10), 5.5)
+    386.75
+    """
+    printed = len(word.text) * char_width
+    return word.x1 - ROOM * printed if word.x1 - word.x0 > WIDE * printed else word.x0
 
 
 def find_slots(words: Sequence[Word], page_height: float, share: float = 0.45) -> list[Span]:
