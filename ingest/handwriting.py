@@ -342,8 +342,10 @@ def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=N
 
             rendered = render_pages(pdf_path, [page_index], ocr_settings.dpi, ocr_settings.native_dpi_up_to)[0]
         image, width_pt = rendered
-        slots = read_slots(image, width_pt, width_pt * image.height / image.width, result.words,
-                           _skew(image, ocr_settings), settings)
+        height_pt = width_pt * image.height / image.width
+        if any(w.x1 > width_pt * 1.02 or w.bottom > height_pt * 1.02 for w in result.words):
+            return result   # page OCR read the page turned (ingest.ocr._finish): its words are not on this image
+        slots = read_slots(image, width_pt, height_pt, result.words, _skew(image, ocr_settings), settings)
     except (OcrFailed, OSError, ValueError):   # the page stays as page OCR read it: its header reads as before
         return result
     if path is not None:
