@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 SHARED ?= ../shared
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-liberation2 fonts-dejavu-core chromium chromium-driver libreoffice-writer-nogui
 
 .PHONY: install system venv run ingest serve test eval bench real-scan-quality bench-hostile bench-kill bench-cluster fixtures ocr-quality clean
 
@@ -20,6 +20,7 @@ system:
 	command -v soffice >/dev/null || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie ) || missing="yes"; \
 	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx osd ) || missing="yes"; \
+	( command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx eng ) || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages: $(APT_PACKAGES)"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \

@@ -29,6 +29,15 @@ from ingest.model import Document
 from ingest.textnorm import fold
 
 
+def _slots(slots) -> str | None:
+    """The header slots written by hand (`ingest.handwriting`) as JSON: name, state, value, box."""
+    if not slots:
+        return None
+    return json.dumps([{"slot": s.name, "state": s.state, "value": s.value, "confidence": s.confidence,
+                        "readings": s.readings, "ocr_text": s.page_text, "ocr_confidence": s.page_confidence,
+                        "box": [s.x0, s.top, s.x1, s.bottom]} for s in slots], ensure_ascii=False)
+
+
 def _json(values) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
@@ -91,7 +100,7 @@ def save(db: sqlite_utils.Database, document: Document, facts: Facts | None) -> 
              "text_folded": fold(p.text), "ocr_confidence": p.confidence, "reason": p.reason,
              "image_sha256": p.image_sha256, "tables": json.dumps(p.tables, ensure_ascii=False) if p.tables else None,
              "stamps": _json(p.stamps) if p.stamps else None, "blank_reason": p.blank_reason,
-             "raw_text": p.raw_text}
+             "raw_text": p.raw_text, "handwriting": _slots(p.handwriting)}
             for p in document.pages
         )
         db["signatures"].insert_all(

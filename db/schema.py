@@ -30,7 +30,7 @@ TABLES: dict[str, dict] = {
         columns={
             "document_id": str, "page": int, "source": str, "text": str, "text_folded": str,
             "ocr_confidence": float, "reason": str, "image_sha256": str, "tables": str,
-            "stamps": str, "blank_reason": str, "raw_text": str,
+            "stamps": str, "blank_reason": str, "raw_text": str, "handwriting": str,
         },
         pk=("document_id", "page"),
     ),

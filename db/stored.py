@@ -14,7 +14,7 @@ import sqlite_utils
 
 from db.load import immediate
 from ingest.errors import Status
-from ingest.model import Document, Page, Signature
+from ingest.model import Document, Page, Signature, Slot
 
 READ = (Status.OK, Status.PARTIAL)   # documents whose pages were read: their facts are extracted
 
@@ -24,7 +24,8 @@ def stored_document(db: sqlite_utils.Database, document_id: str) -> Document:
     row = db["documents"].get(document_id)
     pages = tuple(
         Page(p["page"], p["text"] or "", p["source"], p["reason"] or "", confidence=p["ocr_confidence"],
-             tables=tuple(tuple(tuple(r) for r in t) for t in json.loads(p.get("tables") or "[]")))
+             tables=tuple(tuple(tuple(r) for r in t) for t in json.loads(p.get("tables") or "[]")),
+             handwriting=_slots(p.get("handwriting")))
         for p in db.query("select * from pages where document_id = ? order by page", [document_id])
     )
     signatures = tuple(
@@ -50,6 +51,13 @@ def known_signers(db: sqlite_utils.Database) -> list[tuple[str, str | None, str 
         seen += [(r["signer_name"], None, None) for r in db.query(
             "select distinct signer_name from signatures where signer_name is not null")]
     return seen
+
+
+def _slots(stored: str | None) -> tuple[Slot, ...]:
+    """The header slots as `db.load` stored them."""
+    return tuple(Slot(s["slot"], *s["box"], ink=s["state"] != "blank", value=s["value"], confidence=s["confidence"],
+                      readings=s["readings"], page_text=s["ocr_text"], page_confidence=s["ocr_confidence"])
+                 for s in json.loads(stored or "[]"))
 
 
 def read_ids(db: sqlite_utils.Database) -> list[str]:

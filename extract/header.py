@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import regex
 
-from extract import header_symbol, recipients, signer, subject, units
+from extract import handwritten, header_symbol, recipients, signer, subject, units
 from extract.model import Header
 from extract.symbols import repair_symbol
 from extract.text import Line, lines
@@ -378,6 +378,7 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
     symbol = _repaired_symbol(header_symbol.registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
         header = replace(header, symbol=symbol, reference=f"{header.number or ''}/{symbol}")
+    header = handwritten.apply(header, document)   # numbers and days written by hand (ingest.handwriting)
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])
     header = replace(header, doc_type=doc_type, subject=title)
     addressees = recipients.find(first_page + [x for x in all_lines if x.page == all_lines[0].page + 1])

@@ -36,6 +36,37 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Slot:
+    """A header slot a number or a day is written into by hand (`ingest.handwriting`): `number`,
+    `day` or `month`, its box in points, what was read there.
+
+    `ink`: the slot holds pen ink; `value`: the figures read, None when blank or unreadable;
+    `confidence`: the agreeing readings' lowest confidence; `readings`: how many agreed.
+    """
+
+    name: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    ink: bool = False
+    value: str | None = None
+    confidence: float | None = None
+    readings: int = 0
+    page_text: str = ""   # what page OCR read in the slot
+    page_confidence: float | None = None
+
+    @property
+    def state(self) -> str:
+        """`read`, `unreadable` (ink, no sure reading) or `blank` (no ink).
+
+        >>> Slot("day", 0, 0, 1, 1, True, "9").state, Slot("day", 0, 0, 1, 1, True).state, Slot("day", 0, 0, 1, 1).state
+        ('read', 'unreadable', 'blank')
+        """
+        return "read" if self.value else "unreadable" if self.ink else "blank"
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One page: its text (NFC), where that text came from and why, and its words when read.
 
@@ -60,6 +91,7 @@ class Page:
     stamps: tuple[str, ...] = ()       # lines a signing system stamped on the page ("Ký bởi: …"), not in `text`
     blank_reason: str | None = None    # why a page came out without text (source `empty`); None otherwise
     raw_text: str | None = None  # OCR pages: the text as tesseract read it, before post-correction
+    handwriting: tuple[Slot, ...] = ()  # first OCR page: the header slots filled in by hand (ingest.handwriting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +152,4 @@ class OcrResult:
     image_sha256: str | None = None
     note: str = ""  # why nothing was read, when nothing was (a page with no ink)
     raw_text: str | None = None  # the text before post-correction (`ingest.correct`)
+    handwriting: tuple[Slot, ...] = ()  # header slots read by `ingest.handwriting` (not in the page cache)

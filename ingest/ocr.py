@@ -53,6 +53,7 @@ from ingest.cells import reread_cells, table_grid, text_with_tables
 from ingest.cleaning import darken_faint, estimate_skew, ink_fraction, remove_rules, remove_stamps
 from ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
                            check_tesseract, correct_abbreviation, tesseract_calls)
+from ingest.handwriting import page_slots
 from ingest.model import OcrResult, Word
 from ingest.ocr_cache import cached_page, corrected, file_cache_path, image_cache_path, load_cached, store_cached
 from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
@@ -202,7 +203,10 @@ def ocr_pages_together(
                 results[index] = cached
     unread = [index for index in page_indexes if index not in results]
     todo = []  # (index, image, width, sha, cache path, by-file path)
+    rendered = {}  # the first page as rendered, for the header slots written by hand (ingest.handwriting)
     for index, (image, width) in zip(unread, render_pages(pdf_path, unread, settings.dpi, settings.native_dpi_up_to) if unread else []):
+        if index == 0:
+            rendered[index] = (image, width)
         path = sha = None
         by_file = file_cache_path(Path(cache_dir), file_sha256, index, settings) \
             if cache_dir is not None and file_sha256 else None
@@ -222,7 +226,9 @@ def ocr_pages_together(
             if target is not None:
                 store_cached(target, result)
         results[index] = result
-    return {index: corrected(results[index], settings) for index in page_indexes}
+    return {index: page_slots(pdf_path, index, corrected(results[index], settings), cache_dir, settings,
+                              rendered=rendered.get(index))
+            for index in page_indexes}
 
 
 def batch_size(remaining: int, workers: int, most: int = 4) -> int:

@@ -346,4 +346,4 @@ def _apply_ocr(page: Page, result: OcrResult | None) -> Page:
                         image_sha256=result.image_sha256, blank_reason=why)
     return _replace(page, text=text, source="ocr", reason=page.reason + "; read by OCR",
                     words=result.words, confidence=result.confidence, tables=result.tables,
-                    image_sha256=result.image_sha256, raw_text=result.raw_text)
+                    image_sha256=result.image_sha256, raw_text=result.raw_text, handwriting=result.handwriting)

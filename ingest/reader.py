@@ -151,12 +151,13 @@ def _collect(item: _File, cache_dir: Path | None) -> None:
 
 def _queue_pages(item: _File, cache_dir: Path | None) -> None:
     """The file's pages that need OCR: from the cache here, the others queued for the workers."""
+    from ingest.handwriting import page_slots
     from ingest.ocr import cached_page
 
     for index in pages_to_ocr(item.document):
         hit = cached_page(cache_dir, item.document.sha256, index) if cache_dir is not None else None
         if hit is not None:
-            item.results[index] = hit
+            item.results[index] = page_slots(item.path, index, hit, cache_dir)  # the header slots: cached too
         else:
             item.todo.append(index)
 

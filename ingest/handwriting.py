@@ -1,0 +1,376 @@
+"""Numbers and days written by hand into the printed header slots: "Số: ____/BCA-C04",
+"ngày __ tháng __ năm 2025".
+
+Offices print a letter with the number and the day left blank and fill them in by pen
+(blue, red or black) when it is registered. Page OCR reads the page after the coloured
+ink is whitened (`ingest.cleaning.brightest_channel`), so blue and red figures are gone,
+and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
+
+1. the slots are located from the printed words around them (`find_slots`): between "Số:"
+   and the "/SYMBOL", between "ngày" and "tháng", "tháng" and "năm", also inside words OCR
+   ran together ("ngày25tháng", "Só:Š/KH-DCT"); a slot whose figures page OCR read sure
+   (typed, `typed_confidence`) is left alone;
+2. each slot is cut from the page as rendered, before cleaning (`slot_ink`): its coloured
+   pen strokes, whole even where they run past the slot's estimated edge, else its dark
+   strokes; the printed dots and underline (too low) are dropped;
+3. the ink is read by tesseract with a digit whitelist several ways (two models, page
+   segmentation modes, scales) and by the nearest UCI handwritten digits (`ingest.digits`);
+   a value is accepted only when the sure readings agree on it and a second opinion
+   confirms it (`decide`), and it is plausible (day 1–31, month 1–12, number of 1–6
+   figures). Never a guess: a slot with ink no reading is sure of, or with strokes cut by
+   its edge, is `unreadable`; one without ink is `blank` (`Slot.state`).
+
+`extract.handwritten` turns the slots into the header's number and date. Every threshold
+is a field of `HandwritingSettings`; its `key()` names the cached slot readings
+(`page_slots`), so a change of a threshold or a model reads the slots again. The slots
+are cached apart from the page OCR (`ingest.ocr_cache`), whose text they do not change.
+Measured by `bench/handwriting_slots.py` on ../shared/dev-real-scans.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from PIL import Image
+
+from ingest.digits import read_figures
+from ingest.errors import OcrFailed
+from ingest.model import Slot, Word
+from ingest.slots import Span, find_slots, typed_value
+
+@dataclass(frozen=True, slots=True)
+class HandwritingSettings:
+    """Thresholds of the slot reader, measured on dev-real-scans (bench/handwriting_slots.py)."""
+
+    enabled: bool = True
+    header_share: float = 0.45      # slots are looked for in this top share of the first page
+    band_above: float = 0.9         # the slot's band reaches this many line heights above the printed line …
+    band_below: float = 0.45        # … and this many below it (pen figures sit high and overflow)
+    colour_spread: int = 50         # max−min channel spread from which a pixel is pen ink (blue, red)
+    colour_dark: int = 215          # … when its darkest channel is also below this
+    dark_contrast: int = 60         # without coloured ink: this many grey levels darker than the paper is a pen stroke …
+    dark_level: int = 200           # … and darker than this in any case
+    min_ink_pt2: float = 6.0        # less ink than this many square points: the slot is blank
+    min_ink_height: float = 0.45    # ink lower than this share of the printed line height: dots, not figures
+    side_reach: float = 1.5         # coloured figures are followed this many line heights past the slot's edges
+    languages: tuple[str, ...] = ("eng", "vie")   # tesseract models reading the figures (digits whitelisted)
+    psms: tuple[int, ...] = (7, 8)
+    heights_px: tuple[int, ...] = (32, 48, 64)   # the ink scaled to this height before reading
+    min_confidence: float = 40.0    # a reading below this confidence does not count
+    min_agreeing: int = 2           # sure readings that must give the same figures
+    neighbours: int = 7             # nearest UCI digits asked for a second opinion (ingest.digits) …
+    min_neighbour_share: float = 0.5  # … of which at least this share must agree, for every figure
+    max_number_digits: int = 6
+    typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
+    #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
+    revision: int = 6   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
+
+    def key(self) -> str:
+        """Names the cached slot readings: every setting in one hash.
+
+        >>> HandwritingSettings().key() == HandwritingSettings(min_confidence=60).key()
+        False
+        """
+        payload = json.dumps(asdict(self), sort_keys=True)
+        return f"hw-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+
+
+DEFAULT_HANDWRITING = HandwritingSettings()
+
+
+@dataclass(frozen=True)
+class Ink:
+    """A slot's pen ink (`mask`: True where ink), whether it is coloured (a pen's, not print), and
+    whether strokes on the line run over the slot's edge (then no part of it is read)."""
+
+    mask: np.ndarray
+    coloured: bool = False
+    cut: bool = False
+
+    def area(self, scale: float) -> float:
+        """Its area in square points."""
+        return float(self.mask.sum()) / scale ** 2
+
+
+def slot_ink(image: Image.Image, span: Span, scale: float, settings: HandwritingSettings = DEFAULT_HANDWRITING
+             ) -> Ink:
+    """The pen ink of a slot as a boolean array (True: ink), cut from the page as rendered (before
+    cleaning) over the slot's band widened by `side_reach` line heights on each side: its coloured
+    pieces that reach into the slot (whole, so a figure running over the slot's estimated edge
+    is not cut), else its dark strokes inside the slot not touching its sides (a printed letter
+    cut by the slot's edge). Pieces lower than `min_ink_height` of the line (the printed dots
+    or underline, specks) are dropped."""
+    height = span.bottom - span.top
+    reach = settings.side_reach * height
+    box = (round((span.x0 - reach) * scale), round((span.top - settings.band_above * height) * scale),
+           round((span.x1 + reach) * scale), round((span.bottom + settings.band_below * height) * scale))
+    inner = (round(reach * scale), round(reach * scale) + round((span.x1 - span.x0) * scale))
+    if inner[1] - inner[0] < 2 or box[3] - box[1] < 2:
+        return Ink(np.zeros((1, 1), dtype=bool))
+    crop = image.crop(box)
+    rgb = np.asarray(crop.convert("RGB"), dtype=np.int16)
+    low, high = rgb.min(axis=2), rgb.max(axis=2)
+    colour = (high - low > settings.colour_spread) & (low < settings.colour_dark)
+    min_height = settings.min_ink_height * height * scale
+    kept = _tall_pieces(colour, min_height, within=inner)
+    if kept.sum() / scale ** 2 >= settings.min_ink_pt2:
+        return Ink(kept, coloured=True)
+    gray = np.asarray(crop.convert("L"))
+    dark = (gray < min(settings.dark_level, float(np.median(gray)) - settings.dark_contrast)) & ~colour
+    inside = np.zeros_like(dark)
+    inside[:, inner[0]:inner[1]] = dark[:, inner[0]:inner[1]]
+    kept = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1), inside_only=True)
+    cut = _tall_pieces(inside, min_height, within=(inner[0] + 1, inner[1] - 1)) & ~kept
+    core = slice(round(settings.band_above * height * scale), round((settings.band_above + 1) * height * scale))
+    if cut[core].sum() / scale ** 2 >= settings.min_ink_pt2:   # strokes on the line itself run over the slot's edge:
+        return Ink(kept | cut, cut=True)                       # ink, but no part of it is read
+    return Ink(kept)
+
+
+def _tall_pieces(mask: np.ndarray, min_height: float, within: tuple[int, int], inside_only: bool = False
+                 ) -> np.ndarray:
+    """The connected pieces (8-neighbours) of `mask` at least `min_height` pixels tall that reach
+    into the columns `within` (with `inside_only`: that lie wholly within them)."""
+    seen = np.zeros_like(mask)
+    kept = np.zeros_like(mask)
+    rows, cols = mask.shape
+    for y0, x0 in zip(*np.nonzero(mask)):
+        if seen[y0, x0]:
+            continue
+        stack, piece = [(y0, x0)], []
+        seen[y0, x0] = True
+        while stack:
+            y, x = stack.pop()
+            piece.append((y, x))
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < rows and 0 <= nx < cols and mask[ny, nx] and not seen[ny, nx]:
+                        seen[ny, nx] = True
+                        stack.append((ny, nx))
+        ys = [p[0] for p in piece]
+        xs = [p[1] for p in piece]
+        if max(ys) - min(ys) + 1 < min_height:
+            continue
+        if max(xs) < within[0] or min(xs) >= within[1]:
+            continue
+        if inside_only and (min(xs) < within[0] or max(xs) >= within[1]):
+            continue
+        for y, x in piece:
+            kept[y, x] = True
+    return kept
+
+
+def ink_image(ink: np.ndarray, height: int, pad: float = 0.35) -> Image.Image | None:
+    """The ink as black figures on white, `height` pixels tall, with a white margin; None without ink."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) == 0:
+        return None
+    cut = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    figure = Image.fromarray(np.where(cut, 0, 255).astype(np.uint8))
+    width = max(1, round(figure.width * height / figure.height))
+    figure = figure.resize((width, height), Image.Resampling.LANCZOS)
+    margin = round(height * pad)
+    page = Image.new("L", (width + 2 * margin, height + 2 * margin), 255)
+    page.paste(figure, (margin, margin))
+    return page
+
+
+def _read_figures(images: Sequence[Image.Image], psm: int, languages: str) -> list[tuple[str, float]]:
+    """Each image read by one tesseract (digits only) as (figures, lowest word confidence)."""
+    import os
+    import tempfile
+
+    import pytesseract
+
+    from ingest.engine import _count_call, _tesseract
+
+    if not images:
+        return []
+    _count_call()
+    with tempfile.TemporaryDirectory(prefix="congvan-hand-") as folder:
+        names = []
+        for n, image in enumerate(images):
+            names.append(os.path.join(folder, f"{n}.bmp"))
+            image.save(names[-1], format="BMP")
+        listing = os.path.join(folder, "slots.txt")
+        with open(listing, "w", encoding="utf-8") as f:
+            f.write("\n".join(names) + "\n")
+        tsv = _tesseract(listing, ["-l", languages, "--oem", "1", "--psm", str(psm), "-c", "tessedit_create_tsv=1",
+                                   "-c", "tessedit_char_whitelist=0123456789"])
+    data = pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
+    out = [["", 101.0] for _ in images]
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        text = str(text).strip()
+        if conf < 0 or not text:
+            continue
+        entry = out[int(data["page_num"][i]) - 1]
+        entry[0] += text
+        entry[1] = min(entry[1], conf)
+    return [(text, conf if text else 0.0) for text, conf in out]
+
+
+def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HANDWRITING) -> bool:
+    """A day 1–31, a month 1–12 (one or two figures), a number of 1–`max_number_digits` figures.
+
+    >>> plausible("day", "09"), plausible("day", "32"), plausible("month", "10"), plausible("month", "010")
+    (True, False, True, False)
+    >>> plausible("number", "4552"), plausible("number", "0"), plausible("number", "1234567")
+    (True, False, False)
+    """
+    if not value.isdigit():
+        return False
+    if name == "number":
+        return 1 <= len(value) <= settings.max_number_digits and int(value) > 0
+    top = 31 if name == "day" else 12
+    return len(value) <= 2 and 1 <= int(value) <= top
+
+
+def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequence[tuple[str, float]] = (),
+           settings: HandwritingSettings = DEFAULT_HANDWRITING, page: str = "") -> tuple[str | None, float | None, int]:
+    """A value two readers agree on, when plausible (day 1–31, month 1–12, number of 1–6 figures).
+
+    The readers: tesseract (`readings`: model, figures, confidence; its value is the one its
+    sure readings, confidence ≥ `min_confidence`, give most often, at least `min_agreeing`
+    times), the nearest UCI digits (`second`: each figure with the share of its neighbours
+    that agree, at least `min_neighbour_share` each, `ingest.digits`) and page OCR (`page`:
+    the figures it read in the slot, unsure). Accepted: tesseract's value when every model
+    (`languages`) gives it most often itself, or when the nearest digits or page OCR read the
+    same; page OCR's figures when the nearest digits read the same. Returns (value, lowest
+    confidence among tesseract's sure readings of it, how many), else (None, None, 0).
+
+    >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)])
+    ('9', 60.0, 4)
+    >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "4", 80.0), ("vie", "4", 60.0)])
+    (None, None, 0)
+    >>> decide("day", [("vie", "23", 91.0), ("vie", "23", 88.0), ("vie", "4", 80.0)], [("2", 1.0), ("3", 0.71)])
+    ('23', 88.0, 2)
+    >>> decide("number", [], [("0", 1.0), ("1", 1.0)], page="01"), decide("day", [], [("0", 0.86)], page="3")
+    (('01', None, 0), (None, None, 0))
+    """
+    sure = [(lang, v, c) for lang, v, c in readings if c >= settings.min_confidence and plausible(name, v, settings)]
+    counts = Counter(v for _, v, _ in sure).most_common()
+    value = counts[0][0] if counts and counts[0][1] >= settings.min_agreeing and \
+        (len(counts) == 1 or counts[1][1] < counts[0][1]) else None
+    neighbours = "".join(d for d, _ in second) if second and all(
+        share >= settings.min_neighbour_share for _, share in second) else None
+    page = page if plausible(name, page, settings) else None
+    every_model = value is not None and all(
+        (mine := Counter(v for lang, v, _ in sure if lang == language).most_common())
+        and mine[0][0] == value and mine[0][1] >= settings.min_agreeing
+        and (len(mine) == 1 or mine[1][1] < mine[0][1])
+        for language in settings.languages)
+    if value is not None and (every_model or value in (neighbours, page)):
+        agreeing = [c for _, v, c in sure if v == value]
+        return value, min(agreeing), len(agreeing)
+    if page is not None and page == neighbours:
+        return page, None, 0
+    return None, None, 0
+
+
+def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, words: Sequence[Word],
+               angle: float = 0.0, settings: HandwritingSettings = DEFAULT_HANDWRITING,
+               readings_out: dict | None = None) -> tuple[Slot, ...]:
+    """The header slots of a first page (`find_slots` on page OCR's `words`), each read from
+    `image` (the page as rendered, before cleaning; `angle`: the skew page OCR corrected, in
+    PIL's sense). A slot page OCR read as clean sure figures (a typed number) is not read again."""
+    if not settings.enabled:
+        return ()
+    spans = find_slots(words, page_height_pt, settings.header_share)
+    if not spans:
+        return ()
+    if angle:
+        image = image.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor="white" if image.mode == "RGB" else 255)
+    scale = image.width / page_width_pt
+    inks = [slot_ink(image, span, scale, settings) for span in spans]
+    # figures page OCR read sure are left alone, unless they are in coloured ink: a pen's, which page OCR
+    # read only the remains of after whitening it (a blue "24" read "23")
+    again = [n for n, span in enumerate(spans) if typed_value(span, settings.typed_confidence) is None
+             or inks[n].coloured]
+    spans, inks = [spans[n] for n in again], [inks[n] for n in again]
+    has_ink = [ink.area(scale) >= settings.min_ink_pt2 for ink in inks]
+    jobs = [(n, ink_image(ink.mask, h)) for n, ink in enumerate(inks) if has_ink[n] and not ink.cut
+            for h in settings.heights_px]
+    jobs = [(n, im) for n, im in jobs if im is not None]
+    readings: dict[int, list[tuple[str, str, float]]] = {n: [] for n in range(len(spans))}
+    for language in settings.languages:
+        for psm in settings.psms:
+            for (n, _), reading in zip(jobs, _read_figures([im for _, im in jobs], psm, language)):
+                readings[n].append((language, *reading))
+    slots = []
+    for n, span in enumerate(spans):
+        second = read_figures(inks[n].mask, settings.neighbours) if has_ink[n] and not inks[n].cut else ()
+        value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"))
+        slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
+                          has_ink[n], value, confidence, count, span.text, span.confidence))
+        if readings_out is not None:
+            readings_out[span.name] = (readings[n], span.text, span.confidence, second)
+    return tuple(slots)
+
+
+def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=None,
+               settings: HandwritingSettings = DEFAULT_HANDWRITING,
+               rendered: tuple[Image.Image, float] | None = None):
+    """`result` (the OCR of page `page_index`) with its header slots (`OcrResult.handwriting`) when
+    it is the first page: read from the page as rendered (`rendered`: image and width in points,
+    else rendered again), kept under `cache_dir/handwriting/` by the page image's hash,
+    `settings.key()` and the models' identity, so a page answered from the OCR cache is
+    rendered again only the first time."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ingest.ocr_settings import DEFAULT_SETTINGS
+
+    if page_index != 0 or not settings.enabled or not result.words:
+        return result
+    ocr_settings = ocr_settings or DEFAULT_SETTINGS
+    path = None
+    if cache_dir is not None and result.image_sha256:
+        path = Path(cache_dir) / "handwriting" / f"{result.image_sha256}.{settings.key()}.{engine_key(settings)}.json"
+        try:
+            return replace(result, handwriting=tuple(Slot(**slot) for slot in json.loads(path.read_text("utf-8"))))
+        except (OSError, ValueError, TypeError):   # not read yet, or a torn write: read again
+            pass
+    try:
+        if rendered is None:
+            from ingest.render import render_pages
+
+            rendered = render_pages(pdf_path, [page_index], ocr_settings.dpi, ocr_settings.native_dpi_up_to)[0]
+        image, width_pt = rendered
+        height_pt = width_pt * image.height / image.width
+        if any(w.x1 > width_pt * 1.02 or w.bottom > height_pt * 1.02 for w in result.words):
+            return result   # page OCR read the page turned (ingest.ocr._finish): its words are not on this image
+        slots = read_slots(image, width_pt, height_pt, result.words, _skew(image, ocr_settings), settings)
+    except (OcrFailed, OSError, ValueError):   # the page stays as page OCR read it: its header reads as before
+        return result
+    if path is not None:
+        import os
+        import threading
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps([asdict(slot) for slot in slots], ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    return replace(result, handwriting=slots)
+
+
+def _skew(image: Image.Image, ocr_settings) -> float:
+    """The skew angle page OCR corrected (`ingest.ocr._prepare`), measured the same way."""
+    from ingest.cleaning import estimate_skew, remove_stamps
+
+    gray = remove_stamps(image, ocr_settings.colour_threshold, ocr_settings.seal_white_level, ocr_settings.ink_removal)
+    angle = estimate_skew(gray, ocr_settings.max_skew_degrees, ocr_settings.skew_dark_level)
+    return angle if abs(angle) >= ocr_settings.min_skew_degrees else 0.0
+
+
+def engine_key(settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str:
+    """The identity of the tesseract models the figures are read with, hashed (part of the cache name)."""
+    from ingest.engine import engine_identity
+
+    identity = ";".join(engine_identity(language) for language in settings.languages)
+    return hashlib.sha256(identity.encode()).hexdigest()[:8]

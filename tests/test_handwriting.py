@@ -1,0 +1,99 @@
+"""Numbers and days written by hand into the header slots (ingest.handwriting, extract.handwritten).
+
+Real scans of ../shared/dev-real-scans, where offices wrote the number and the day by pen
+into the printed "Số: ____/…" and "ngày __ tháng __": a figure is read when two readers
+agree, a slot with ink no reading is sure of is recorded as unreadable and its field left
+unknown (never guessed), and the synthetic blanks of ../shared/corpus ("Số:      /SCT-VP",
+"ngày   tháng 9 năm 2021") stay blank.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from extract import extract
+from ingest.engine import tesseract_calls
+from ingest.ocr import ocr_pages_together
+from ingest.pdf import complete_ocr, read_layer
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SCANS = SHARED / "dev-real-scans" / "pdf"
+CORPUS = SHARED / "corpus"
+needs_scans = pytest.mark.skipif(not SCANS.is_dir(), reason="../shared/dev-real-scans is absent")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+
+
+def _states(slots) -> dict[str, tuple[str, str | None]]:
+    return {slot.name: (slot.state, slot.value) for slot in slots}
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ocr-cache")
+
+
+def _first_page(path: Path, cache: Path):
+    """The document as read with its first page only (the header): page OCR and slots, no other page read."""
+    document = read_layer(path)
+    page = ocr_pages_together(path, [0], cache_dir=cache)[0]
+    first = complete_ocr(replace(document, pages=document.pages[:1]), {0: page})
+    return first, extract(first).header
+
+
+@needs_scans
+def test_handwritten_figures_no_reading_is_sure_of_leave_the_number_and_date_unknown(cache):
+    # 5240/BCA-V01: "Số: 5240/BCA-V01" and "ngày 23 tháng 11" by pen; page OCR reads "Sô:5 22/BCA-V01",
+    # "23" (sure: kept) and "I]" for the month
+    document, header = _first_page(SCANS / "s18-5240-BCA-V01-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "month": ("unreadable", None)}
+    # not "/BCA-V01" (that says the number was left blank), no partial date (that says the month was)
+    assert (header.reference, header.number, header.symbol, header.issued_date) == (None, None, "BCA-V01", None)
+
+
+@needs_scans
+def test_a_figure_page_ocr_read_unsure_is_read_again_and_kept_when_two_readers_agree(cache):
+    # 01/2016/TTLT-…: page OCR read the "01" at confidence 33; tesseract and the nearest UCI digits agree on 01
+    document, header = _first_page(SCANS / "s22-01-2016-TTLT-TANDTC-VKSNDTC-BTP-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("read", "01")}
+    assert header.number == "01"
+
+
+@needs_scans
+def test_a_handwritten_day_page_ocr_misread_is_no_longer_stated(cache):
+    # 851/KH-SYT, "ngày 09 tháng 02 năm 2021" by pen: page OCR read the day as "3" (confidence 40), so the
+    # register said 2021-02-03; the day is ink no reader is sure of: the date is unknown, not wrong
+    document, header = _first_page(SCANS / "s07-851-KH-SYT-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "day": ("unreadable", None)}
+    assert (header.reference, header.number, header.issued_date) == (None, None, None)
+
+
+@needs_scans
+def test_page_ocr_figures_in_coloured_ink_are_read_again_however_sure(cache):
+    # 298/TTr-CAT-PC04: "ngày 24" in blue pen; page OCR, which whitens coloured ink, read its remains as
+    # "23" at confidence 67: pen ink is read again, and no reader is sure of it
+    document, header = _first_page(SCANS / "s16-298-TTr-CAT-PC04-scan.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "day": ("unreadable", None)}
+    assert (header.number, header.issued_date) == (None, None)
+
+
+@needs_scans
+def test_the_slots_are_read_once_then_answered_from_the_cache(cache):
+    path = SCANS / "s22-01-2016-TTLT-TANDTC-VKSNDTC-BTP-signed.pdf"
+    first = ocr_pages_together(path, [0], cache_dir=cache)[0]
+    before = tesseract_calls()
+    again = ocr_pages_together(path, [0], cache_dir=cache)[0]
+    assert (tesseract_calls() - before, again.handwriting) == (0, first.handwriting)
+
+
+@needs_corpus
+@pytest.mark.parametrize("name, reference, issued", [
+    ("000-scan", "/SCT-VP", "2021-09"),        # "Số:      /SCT-VP", "ngày   tháng 9 năm 2021"
+    ("001-scan", "/UBND-KSTTHC", "2021"),      # day and month left blank
+    ("003-scan", "/KH-UBND", "2022-09"),
+])
+def test_slots_left_blank_in_the_source_stay_blank(cache, name, reference, issued):
+    document, header = _first_page(CORPUS / f"{name}.pdf", cache)
+    assert {slot.state for slot in document.pages[0].handwriting} == {"blank"}
+    assert (header.reference, header.number, header.issued_date) == (reference, None, issued)
