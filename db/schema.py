@@ -18,7 +18,7 @@ TABLES: dict[str, dict] = {
             "issuer": str, "parent_issuer": str, "place": str, "issued_date": str, "subject": str,
             "subject_folded": str, "recipients": str, "copy_to": str, "signer_name": str,
             "signer_title": str, "signer_authority": str, "size": int, "ingested_at": str,
-            "stale": int, "removed_at": str,
+            "stale": int, "removed_at": str, "handwritten_unread": str, "issued_date_partial": str,
         },
         pk="id",
     ),

@@ -88,7 +88,8 @@ select c.document_key, d.doc_type, d.reference, d.issuer, d.issued_date,
    where c2.document_key = c.document_key) as files,
   d.path as primary_path, d.text_source,
   (select count(distinct x.fact) from copy_disagreements x where x.document_key = c.document_key)
-    as disagreements
+    as disagreements,
+  d.symbol, d.handwritten_unread, d.issued_date_partial
 from document_copies c join documents d on d.id = c.document_id where c.is_primary = 1""",
     # point losses and index results counted once per document (read from its primary copy)
     "point_losses_view": """

@@ -217,7 +217,11 @@ def document_page(db: sqlite_utils.Database, key: str) -> dict | None:
         "select * from tasks_view where document_key = ? order by page, obligation_id", [key])]
     losses = [{**r, "lost": number(r["lost"]), "achieved": number(r["achieved"]), "max": number(r["max_points"])}
               for r in db.query("select * from point_losses_view where document_key = ? order by page, id", [key])]
-    return {"doc": {**doc, "issued": display_date(doc["issued_date"])}, "copies": copies,
+    return {"doc": {**doc, "issued": display_date(doc["issued_date"]),
+                    "issued_partial": display_date(doc["issued_date_partial"]),
+                    # a number written by hand and not read: "…/BCA-C04" (the ký hiệu alone)
+                    "reference_display": doc["reference"] or (f"…/{doc['symbol']}" if doc["symbol"] else "")},
+            "copies": copies,
             "disagreements": list(facts.values()), "tasks": tasks, "losses": losses}
 
 

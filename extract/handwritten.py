@@ -10,8 +10,9 @@ reading) or `blank` (no ink). Here:
   document had left it blank: `reference` is null (not "/BCA-C04", which the contract keeps
   for a number left blank, and which would make two letters of the same issuer and day one
   document) while `symbol` is kept; `issued_date` is null (a partial date says the document
-  left the day or month blank). A slot whose figures page OCR read sure (typed ones) is not
-  read again, and keeps them;
+  left the day or month blank) while `issued_date_partial` keeps what is known ("2025-10"),
+  and `handwritten_unread` names what a clerk must read on the page ("số, ngày"). A slot
+  whose figures page OCR read sure (typed ones) is not read again, and keeps them;
 - a `blank` slot changes nothing ("ngày   tháng 9 năm 2021" stays 2021-09).
 """
 from __future__ import annotations
@@ -33,14 +34,23 @@ def apply(header: Header, document: Document) -> Header:
     ('4552/BCA-C04', '4552', '2025-10-09')
     >>> page = Page(1, "", "ocr", handwriting=(Slot("number", 0, 0, 1, 1, True), Slot("day", 0, 0, 1, 1, False)))
     >>> h = apply(Header(symbol="SCT-VP", reference="/SCT-VP", issued_date="2021-09"), Document("x", "x.pdf", (page,)))
-    >>> h.reference, h.symbol, h.issued_date
-    (None, 'SCT-VP', '2021-09')
+    >>> h.reference, h.symbol, h.issued_date, h.handwritten_unread
+    (None, 'SCT-VP', '2021-09', 'số')
+    >>> page = Page(1, "", "ocr", handwriting=(Slot("number", 0, 0, 1, 1, True), Slot("day", 0, 0, 1, 1, True)))
+    >>> h = apply(Header(symbol="BCA-C04", reference="/BCA-C04", issued_date="2025-10"), Document("x", "x.pdf", (page,)))
+    >>> h.reference, h.issued_date, h.issued_date_partial, h.handwritten_unread
+    (None, None, '2025-10', 'số, ngày')
     """
     pages = [p for p in document.pages if p.handwriting]
     if not pages or pages[0].number != document.pages[0].number:
         return header
     slots = {slot.name: slot for slot in pages[0].handwriting}
-    return _date(_number(header, slots.get("number")), slots.get("day"), slots.get("month"))
+    header = _date(_number(header, slots.get("number")), slots.get("day"), slots.get("month"))
+    unread = [word for name, word in _SLOT_WORDS if _unknown(slots.get(name))]
+    return replace(header, handwritten_unread=", ".join(unread)) if unread else header
+
+
+_SLOT_WORDS = (("number", "số"), ("day", "ngày"), ("month", "tháng"))   # as the header prints them
 
 
 def _unknown(slot: Slot | None) -> bool:
@@ -64,9 +74,10 @@ def _date(header: Header, day: Slot | None, month: Slot | None) -> Header:
         return header
     parts = header.issued_date.split("-")
     year, got_month, got_day = parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
-    if _unknown(month) or _unknown(day):
-        return replace(header, issued_date=None)
     got_month = month.value if month is not None and month.value else got_month
+    if _unknown(month) or _unknown(day):
+        known = f"{year}-{int(got_month):02d}" if got_month and not _unknown(month) else year
+        return replace(header, issued_date=None, issued_date_partial=known)
     got_day = day.value if day is not None and day.value else got_day
     if got_day and not got_month:
         return header   # a day read without its month says nothing more
