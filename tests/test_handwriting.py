@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from extract import extract
-from ingest.engine import tesseract_calls
-from ingest.ocr import ocr_pages_together
-from ingest.pdf import complete_ocr, read_layer
+from congvan.extract import extract
+from congvan.ingest.engine import tesseract_calls
+from congvan.ingest.ocr import ocr_pages_together
+from congvan.ingest.pdf import complete_ocr, read_layer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCANS = SHARED / "dev-real-scans" / "pdf"
