@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import IngestRunning
+from congvan.ingest.errors import IngestRunning
 
 
 def lock_path(db_path: Path) -> Path:

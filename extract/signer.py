@@ -8,7 +8,7 @@ innermost title: the line under the last prefix, or, when the block ends on a pr
 line ("KT. GIÁM ĐỐC"), the deputy of that head. Lines a narrow column wrapped ("TL. CỤC"
 / "TRƯỞNG", "TRƯỞNG BAN BAN CHÍNH SÁCH," / "THUẾ QUỐC TẾ") are joined first.
 
->>> from extract.text import Line
+>>> from congvan.extract.text import Line
 >>> block = ["Nơi nhận:", "- Như trên;", "TL. CỤC TRƯỞNG", "KT. TRƯỞNG BAN BAN CHÍNH SÁCH,",
 ...          "THUẾ QUỐC TẾ", "PHÓ TRƯỞNG BAN", "Phạm Thị Minh Hiền"]
 >>> find([Line(1, 0, 0, t) for t in block])
@@ -24,10 +24,10 @@ from difflib import SequenceMatcher
 
 import regex
 
-from extract.text import Line
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.text import Line
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _PERSON_NAME = regex.compile(r"^(?:\p{Lu}\p{Ll}*)(?:\s+\p{Lu}\p{Ll}*){1,4}$")
 # a military or police rank before the name, also with its first word OCR-damaged ("VướN tướng Nguyễn Văn Long")
