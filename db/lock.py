@@ -10,7 +10,7 @@ first and is told so (`on_wait`), instead of failing on a locked database.
 ...         pass
 Traceback (most recent call last):
 ...
-ingest.errors.IngestRunning: congvan.db: Another congvan ingest or watch is writing to this database; this one waits until it has finished. (process ...)
+congvan.ingest.errors.IngestRunning: congvan.db: Another congvan ingest or watch is writing to this database; this one waits until it has finished. (process ...)
 """
 from __future__ import annotations
 

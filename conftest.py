@@ -1,0 +1,65 @@
+"""Doctests of the package folders run in the modules as installed (congvan.ingest.pdf for ingest/pdf.py).
+
+ingest/ extract/ db/ rules/ install as congvan.ingest, … (pyproject.toml's package-dir). pytest would
+import `pytest ingest/pdf.py` (addopts has --doctest-modules) as a second module named `ingest.pdf`,
+whose classes are not congvan.ingest.pdf's, and the folder's `__init__.py` as a package `ingest`:
+here those folders are plain directories to pytest and the doctest collector of their files imports
+the installed module, so each module exists once.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from _pytest.doctest import DoctestModule
+
+ROOT = Path(__file__).resolve().parent
+FOLDERS = ("ingest", "extract", "db", "rules", "congvan")
+
+
+def installed_name(path: Path) -> str | None:
+    """congvan.ingest.pdf for ingest/pdf.py, congvan.db for db/__init__.py; None outside the folders."""
+    try:
+        parts = list(path.resolve().relative_to(ROOT).with_suffix("").parts)
+    except ValueError:
+        return None
+    if not parts or parts[0] not in FOLDERS:
+        return None
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts if parts[0] == "congvan" else ["congvan", *parts])
+
+
+class InstalledDoctestModule(DoctestModule):
+    """The doctests of a module imported by its installed name."""
+
+    def _getobj(self):
+        return importlib.import_module(installed_name(self.path))
+
+
+class InstalledModule(pytest.Module):
+    """A module named on the command line (`pytest ingest/pdf.py`), imported by its installed name."""
+
+    def _getobj(self):
+        return importlib.import_module(installed_name(self.path))
+
+
+_INSTALLED = {DoctestModule: InstalledDoctestModule, pytest.Module: InstalledModule}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_directory(path: Path, parent):
+    collected = yield
+    if installed_name(path / "__init__.py") is None or type(collected) is not pytest.Package:
+        return collected
+    return pytest.Dir.from_parent(parent, path=path)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path: Path, parent):
+    collected = yield
+    if installed_name(file_path) is None:
+        return collected
+    return [_INSTALLED[type(c)].from_parent(parent, path=file_path) if type(c) in _INSTALLED else c
+            for c in collected]
