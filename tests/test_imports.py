@@ -185,3 +185,21 @@ def test_the_package_data_is_found_through_the_installed_names():
     assert [rules.joinpath(n).is_file() for n in ("units.yaml", "verbs.yaml", "vi_words.txt")] == [True, True, True]
     assert [db.joinpath(n).is_file() for n in ("metadata.yaml", "templates/congvan_base.html",
                                                 "plugins/congvan_web.py", "static/congvan.css")] == [True] * 4
+
+
+def test_the_wheel_installs_the_folders_under_congvan_with_their_data(tmp_path):
+    """`pip install .` (not editable): only congvan/ in site-packages, and in it every module and data
+    file of the five folders (rules/*.yaml, vi_words.txt, db/metadata.yaml, templates, plugins, CSS)."""
+    import zipfile
+
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = zipfile.ZipFile(next(tmp_path.glob("congvan-*.whl"))).namelist()
+    assert sorted({n.split("/")[0] for n in names}) == ["congvan", "congvan-0.1.0.dist-info"]
+    assert sorted({n.split("/")[1] for n in names if n.startswith("congvan/") and n.count("/") > 1}) == \
+        ["db", "extract", "ingest", "rules"]
+    in_repo = sorted(f"congvan/{p.relative_to(ROOT).as_posix()}".replace("congvan/congvan/", "congvan/")
+                     for folder in LAYERS for p in (ROOT / folder).rglob("*")
+                     if p.suffix in (".py", ".yaml", ".txt", ".html", ".css", ".sql") and "__pycache__" not in p.parts)
+    assert sorted(n for n in names if n.startswith("congvan/")) == in_repo
