@@ -4,11 +4,13 @@ ingest/ extract/ db/ rules/ install as congvan.ingest, … (pyproject.toml's pac
 import `pytest ingest/pdf.py` (addopts has --doctest-modules) as a second module named `ingest.pdf`,
 whose classes are not congvan.ingest.pdf's, and the folder's `__init__.py` as a package `ingest`:
 here those folders are plain directories to pytest and the doctest collector of their files imports
-the installed module, so each module exists once.
+the installed module, so each module exists once. A run that imported one of them by its bare name
+(`from ingest.pdf import …` works from the repository root under `python -m pytest`) fails.
 """
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,14 @@ def pytest_collect_file(file_path: Path, parent):
         return collected
     return [_INSTALLED[type(c)].from_parent(parent, path=file_path) if type(c) in _INSTALLED else c
             for c in collected]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    stray = sorted(name for name in FOLDERS[:-1] if name in sys.modules)
+    if stray:
+        writer = session.config.get_terminal_writer()
+        writer.line()
+        writer.line(
+            f"ERROR: {', '.join(stray)} imported by the bare name: write `from congvan.{stray[0]}… import …` "
+            "(the folders install as congvan.ingest, congvan.extract, congvan.db, congvan.rules)", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
