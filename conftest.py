@@ -5,7 +5,7 @@ import `pytest ingest/pdf.py` (addopts has --doctest-modules) as a second module
 whose classes are not congvan.ingest.pdf's, and the folder's `__init__.py` as a package `ingest`:
 here those folders are plain directories to pytest and the doctest collector of their files imports
 the installed module, so each module exists once. A run that imported one of them by its bare name
-(`from ingest.pdf import …` works from the repository root under `python -m pytest`) fails.
+(`import ingest.pdf` in a test works from the repository root under `python -m pytest`) fails.
 """
 from __future__ import annotations
 
