@@ -6,9 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from congvan import db as db_package
 from congvan.ingest.word import CONVERTED
 
-METADATA = Path(__file__).resolve().parent.parent / "db" / "metadata.yaml"
+METADATA = Path(db_package.__file__).resolve().parent / "metadata.yaml"   # db/ of the checkout or congvan/db installed
 
 
 def pdf_folder(db_path: Path, given: Path | None) -> tuple[Path | None, str | None]:

@@ -28,11 +28,18 @@ import regex
 
 from congvan.extract import units
 from congvan.ingest.model import Document
-from congvan.ingest.tables import column_patterns
 from congvan.ingest.textnorm import fold
-from congvan.rules import load, pattern
+from congvan.rules import TIMEOUT, load, pattern
 
 _CODE_TOKEN = regex.compile(r"\d{1,2}(?:\s?[.,]\s?\d{1,2}){0,2}")
+
+
+@lru_cache(maxsize=None)
+def column_patterns() -> dict[str, regex.Pattern]:
+    """Per column role (code, content, unit, …), the header words of rules/criteria.yaml as one
+    whole-word pattern on folded text ("Đơn vị thực hiện" → unit)."""
+    return {role: regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in words) + r")(?!\w)")
+            for role, words in load("criteria")["columns"].items() if words}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +163,7 @@ def _roles(row: Sequence[str | None]) -> dict[str, int]:
         while i + span < len(row) and row[i + span] is None:
             span += 1
         named = sorted((m.start(), role) for role in _ROLE_ORDER
-                       if role not in roles and (m := column_patterns()[role].search(text))
+                       if role not in roles and (m := column_patterns()[role].search(text, timeout=TIMEOUT))
                        and not (role == "unit" and ("tieu chi" in text or "linh vuc" in text)))
         if len(named) > 1 and span > 1:
             roles.update((role, i + k) for k, (_, role) in enumerate(named[:span]))

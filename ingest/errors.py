@@ -24,7 +24,7 @@ from congvan.ingest.model import Status  # noqa: F401  (re-exported: its importe
 
 # Libraries that parse the file: an exception they raise means a bad file, not a congvan bug.
 _FILE_LIBRARIES = frozenset({"pdfminer", "pdfplumber", "pypdfium2", "pikepdf", "PIL", "fitz", "zlib", "docx", "odf"})
-_OWN_PACKAGES = frozenset({"congvan", "ingest", "extract", "db", "rules"})
+_OWN_PACKAGES = frozenset({"congvan"})   # ingest, extract, db, rules install as congvan.*
 
 
 class IngestError(Exception):

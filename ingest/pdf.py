@@ -304,31 +304,44 @@ def failed(document: Document, error: Exception) -> Document:
                     size=document.size)
 
 
-def _is_header_row(row: tuple) -> bool:
-    """A table row naming columns ("STT", "Đơn vị thực hiện", "Ghi chú"; rules/criteria.yaml), no numbers."""
-    from congvan.ingest.tables import column_patterns
+def _repeats(row: tuple, earlier: tuple) -> bool:
+    """`row` reads as `earlier` (OCR misses a letter or two, or runs text into a cell): as many cells,
+    and more than half of them alike (difflib ratio ≥ 0.8 on folded text).
+
+    >>> _repeats(("STT", "Lĩnh vực/Tiêu chí", "Đơn vị thực hiện"), ("STT", "Lãnh vực/Tiêu chí", "Đơn vi thực hiện"))
+    True
+    >>> _repeats(("STT", "Ngành, lĩnh vực", "Sản phẩm"), ("TT", "Nhiệm vụ, hoạt động cụ thể", "Cơ quan chủ trì"))
+    False
+    """
+    from difflib import SequenceMatcher
+
     from congvan.ingest.textnorm import fold
 
-    cells = [fold(c or "") for c in row]
-    return not any(ch.isdigit() for c in cells for ch in c) and \
-        any(p.search(c) for c in cells for p in column_patterns(3).values())
+    if len(row) != len(earlier):
+        return False
+    alike = sum(SequenceMatcher(None, fold(a or ""), fold(b or "")).ratio() >= 0.8 for a, b in zip(row, earlier))
+    return alike * 2 > len(row)
 
 
 def _drop_repeated_headers(pages: list[Page]) -> list[Page]:
-    """A table's header row repeated at the top of every page: the page text keeps it on the first only.
+    """A table's header row repeated at the top of later pages: the page text keeps it on the first only.
 
+    A header row is told by its repetition, not by its words (which column is which is extract/'s
+    knowledge): the first row of a page's first table, with text and no digit, that repeats
+    (`_repeats`) the first row of the first table of an earlier OCR page.
     (Page.tables keeps every row: the table readers recognise header rows themselves.)
     """
-    seen = False
+    earlier: list[tuple] = []
     out = []
     for page in pages:
-        if page.source == "ocr" and page.tables and page.tables[0] and _is_header_row(page.tables[0][0]):
-            first = "\t".join(c or "" for c in page.tables[0][0])
+        row = page.tables[0][0] if page.source == "ocr" and page.tables and page.tables[0] else None
+        if row and any(c and c.strip() for c in row) and not any(ch.isdigit() for c in row for ch in (c or "")):
+            first = "\t".join(c or "" for c in row)
             lines = page.text.split("\n")
-            if seen and first in lines:
+            if first in lines and any(_repeats(row, e) for e in earlier):
                 lines.remove(first)
                 page = _replace(page, text="\n".join(lines))
-            seen = True
+            earlier.append(row)
         out.append(page)
     return out
 

@@ -27,7 +27,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -54,19 +53,6 @@ _MIN_RULE = 12.0  # a ruling segment is at least this long (pt); 12 pt glyph str
 _MIN_SKEW_RUN = 8.0  # horizontal runs used to measure the skew (pt)
 _MAX_SKEW = 3.0  # degrees searched either way
 _RULE_GLYPHS = frozenset("|¦[]!_—–")  # what tesseract reads on a ruling line
-
-
-@lru_cache(maxsize=None)
-def column_patterns(min_length: int = 0) -> dict[str, re.Pattern]:
-    """Per column role (code, content, unit, …), the header words of rules/criteria.yaml as one
-    whole-word pattern on folded text ("Đơn vị thực hiện" → unit)."""
-    from congvan.ingest.textnorm import fold
-    from congvan.rules import load
-
-    return {role: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(fold(w)) for w in words if len(w) >= min_length)
-                             + r")(?!\w)")
-            for role, words in load("criteria")["columns"].items()
-            if any(len(w) >= min_length for w in words)}
 
 
 def tables_from_edges(edges: list[dict[str, float]], words: Sequence[Word]) -> tuple[Table, ...]:

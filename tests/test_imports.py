@@ -1,31 +1,46 @@
 """How the packages import each other: without side effects, without cycles, downwards only.
 
-The layers, lowest first: rules → ingest → extract → db → congvan. A module imports only from its
-own layer or lower ones (function-level imports included), and no chain of top-level imports
-leads back to where it started.
+The folders ingest/ extract/ db/ rules/ install as congvan.ingest, congvan.extract, congvan.db and
+congvan.rules (pyproject.toml's package-dir): nothing generic lands in site-packages.
+The layers, lowest first: rules → ingest → extract → db → congvan (cli, pipeline, watch, …). A
+module imports only from its own layer or lower ones (function-level imports included), and no
+chain of top-level imports leads back to where it started.
 """
 from __future__ import annotations
 
 import ast
 import json
+import os
 import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("rules", "ingest", "extract", "db", "congvan")
+LAYERS = ("rules", "ingest", "extract", "db", "congvan")   # folders of the repository, lowest first
+NAMESPACE = "congvan"
+
+
+def _package(folder: str) -> str:
+    """The installed name of a top-level folder: congvan.ingest for ingest/, congvan for congvan/."""
+    return NAMESPACE if folder == NAMESPACE else f"{NAMESPACE}.{folder}"
+
+
+def _layer(module: str) -> str:
+    """The folder (layer) of an installed module name: ingest for congvan.ingest.pdf."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS[:-1] else NAMESPACE
 
 
 def _modules() -> dict[str, Path]:
-    """Every module of the five packages, by dotted name → file."""
+    """Every module of the five packages, by installed dotted name → file."""
     found = {}
-    for package in LAYERS:
-        folder = ROOT / package
+    for folder_name in LAYERS:
+        package, folder = _package(folder_name), ROOT / folder_name
         found[package] = folder / "__init__.py"
         for info in pkgutil.walk_packages([str(folder)], prefix=f"{package}."):
             name = info.name
-            path = folder.joinpath(*name.split(".")[1:])
+            path = folder.joinpath(*name[len(package) + 1:].split("."))
             found[name] = path / "__init__.py" if info.ispkg else path.with_suffix(".py")
     return found
 
@@ -47,7 +62,7 @@ def _imports(name: str, path: Path) -> list[tuple[str, bool]]:
                 base = ".".join(parts + ([base] if base else []))
             targets = [f"{base}.{a.name}" for a in node.names]
         for target in targets:
-            if target.split(".")[0] in LAYERS:
+            if target.split(".")[0] == NAMESPACE:
                 out.append((target, id(node) in top))
     return out
 
@@ -69,7 +84,7 @@ def _graph() -> dict[str, list[tuple[str, bool]]]:
 def test_every_module_imports_only_its_own_or_lower_layers():
     rank = {layer: i for i, layer in enumerate(LAYERS)}
     upward = sorted(f"{name} → {target}" for name, edges in _graph().items() for target, _ in edges
-                    if rank[target.split(".")[0]] > rank[name.split(".")[0]])
+                    if rank[_layer(target)] > rank[_layer(name)])
     assert upward == []
 
 
@@ -111,7 +126,7 @@ def _outside_libraries() -> list[str]:
                 names.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                 names.add(node.module.split(".")[0])
-    return sorted(names - set(LAYERS) - {"__future__"})
+    return sorted(names - {NAMESPACE, "__future__"})
 
 
 _PROBE = """
@@ -139,3 +154,52 @@ def test_importing_every_module_changes_no_environment_warning_filter_or_logging
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+_NAMESPACE_PROBE = """
+import importlib, json
+import congvan.ingest, congvan.extract, congvan.db, congvan.rules
+missing = []
+for name in ("ingest", "extract", "db", "rules"):
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError:
+        missing.append(name)
+print(json.dumps([sorted(m.__name__ for m in (congvan.ingest, congvan.extract, congvan.db, congvan.rules)), missing]))
+"""
+
+
+def test_the_folders_install_under_congvan_and_nothing_generic_is_importable(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", _NAMESPACE_PROBE], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [["congvan.db", "congvan.extract", "congvan.ingest", "congvan.rules"],
+                                       ["ingest", "extract", "db", "rules"]]
+
+
+def test_the_package_data_is_found_through_the_installed_names():
+    from importlib import resources
+
+    rules, db = resources.files("congvan.rules"), resources.files("congvan.db")
+    assert [rules.joinpath(n).is_file() for n in ("units.yaml", "verbs.yaml", "vi_words.txt")] == [True, True, True]
+    assert [db.joinpath(n).is_file() for n in ("metadata.yaml", "templates/congvan_base.html",
+                                                "plugins/congvan_web.py", "static/congvan.css")] == [True] * 4
+
+
+def test_the_wheel_installs_the_folders_under_congvan_with_their_data(tmp_path):
+    """`pip install .` (not editable): only congvan/ in site-packages, and in it every module and data
+    file of the five folders (rules/*.yaml, vi_words.txt, db/metadata.yaml, templates, plugins, CSS)."""
+    import zipfile
+
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = zipfile.ZipFile(next(tmp_path.glob("congvan-*.whl"))).namelist()
+    assert sorted({n.split("/")[0] for n in names}) == ["congvan", "congvan-0.1.0.dist-info"]
+    assert sorted({n.split("/")[1] for n in names if n.startswith("congvan/") and n.count("/") > 1}) == \
+        ["db", "extract", "ingest", "rules"]
+    in_repo = sorted(f"congvan/{p.relative_to(ROOT).as_posix()}".replace("congvan/congvan/", "congvan/")
+                     for folder in LAYERS for p in (ROOT / folder).rglob("*")
+                     if p.suffix in (".py", ".yaml", ".txt", ".html", ".css", ".sql") and "__pycache__" not in p.parts)
+    assert sorted(n for n in names if n.startswith("congvan/")) == in_repo
