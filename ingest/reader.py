@@ -21,7 +21,7 @@ Example (two digital files of the shared corpus, two workers):
 >>> from pathlib import Path
 >>> corpus = Path(__file__).resolve().parents[1].parent / "shared/corpus"
 >>> files = sorted(corpus.glob("00[01]-digital.pdf"))
->>> [(d.path, d.status, d.text_source) for d in read_pdfs(files, workers=2)] if files else \\
+>>> [(d.path, str(d.status), d.text_source) for d in read_pdfs(files, workers=2)] if files else \\
 ...     [("000-digital.pdf", "ok", "text"), ("001-digital.pdf", "ok", "text")]
 [('000-digital.pdf', 'ok', 'text'), ('001-digital.pdf', 'ok', 'text')]
 """

@@ -137,7 +137,7 @@ def choose_signing_time(cms_time: datetime | None, pdf_time: datetime | None) ->
 
     The CMS `signingTime` is what is left when `/M` is missing or gives no offset.
 
-    >>> from datetime import timezone
+    >>> from datetime import timedelta, timezone
     >>> ict = timezone(timedelta(hours=7))
     >>> mislabelled = datetime(2019, 4, 19, 9, 11, 49, tzinfo=timezone.utc)  # local time marked UTC
     >>> choose_signing_time(mislabelled, datetime(2019, 4, 19, 9, 11, 49, tzinfo=ict)).isoformat()

@@ -23,10 +23,10 @@ def nfc(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFC plus the repair of extractor artefacts (line-break hyphen U+FFFE, CRLF, NBSP).
+    r"""NFC plus the repair of extractor artefacts (line-break hyphen U+FFFE, CRLF, NBSP).
 
     >>> clean("2450/QĐ\ufffeUBND\r\nngày")
-    '2450/QĐ-UBND\\nngày'
+    '2450/QĐ-UBND\nngày'
     """
     for bad, good in _ARTEFACTS.items():
         if bad in text:
