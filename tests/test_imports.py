@@ -189,7 +189,7 @@ def test_the_package_data_is_found_through_the_installed_names():
 
 def test_the_wheel_installs_the_folders_under_congvan_with_their_data(tmp_path):
     """`pip install .` (not editable): only congvan/ in site-packages, and in it every module and data
-    file of the five folders (rules/*.yaml, vi_words.txt, db/metadata.yaml, templates, plugins, CSS)."""
+    file of the five folders (rules/*.yaml, vi_words.txt, db/metadata.yaml, templates, plugins, CSS, ingest/data/)."""
     import zipfile
 
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
@@ -201,5 +201,6 @@ def test_the_wheel_installs_the_folders_under_congvan_with_their_data(tmp_path):
         ["db", "extract", "ingest", "rules"]
     in_repo = sorted(f"congvan/{p.relative_to(ROOT).as_posix()}".replace("congvan/congvan/", "congvan/")
                      for folder in LAYERS for p in (ROOT / folder).rglob("*")
-                     if p.suffix in (".py", ".yaml", ".txt", ".html", ".css", ".sql") and "__pycache__" not in p.parts)
+                     if (p.suffix in (".py", ".yaml", ".txt", ".html", ".css", ".sql") or "data" in p.parts)
+                     and p.is_file() and "__pycache__" not in p.parts)
     assert sorted(n for n in names if n.startswith("congvan/")) == in_repo
