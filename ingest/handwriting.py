@@ -75,7 +75,7 @@ class HandwritingSettings:
     figure_height_px: int = 32
     typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
     #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
-    revision: int = 7   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
+    revision: int = 9   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -277,8 +277,8 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
     same; page OCR's figures when the nearest digits read the same; the figures every figure's
     readers agree on (`votes`, `figure_vote`); the nearest MNIST digits' (`mnist`, each figure
     with ≥ `figure_share` of its neighbours agreeing) when tesseract's value is the same. Two
-    of these giving different values, or figures read one by one that tesseract's value read
-    whole contradicts (touching figures taken for one): none. Returns (value, lowest confidence among
+    of these giving different values, or figures read one by one that tesseract's value
+    (sure, plausible, read whole) contradicts: none. Returns (value, lowest confidence among
     tesseract's sure readings of it, how many), else (None, None, 0).
 
     >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)])
@@ -293,7 +293,7 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
     (('9', None, 0), ('01', 88.0, 2))
     >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)], votes="4")
     (None, None, 0)
-    >>> decide("day", [("eng", "0", 93.0), ("eng", "0", 80.0), ("vie", "9", 75.0)], votes="9")   # "09" read as one "9"
+    >>> decide("number", [("eng", "49", 85.0), ("eng", "49", 79.0)], votes="83")   # "753": "75" touching, read as one "8"
     (None, None, 0)
     """
     sure = [(lang, v, c) for lang, v, c in readings if c >= settings.min_confidence and plausible(name, v, settings)]
@@ -317,11 +317,8 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
         found.append((value, min(agreeing), len(agreeing)))
     if page is not None and page == neighbours:
         found.append((page, None, 0))
-    whole = Counter(v for _, v, c in readings if c >= settings.min_confidence and v.isdigit()).most_common(2)
-    if votes is not None and whole and whole[0][1] >= settings.min_agreeing and \
-            (len(whole) == 1 or whole[1][1] < whole[0][1]) and \
-            (whole[0][0] != votes if name == "number" else int(whole[0][0]) != int(votes)):
-        return None, None, 0   # tesseract is sure the whole reads otherwise (plausible or not): figures taken for one
+    if votes is not None and value not in (None, votes):   # tesseract reads the whole otherwise, sure: touching
+        return None, None, 0                               # figures taken for one ("75" read as an "8"), or a misread
     if votes is not None:
         found.append((votes, None, 0))
     if len({v for v, _, _ in found}) != 1:   # none, or readers sure of different values
