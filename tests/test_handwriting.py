@@ -61,12 +61,32 @@ def test_a_figure_page_ocr_read_unsure_is_read_again_and_kept_when_two_readers_a
 
 
 @needs_scans
-def test_a_handwritten_day_page_ocr_misread_is_no_longer_stated(cache):
+def test_a_handwritten_day_page_ocr_misread_is_read_again_by_the_figure_readers(cache):
     # 851/KH-SYT, "ngày 09 tháng 02 năm 2021" by pen: page OCR read the day as "3" (confidence 40), so the
-    # register said 2021-02-03; the day is ink no reader is sure of: the date is unknown, not wrong
+    # register said 2021-02-03; the nearest MNIST digits and tesseract (the figure alone, and the English model
+    # twice on the whole) read 9; the number, its strokes running over the printed "/KH-SYT", stays unknown
     document, header = _first_page(SCANS / "s07-851-KH-SYT-signed.pdf", cache)
-    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "day": ("unreadable", None)}
-    assert (header.reference, header.number, header.issued_date) == (None, None, None)
+    assert _states(document.pages[0].handwriting) == {"number": ("unreadable", None), "day": ("read", "9")}
+    assert (header.reference, header.number, header.issued_date) == (None, None, "2021-02-09")
+
+
+@needs_scans
+def test_a_day_read_by_two_figure_readers_is_not_a_date_while_its_month_is_unread(cache):
+    # 4552/BCA-C04, "ngày 9 tháng 10" in blue pen: the "9" is read by the nearest UCI and MNIST digits (7 of 7,
+    # 5 of 7 neighbours); the "10" is not (UCI: "70"), nor "4552" (its "52" touch): no date, no number
+    document, header = _first_page(SCANS / "s11-4552-BCA-C04-signed.pdf", cache)
+    assert _states(document.pages[0].handwriting) == {
+        "number": ("unreadable", None), "day": ("read", "9"), "month": ("unreadable", None)}
+    assert (header.reference, header.number, header.symbol, header.issued_date) == (None, None, "BCA-C04", None)
+
+
+@needs_scans
+def test_touching_figures_read_wrong_by_both_digit_readers_are_refused(cache):
+    # 753/KH-DCT: the "7" and "5" of "753" touch; the nearest UCI and MNIST digits both take them for an "8"
+    # ("83"), tesseract reads the whole "49": no value, rather than a wrong one
+    document, header = _first_page(SCANS / "s01-753-KH-DCT-scan.pdf", cache)
+    assert _states(document.pages[0].handwriting)["number"] == ("unreadable", None)
+    assert (header.reference, header.number) == (None, None)
 
 
 @needs_scans
