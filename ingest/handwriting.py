@@ -75,7 +75,7 @@ class HandwritingSettings:
     figure_height_px: int = 32
     typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
     #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
-    revision: int = 9   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
+    revision: int = 10   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -317,11 +317,12 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
         found.append((value, min(agreeing), len(agreeing)))
     if page is not None and page == neighbours:
         found.append((page, None, 0))
-    if votes is not None and value not in (None, votes):   # tesseract reads the whole otherwise, sure: touching
-        return None, None, 0                               # figures taken for one ("75" read as an "8"), or a misread
+    meaning = (lambda v: v) if name == "number" else int   # a day "09" is the day "9"
+    if votes is not None and value is not None and meaning(value) != meaning(votes):
+        return None, None, 0   # tesseract reads the whole otherwise, sure: touching figures taken for one, or a misread
     if votes is not None:
         found.append((votes, None, 0))
-    if len({v for v, _, _ in found}) != 1:   # none, or readers sure of different values
+    if len({meaning(v) for v, _, _ in found}) != 1:   # none, or readers sure of different values
         return None, None, 0
     return found[0]
 
