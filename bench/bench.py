@@ -49,9 +49,9 @@ import pypdfium2 as pdfium
 import sqlite_utils
 
 from congvan import pipeline
-from ingest import ocr
-from ingest.pdf import read_pdf, read_text_layer
-from ingest.reader import read_pdfs
+from congvan.ingest import ocr
+from congvan.ingest.pdf import read_pdf, read_text_layer
+from congvan.ingest.reader import read_pdfs
 
 OCRMYPDF = REPO / ".venv" / "bin" / "ocrmypdf"  # from the [test] extra, which `make install` installs
 if not OCRMYPDF.exists():

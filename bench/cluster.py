@@ -44,10 +44,10 @@ sys.path.insert(0, str(REPO))
 import psutil  # noqa: E402 — installed with distributed
 
 from congvan import pipeline  # noqa: E402
-from db import load, schema  # noqa: E402
-from extract import extract  # noqa: E402
-from extract.units import registry  # noqa: E402
-from ingest.pdf import read_pdf  # noqa: E402
+from congvan.db import load, schema  # noqa: E402
+from congvan.extract import extract  # noqa: E402
+from congvan.extract.units import registry  # noqa: E402
+from congvan.ingest.pdf import read_pdf  # noqa: E402
 
 
 def _own_cpu() -> float:

@@ -79,10 +79,10 @@ def main() -> None:
 
 def readers(pdfs: Path, gold_dir: Path, cache: Path) -> None:
     """Every slot with ink of the files' first pages, as each reader read it (see the module's doc)."""
-    from ingest import handwriting
-    from ingest.ocr import ocr_pages_together
-    from ingest.ocr_settings import DEFAULT_SETTINGS
-    from ingest.render import render_pages
+    from congvan.ingest import handwriting
+    from congvan.ingest.ocr import ocr_pages_together
+    from congvan.ingest.ocr_settings import DEFAULT_SETTINGS
+    from congvan.ingest.render import render_pages
 
     tally, counted = {"right": 0, "wrong": 0, "unread": 0}, [0, 0]
     shares = lambda pairs: "".join(d or "?" for d, _ in pairs) + "(" + ",".join(f"{s:.2f}" for _, s in pairs) + ")"

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from db.stored import snapshot
+from congvan.db.stored import snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 CONGVAN = Path(sys.executable).with_name("congvan")

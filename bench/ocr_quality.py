@@ -22,9 +22,9 @@ from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.layout import words_to_text  # noqa: E402
-from ingest.ocr import OcrSettings, ocr_pages, tesseract_calls  # noqa: E402
-from ingest.ocr_cache import cache_key  # noqa: E402
+from congvan.ingest.layout import words_to_text  # noqa: E402
+from congvan.ingest.ocr import OcrSettings, ocr_pages, tesseract_calls  # noqa: E402
+from congvan.ingest.ocr_cache import cache_key  # noqa: E402
 
 import pypdfium2 as pdfium  # noqa: E402
 

@@ -32,10 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.ocr import OcrSettings, ocr_pages, tesseract_calls  # noqa: E402
-from ingest.correct import correct_result  # noqa: E402
-from ingest.ocr_cache import cache_key  # noqa: E402
-from ingest.pdf import pages_to_ocr, read_layer  # noqa: E402
+from congvan.ingest.ocr import OcrSettings, ocr_pages, tesseract_calls  # noqa: E402
+from congvan.ingest.correct import correct_result  # noqa: E402
+from congvan.ingest.ocr_cache import cache_key  # noqa: E402
+from congvan.ingest.pdf import pages_to_ocr, read_layer  # noqa: E402
 
 FIELDS = ("issuer", "parent_issuer", "place", "subject", "signer_name", "signer_title")
 

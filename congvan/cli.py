@@ -13,10 +13,10 @@ import click
 
 from congvan import pipeline
 from congvan.serve import METADATA, datasette_command, pdf_folder  # noqa: F401  (re-exported for tests)
-from db import stored
-from ingest.errors import IngestError, Status
-from ingest.limits import DEFAULT as DEFAULT_LIMITS
-from ingest.signatures import quiet_crypto_warnings
+from congvan.db import stored
+from congvan.ingest.errors import IngestError, Status
+from congvan.ingest.limits import DEFAULT as DEFAULT_LIMITS
+from congvan.ingest.signatures import quiet_crypto_warnings
 
 DEFAULT_DB = Path("db/congvan.db")
 DEFAULT_CORPUS = Path("corpus")
@@ -45,7 +45,7 @@ def limit_options(command):
 
 
 def _limits(max_pages: int, max_seconds: float, max_memory_mb: int, max_pixels: int):
-    from ingest.limits import Limits
+    from congvan.ingest.limits import Limits
 
     return Limits(seconds=max_seconds, memory_mb=max_memory_mb, max_pages=max_pages, max_pixels=max_pixels)
 
@@ -227,8 +227,8 @@ def export(unit: str | None, all_units: bool, fmt: str, out: Path | None, db_pat
 
     Example: congvan export --unit "Sở Nội vụ" --format xlsx --out so-noi-vu.xlsx
     """
-    from db import export as exports
-    from db import register, schema
+    from congvan.db import export as exports
+    from congvan.db import register, schema
 
     if bool(unit) == all_units:
         click.echo("Lỗi: cần --unit TÊN hoặc --all-units (một trong hai).", err=True)
@@ -266,7 +266,7 @@ def export(unit: str | None, all_units: bool, fmt: str, out: Path | None, db_pat
 def export_message(result) -> str:
     """What an export wrote, in the clerk's words; for a calendar, what it left out and why.
 
-    >>> from db.export import ExportResult
+    >>> from congvan.db.export import ExportResult
     >>> print(export_message(ExportResult("Sở Nội vụ", Path("snv.ics"), 5, 3, 1, 1)))
     Đã ghi 3 sự kiện lịch cho Sở Nội vụ → snv.ics (5 nhiệm vụ; 1 nhiệm vụ chưa có hạn không có trong lịch; 1 nhiệm vụ đã xong không đưa vào lịch)
     """

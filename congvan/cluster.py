@@ -33,10 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import errors
-from ingest.errors import ClusterUnreachable, NotOnWorker, WorkerLost, WorkerNotReady
-from ingest.model import Document, Page
-from ingest.pdf import complete_ocr, empty_document, failed, pages_to_ocr, read_layer
+from congvan.ingest import errors
+from congvan.ingest.errors import ClusterUnreachable, NotOnWorker, WorkerLost, WorkerNotReady
+from congvan.ingest.model import Document, Page
+from congvan.ingest.pdf import complete_ocr, empty_document, failed, pages_to_ocr, read_layer
 
 LOCAL = "local"
 
@@ -53,7 +53,7 @@ def _layer(path: Path, *, sha256: str, size: int, relative_to: Path | None, trus
 
 def _plan(document: Document, cache_dir: Path | None) -> list[int]:
     """The pages of the document that need OCR and that the page cache does not answer."""
-    from ingest.ocr import cached_page
+    from congvan.ingest.ocr import cached_page
 
     pages = pages_to_ocr(document)
     if cache_dir is None:
@@ -63,7 +63,7 @@ def _plan(document: Document, cache_dir: Path | None) -> list[int]:
 
 def _ocr(path: Path, pages: list[int], *, cache_dir: Path | None, sha256: str, relative_to: Path | None):
     """OCR of a few pages of one file: {page index: OcrResult}, or the file's failed Document."""
-    from ingest.ocr import ocr_pages_together
+    from congvan.ingest.ocr import ocr_pages_together
 
     try:
         return ocr_pages_together(path, pages, cache_dir=cache_dir, file_sha256=sha256)
@@ -80,7 +80,7 @@ def _finish(document: Document, path: Path, cache_dir: Path | None, extract: Cal
 
 
 def _complete(document: Document, path: Path, cache_dir: Path | None, parts) -> Document:
-    from ingest.ocr import ocr_pages_together
+    from congvan.ingest.ocr import ocr_pages_together
 
     results = {}
     for part in parts:
@@ -98,15 +98,15 @@ def _complete(document: Document, path: Path, cache_dir: Path | None, parts) -> 
 
 def _warm_up() -> str | None:
     """Imports and loads on a worker what every file needs (tesseract check, rules); None when ready."""
-    from extract import extract
-    from ingest.ocr import check_tesseract
+    from congvan.extract import extract
+    from congvan.ingest.ocr import check_tesseract
 
     try:
         check_tesseract()
     except errors.IngestError as e:
         return f"{os.uname().nodename}: {e}"
-    import ingest.signatures  # noqa: F401 — pyHanko and pdfplumber's table code take ~0.4 s to import
-    import ingest.tables  # noqa: F401
+    import congvan.ingest.signatures  # noqa: F401 — pyHanko and pdfplumber's table code take ~0.4 s to import
+    import congvan.ingest.tables  # noqa: F401
 
     extract(Document("0" * 64, "warm-up.pdf", (Page(1, "Kính gửi: Sở Nội vụ tỉnh Quảng Trị.", "text"),)))
     return None
@@ -193,7 +193,7 @@ def _absolute(path: Path | None) -> Path | None:
 def _run(client, paths, *, sha256s, extract, relative_to, trust_roots, cache_dir, ahead):
     from distributed import as_completed
 
-    from ingest.ocr import batch_size
+    from congvan.ingest.ocr import batch_size
 
     threads = sum(client.nthreads().values()) or 1
     ahead = ahead or 2 * threads + 2

@@ -21,18 +21,18 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 
-from db import load, register, schema, stored
-from db.lock import writer_lock
-from extract import extract
-from extract.model import Facts
-from extract.signer_names import Registry
-from extract.units import registry
-from ingest.limits import DEFAULT, Limits
-from ingest.errors import Status
-from ingest.model import Document
-from ingest.pdf import read_pdf, sha256_file
-from ingest import word
-from ingest.reader import read_pdfs
+from congvan.db import load, register, schema, stored
+from congvan.db.lock import writer_lock
+from congvan.extract import extract
+from congvan.extract.model import Facts
+from congvan.extract.signer_names import Registry
+from congvan.extract.units import registry
+from congvan.ingest.limits import DEFAULT, Limits
+from congvan.ingest.errors import Status
+from congvan.ingest.model import Document
+from congvan.ingest.pdf import read_pdf, sha256_file
+from congvan.ingest import word
+from congvan.ingest.reader import read_pdfs
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def ingest(corpus: str | Path, db_path: str | Path, *, ocr=None, workers: int | 
     """
     corpus, db_path = Path(corpus), Path(db_path)
     if ocr is None and not cluster:  # on a cluster, the workers check their own tesseract
-        from ingest.ocr import check_tesseract
+        from congvan.ingest.ocr import check_tesseract
 
         check_tesseract()
     with writer_lock(db_path, on_wait=on_wait):

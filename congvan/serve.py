@@ -6,14 +6,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ingest.word import CONVERTED
+from congvan.ingest.word import CONVERTED
 
 METADATA = Path(__file__).resolve().parent.parent / "db" / "metadata.yaml"
 
 
 def pdf_folder(db_path: Path, given: Path | None) -> tuple[Path | None, str | None]:
     """The folder of the PDFs a database was read from (stored at ingest), or why links will not open."""
-    from db import register, schema
+    from congvan.db import register, schema
 
     if given is not None:
         return (given, None) if given.is_dir() else (None, f"thư mục {given} không tồn tại: liên kết "
@@ -42,7 +42,7 @@ def _site_folder(db_path: Path, corpus: Path | None, base_url: str) -> Path:
 
     import yaml
 
-    from db.serve import plugin_source
+    from congvan.db.serve import plugin_source
 
     folder = Path(tempfile.mkdtemp(prefix="congvan-serve-"))
     data = yaml.safe_load(METADATA.read_text(encoding="utf-8"))

@@ -31,7 +31,7 @@ _DB_OPTION = click.option("--db", "db_path", type=click.Path(exists=True, dir_ok
 
 
 def _set_task(db_path: Path, typed: str, status: str, note: str | None) -> None:
-    from db import register, schema
+    from congvan.db import register, schema
 
     db = schema.connect(db_path)
     try:
@@ -79,9 +79,9 @@ def task_reopen(task_id: str, note: str | None, db_path: Path) -> None:
 @_DB_OPTION
 def task_list(unit: str, db_path: Path) -> None:
     """A unit's tasks with their IDs and status. Example: congvan task list --unit "Sở Nội vụ" """
-    from db import export as exports
-    from db import register, schema
-    from db.web import display_date
+    from congvan.db import export as exports
+    from congvan.db import register, schema
+    from congvan.db.web import display_date
 
     db = schema.connect(db_path)
     try:

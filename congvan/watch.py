@@ -32,11 +32,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from congvan import pipeline
-from db import load, register, schema, stored
-from db.lock import writer_lock
-from ingest import word
-from ingest.errors import Status
-from ingest.limits import DEFAULT, Limits
+from congvan.db import load, register, schema, stored
+from congvan.db.lock import writer_lock
+from congvan.ingest import word
+from congvan.ingest.errors import Status
+from congvan.ingest.limits import DEFAULT, Limits
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class Watcher:
     def start(self) -> None:
         """Starts watching; returns once the database is open and the observer runs."""
         if self.ocr is None:
-            from ingest.ocr import check_tesseract
+            from congvan.ingest.ocr import check_tesseract
 
             check_tesseract()
         self._observer.schedule(_Handler(self), str(self.corpus), recursive=True)
@@ -223,8 +223,8 @@ class Watcher:
         try:
             with writer_lock(self.db_path):
                 db = schema.connect(self.db_path)
-                from db.export import create_views
-                from extract.units import registry
+                from congvan.db.export import create_views
+                from congvan.extract.units import registry
 
                 load.save_units(db, registry())
                 create_views(db)

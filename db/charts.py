@@ -14,7 +14,7 @@ from html import escape
 
 import sqlite_utils
 
-from db.web import number
+from congvan.db.web import number
 
 _BAR = "#c0392b"
 _LINE = "#1f5f99"

@@ -4,7 +4,7 @@ A clerk of Sở Nội vụ wants the tasks the corpus gives her unit: hạn (dea
 (task), nguồn (số ký hiệu, ngày, cơ quan ban hành), trang, tiêu chí, số ngày còn lại.
 
     >>> db = sqlite_utils.Database(memory=True)
-    >>> from db import schema; schema.create(db); create_views(db)
+    >>> from congvan.db import schema; schema.create(db); create_views(db)
     >>> _ = db["units"].insert({"name": "Sở Nội vụ", "aliases": '["SNV"]', "level": "sở"})
     >>> resolve_unit(db, "snv"), resolve_unit(db, "SO NOI VU")
     ('Sở Nội vụ', 'Sở Nội vụ')
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import regex
 
-from rules import TIMEOUT
+from congvan.rules import TIMEOUT
 import sqlite_utils
 
-from db.register import FINISHED, criteria_display
-from ingest.errors import Status
-from db.views import VIEWS, create_views, pdf_url_sql  # noqa: F401  (the SQL views, re-exported)
-from ingest.textnorm import fold
+from congvan.db.register import FINISHED, criteria_display
+from congvan.ingest.errors import Status
+from congvan.db.views import VIEWS, create_views, pdf_url_sql  # noqa: F401  (the SQL views, re-exported)
+from congvan.ingest.textnorm import fold
 
 FORMATS = ("xlsx", "csv", "md", "ics")
 
@@ -95,7 +95,7 @@ def resolve_unit(db: sqlite_utils.Database, name: str) -> str:
 
     Raises UnknownUnit with close matches (on folded names) when nothing fits.
     """
-    from extract.units import canonical
+    from congvan.extract.units import canonical
 
     wanted = regex.sub(r"\s+", " ", name).strip()
     names = _names(db)

@@ -22,11 +22,11 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from db.schema import FACT_TABLES
-from ingest.errors import Status
-from extract.model import Facts
-from ingest.model import Document
-from ingest.textnorm import fold
+from congvan.db.schema import FACT_TABLES
+from congvan.ingest.errors import Status
+from congvan.extract.model import Facts
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
 
 
 def _slots(slots) -> str | None:
@@ -232,7 +232,7 @@ def link_citations(db: sqlite_utils.Database) -> None:
 
 def save_units(db: sqlite_utils.Database, units) -> None:
     """Publishes the unit registry (rules/units.yaml) as the `units` table."""
-    from extract.units import LOCAL_WORDS, is_templated, localised
+    from congvan.extract.units import LOCAL_WORDS, is_templated, localised
 
     def local(text: str, word: str | None) -> str:
         return localised(text, word) if word else text

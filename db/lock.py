@@ -10,7 +10,7 @@ first and is told so (`on_wait`), instead of failing on a locked database.
 ...         pass
 Traceback (most recent call last):
 ...
-ingest.errors.IngestRunning: congvan.db: Một lệnh congvan ingest hoặc watch khác đang ghi vào cơ sở dữ liệu này; lệnh này chờ lệnh kia xong. (tiến trình ...)
+congvan.ingest.errors.IngestRunning: congvan.db: Một lệnh congvan ingest hoặc watch khác đang ghi vào cơ sở dữ liệu này; lệnh này chờ lệnh kia xong. (tiến trình ...)
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import IngestRunning
+from congvan.ingest.errors import IngestRunning
 
 
 def lock_path(db_path: Path) -> Path:

@@ -30,11 +30,11 @@ from datetime import date, datetime, timezone
 
 import regex
 
-from rules import TIMEOUT
+from congvan.rules import TIMEOUT
 import sqlite_utils
 
-from ingest.errors import Status
-from ingest.textnorm import fold
+from congvan.ingest.errors import Status
+from congvan.ingest.textnorm import fold
 
 STATUSES = ("đang thực hiện", "đã hoàn thành", "không thuộc đơn vị")
 FINISHED = ("đã hoàn thành", "không thuộc đơn vị")

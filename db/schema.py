@@ -130,8 +130,8 @@ def create(db: sqlite_utils.Database) -> None:
     for table, columns in SEARCH.items():
         if not db[table].detect_fts():
             db[table].enable_fts(columns, fts_version="FTS5", tokenize=TOKENIZER, create_triggers=True)
-    from db.export import create_views   # the views Datasette's facets and canned queries read
-    from db.register import create_tables
+    from congvan.db.export import create_views   # the views Datasette's facets and canned queries read
+    from congvan.db.register import create_tables
 
     create_tables(db)   # one row per document, stable task ids, task status (db/register.py)
     create_views(db)

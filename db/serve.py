@@ -159,7 +159,7 @@ async def _send_plain(send, status: int, text: str, headers: list | None = None)
 
 def plugin_source(corpus: Path | None, base_url: str, converted: Path | None = None) -> str:
     """The plugin `congvan serve` writes into its private folder."""
-    return ("from db import serve\nfrom db.serve import asgi_wrapper, prepare_connection, register_routes, "
+    return ("from congvan.db import serve\nfrom congvan.db.serve import asgi_wrapper, prepare_connection, register_routes, "
             "render_cell  # noqa: F401\n"
             f"serve.configure(corpus={str(corpus) if corpus else None!r}, base_url={base_url!r}, "
             f"converted={str(converted) if converted else None!r})\n")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db.load import immediate
-from ingest.errors import Status
-from ingest.model import Document, Page, Signature, Slot
+from congvan.db.load import immediate
+from congvan.ingest.errors import Status
+from congvan.ingest.model import Document, Page, Signature, Slot
 
 READ = (Status.OK, Status.PARTIAL)   # documents whose pages were read: their facts are extracted
 

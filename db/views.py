@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from ingest.errors import Status
+from congvan.ingest.errors import Status
 
 # '/pdf/' || path || '#page=N', with the characters that would end a URL path escaped; a Word file
 # opens its converted PDF, '/converted/' || path || '.pdf' (ingest.word)

@@ -16,13 +16,13 @@ from datetime import date, timedelta
 
 import regex
 
-from rules import TIMEOUT
+from congvan.rules import TIMEOUT
 import sqlite_utils
 from markupsafe import Markup
 
-from db import export
-from db.register import FINISHED, STATUSES
-from ingest.textnorm import fold, nfc
+from congvan.db import export
+from congvan.db.register import FINISHED, STATUSES
+from congvan.ingest.textnorm import fold, nfc
 
 COUNT_LABELS = (("overdue", "Quá hạn"), ("due7", "Đến hạn trong 7 ngày"), ("due30", "Trong 30 ngày"),
                 ("undated", "Chưa có hạn"), ("done", "Đã hoàn thành"))

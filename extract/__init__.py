@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from extract import (citations, criteria, criterion_scores, header, index_tables, points, score_tables, scores,
+from congvan.extract import (citations, criteria, criterion_scores, header, index_tables, points, score_tables, scores,
                      table_obligations)
-from extract.model import Facts, Header
-from extract.signer_names import Registry
-from ingest.errors import Status
-from ingest.model import Document
+from congvan.extract.model import Facts, Header
+from congvan.extract.signer_names import Registry
+from congvan.ingest.errors import Status
+from congvan.ingest.model import Document
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from functools import lru_cache
 
 import regex
 
-from extract import units
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load
+from congvan.extract import units
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load
 
 
 

@@ -26,11 +26,11 @@ from itertools import combinations
 
 import regex
 
-from extract import units
-from ingest.model import Document
-from ingest.tables import column_patterns
-from ingest.textnorm import fold
-from rules import load, pattern
+from congvan.extract import units
+from congvan.ingest.model import Document
+from congvan.ingest.tables import column_patterns
+from congvan.ingest.textnorm import fold
+from congvan.rules import load, pattern
 
 _CODE_TOKEN = regex.compile(r"\d{1,2}(?:\s?[.,]\s?\d{1,2}){0,2}")
 

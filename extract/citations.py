@@ -9,8 +9,8 @@ party `01-NQ/TU`. The document's own number (`header.reference`) and the annex p
 row: the first mention's span, with the most complete type, date and issuer seen.
 Types and issuers are read on fold()ed text, so upper case and lost diacritics match.
 
->>> from ingest.model import Document, Page
->>> from extract.model import Header
+>>> from congvan.ingest.model import Document, Page
+>>> from congvan.extract.model import Header
 >>> doc = Document("x", "x.pdf", (Page(1, "Căn cứ Quyết định số 2450/QĐ-UBND ngày 06/9/2021 của UBND tỉnh ban hành", "text"),))
 >>> [(c.reference, c.doc_type, c.date, c.issuer, c.start, c.end) for c in find(doc, Header())]
 [('2450/QĐ-UBND', 'Quyết định', '2021-09-06', 'UBND tỉnh', 7, 62)]
@@ -25,14 +25,14 @@ from functools import lru_cache
 
 import regex
 
-from extract.header import agency_name
-from extract.model import Citation, Header
-from extract.symbols import _abbreviations, _one_letter_off, _repair, repair_symbol  # noqa: F401
-from extract.text import paragraphs
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.header import agency_name
+from congvan.extract.model import Citation, Header
+from congvan.extract.symbols import _abbreviations, _one_letter_off, _repair, repair_symbol  # noqa: F401
+from congvan.extract.text import paragraphs
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _LOOKBACK = 48    # characters before a number searched for its type ("Chương trình hành động số")
 

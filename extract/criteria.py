@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import regex
 
-from extract.assignment_tables import table_rows
-from extract.model import Criterion, Header
-from extract.text import paragraphs
-from ingest.model import Document
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.assignment_tables import table_rows
+from congvan.extract.model import Criterion, Header
+from congvan.extract.text import paragraphs
+from congvan.ingest.model import Document
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _EXCLUDED = regex.compile(r"(?i)(?:không\s+gồm|không\s+bao\s+gồm|trừ|ngoại\s+trừ)\s*$")
 

@@ -7,7 +7,7 @@ gives both. The unit the table scores ("… của Sở Tư pháp" in its caption
 subject; a table without one scores the document's own subject. Columns are told by their
 headers as in `extract.score_tables` (rules/score_tables.yaml).
 
->>> from ingest.model import Document, Page
+>>> from congvan.ingest.model import Document, Page
 >>> table = (("STT", "Tiêu chí", "Điểm tối đa", "Điểm tự đánh giá", "Tài liệu kiểm chứng"),
 ...          ("1", "Công tác chỉ đạo điều hành", "14,5", "13,5", ""),
 ...          ("1.1", "Kế hoạch CCHC năm", "2", "2", "Kế hoạch số 10/KH-STP"),
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import regex
 
-from extract.header import agency_name
-from extract.model import Header, PointLoss
-from extract.score_tables import context_of, grids, is_summary, locate, number, title_of
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import pattern
+from congvan.extract.header import agency_name
+from congvan.extract.model import Header, PointLoss
+from congvan.extract.score_tables import context_of, grids, is_summary, locate, number, title_of
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import pattern
 
 _CAPTION = 400
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")

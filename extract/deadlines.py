@@ -16,10 +16,10 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from extract.items import sentences
-from extract.model import Deadline
-from rules import TIMEOUT as _T
-from rules import pattern
+from congvan.extract.items import sentences
+from congvan.extract.model import Deadline
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import pattern
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 

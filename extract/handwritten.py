@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import replace
 
-from extract.model import Header
-from ingest.model import Document, Slot
+from congvan.extract.model import Header
+from congvan.ingest.model import Document, Slot
 
 def apply(header: Header, document: Document) -> Header:
     """`header` with its number and date completed from the first page's handwritten slots.
 
-    >>> from ingest.model import Page
+    >>> from congvan.ingest.model import Page
     >>> page = Page(1, "", "ocr", handwriting=(Slot("number", 0, 0, 1, 1, True, "4552"), Slot("day", 0, 0, 1, 1, True, "9"),
     ...                                          Slot("month", 0, 0, 1, 1, True, "10")))
     >>> h = apply(Header(symbol="BCA-C04", reference="/BCA-C04", issued_date="2025"), Document("x", "x.pdf", (page,)))

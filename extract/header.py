@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import regex
 
-from extract import handwritten, header_symbol, recipients, signer, subject, units
-from extract.model import Header
-from extract.symbols import repair_symbol
-from extract.text import Line, lines
-from ingest.model import Document
-from ingest.textnorm import fold, strip_marks
-from rules import TIMEOUT as _T
-from rules import alternation, load, pattern, words
+from congvan.extract import handwritten, header_symbol, recipients, signer, subject, units
+from congvan.extract.model import Header
+from congvan.extract.symbols import repair_symbol
+from congvan.extract.text import Line, lines
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold, strip_marks
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import alternation, load, pattern, words
 
 _AGENCY_START = regex.compile(rf"(?i)^(?:{alternation('header', 'agency_starts')})\b")
 _AGENCY_START_MARKS = tuple(words("header", "agency_start_marks"))  # read without marks where OCR lost them

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import regex
 
-from extract import units
-from extract.symbols import repair_symbol
-from extract.text import Line
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract import units
+from congvan.extract.symbols import repair_symbol
+from congvan.extract.text import Line
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 
 def _one_edit(a: str, b: str) -> bool:

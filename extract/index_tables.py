@@ -8,7 +8,7 @@ hạng" holds ranks. Each (index, year) gives one result of the province that is
 report (or its parent), keeping the index's name (None for the Chỉ số CCHC). Names and
 patterns: rules/score_tables.yaml (indices), rules/scores.yaml (rank).
 
->>> from ingest.model import Document, Page
+>>> from congvan.ingest.model import Document, Page
 >>> table = (("Chỉ số", "Năm 2023", "Năm 2024"),
 ...          ("PAR INDEX", "85,1 (xếp thứ 40/63)", "83,1 (xếp thứ 62/63)"),
 ...          ("SIPAS", "80,2%", "84,6%"))
@@ -22,12 +22,12 @@ from collections.abc import Sequence
 
 import regex
 
-from extract.model import Header, IndexScore
-from extract.score_tables import index_of, number
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import pattern
+from congvan.extract.model import Header, IndexScore
+from congvan.extract.score_tables import index_of, number
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import pattern
 
 _YEAR = regex.compile(r"(?<![\d/])(?:nam\s+)?((?:19|20)\d{2})(?![\d/])")
 _RANK_ONLY = regex.compile(r"^\s*(?:thu\s+|hang\s+)?(\d{1,3})\s*/\s*(\d{1,3})\s*$")

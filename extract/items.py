@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extract.text import Paragraph
+from congvan.extract.text import Paragraph
 
 MARKER = regex.compile(
     r"""(?x)^\s*(?:

@@ -17,8 +17,8 @@ and annexes describing how a procedure runs assign nothing. A task runs from its
 sentence naming other assignees; each of its sentences gives its own deadline or none (GOLD.md O5),
 a "Thời hạn hoàn thành:" label dates the whole item, and a dated heading dates the items under it.
 
->>> from ingest.model import Document, Page
->>> from extract.model import Header
+>>> from congvan.ingest.model import Document, Page
+>>> from congvan.extract.model import Header
 >>> doc = Document("x", "x.pdf", (Page(1, "2. Giao Sở Nội vụ\\n- Xây dựng Kế hoạch, trình UBND tỉnh trước ngày 30/7/2021.", "text"),))
 >>> [(o.unit, o.deadline, o.clause) for o in find(doc, Header(issuer="UBND tỉnh Đắk Lắk"))]
 [('Sở Nội vụ', '2021-07-30', '2')]
@@ -30,19 +30,19 @@ from functools import lru_cache
 
 import regex
 
-from extract import addressees, deadlines, units
-from extract.model import Header, Obligation
-from extract.items import Part as _Part
-from extract.items import child_of as _child_of
-from extract.items import clause as _clause
-from extract.items import joined as _joined
-from extract.items import part as _part
-from extract.items import sentences as _sentences
-from extract.text import Line, paragraphs
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import alternation, load, pattern
+from congvan.extract import addressees, deadlines, units
+from congvan.extract.model import Header, Obligation
+from congvan.extract.items import Part as _Part
+from congvan.extract.items import child_of as _child_of
+from congvan.extract.items import clause as _clause
+from congvan.extract.items import joined as _joined
+from congvan.extract.items import part as _part
+from congvan.extract.items import sentences as _sentences
+from congvan.extract.text import Line, paragraphs
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import alternation, load, pattern
 
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
 

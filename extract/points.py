@@ -8,8 +8,8 @@ nearest before it (or the one index year the document names). Full marks and tar
 ("phấn đấu đạt …") are not losses; index totals are `extract.scores`. Patterns in
 rules/points.yaml run on fold()ed text (decimal comma: 0,5 = 0.5; 01 = 1).
 
->>> from ingest.model import Document, Page
->>> from extract.model import Header
+>>> from congvan.ingest.model import Document, Page
+>>> from congvan.extract.model import Header
 >>> doc = Document("x", "x.pdf", (Page(1, "- Tiêu chí 1.2 về thực hiện chế độ báo cáo: 0/0,5 điểm.", "text"),))
 >>> [(p.code, p.title, p.achieved, p.max_points, p.lost, p.start, p.end) for p in find(doc, Header())]
 [('1.2', 'về thực hiện chế độ báo cáo', 0.0, 0.5, 0.5, 2, 54)]
@@ -22,12 +22,12 @@ from dataclasses import replace
 
 import regex
 
-from extract.model import Header, PointLoss
-from extract.text import Paragraph, paragraphs
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import pattern
+from congvan.extract.model import Header, PointLoss
+from congvan.extract.text import Paragraph, paragraphs
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import pattern
 
 _NEAR = 30  # characters before the points searched for a target word ("phấn đấu đạt tối thiểu")
 

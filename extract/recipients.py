@@ -13,7 +13,7 @@ addressee ("Bộ trưởng, Thủ trưởng cơ quan ngang Bộ, cơ quan thuộ
 The block ends where the body starts, also inside a line the layout ran together
 ("Kính gửi: Thuế tỉnh Nghệ An. Cục Thuế nhận được …", "… trung ương Triển khai việc …").
 
->>> from extract.text import Line
+>>> from congvan.extract.text import Line
 >>> find([Line(1, 0, 0, t) for t in ["Kính gửi:", "- Các Sở: Nội vụ, Tư pháp;", "- Văn phòng UBND tỉnh.",
 ...                                   "Ngày 24/6/2020, Bộ Nội vụ đã công bố"]])
 ('Sở Nội vụ', 'Sở Tư pháp', 'Văn phòng UBND tỉnh')
@@ -26,10 +26,10 @@ from functools import lru_cache
 
 import regex
 
-from extract.text import Line
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.text import Line
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _WRAPS = 50  # characters: an address line shorter than this ended where it was meant to
 

@@ -27,11 +27,11 @@ from functools import lru_cache
 
 import regex
 
-from extract.model import Header, IndexScore
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.model import Header, IndexScore
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _CAPTION = 400        # characters before a table read as its caption
 _CONTINUED = 20       # letters left in the text between two tables when the second goes on from the first

@@ -9,8 +9,8 @@ only by its kind ("Thành phố", "Sở"). A clause is an index result when it h
 score out of 100 or the words "Chỉ số"; differences ("tăng 5,75 điểm"), criteria's points
 (`extract.points`) and targets ("phấn đấu … trở lên") are not. Patterns: rules/scores.yaml.
 
->>> from ingest.model import Document, Page
->>> from extract.model import Header
+>>> from congvan.ingest.model import Document, Page
+>>> from congvan.extract.model import Header
 >>> doc = Document("x", "x.pdf", (Page(1, "Năm 2016 đạt 81 điểm, xếp loại tốt trong tốp 3/20 Sở, ban, ngành;", "text"),))
 >>> [(s.subject, s.year, s.score, s.rank, s.of_total, s.start, s.end) for s in find(doc, Header(issuer="Sở Công Thương"))]
 [('Sở Công Thương', 2016, 81.0, 3, 20, 0, 49)]
@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import regex
 
-from extract.header import agency_name
-from extract.model import Header, IndexScore
-from extract.score_tables import index_end, index_of
-from extract.text import Paragraph, paragraphs
-from ingest.model import Document
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.header import agency_name
+from congvan.extract.model import Header, IndexScore
+from congvan.extract.score_tables import index_end, index_of
+from congvan.extract.text import Paragraph, paragraphs
+from congvan.ingest.model import Document
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _MAX_SUBJECT_WORDS = 8
 

@@ -20,7 +20,7 @@ side; OCR reads them one column after another (each opens with a prefixed title 
 after the previous name), a text layer row by row (both title rows, then both names): either
 gives one signer per issuer, in page order.
 
->>> from extract.text import Line
+>>> from congvan.extract.text import Line
 >>> block = ["Nơi nhận:", "- Như trên;", "TL. CỤC TRƯỞNG", "KT. TRƯỞNG BAN BAN CHÍNH SÁCH,",
 ...          "THUẾ QUỐC TẾ", "PHÓ TRƯỞNG BAN", "Phạm Thị Minh Hiền"]
 >>> find([Line(1, 0, 0, t) for t in block])
@@ -36,12 +36,12 @@ from dataclasses import dataclass
 
 import regex
 
-from extract.signer_names import Known, Registry, is_person_name, name_tail, officeholders, read_name
-from extract.signer_titles import closest_position, deputy, head_of, is_upper, names_position, position, split_prefix
-from extract.text import Line
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import pattern
+from congvan.extract.signer_names import Known, Registry, is_person_name, name_tail, officeholders, read_name
+from congvan.extract.signer_titles import closest_position, deputy, head_of, is_upper, names_position, position, split_prefix
+from congvan.extract.text import Line
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import pattern
 
 
 def _starts_block(text: str) -> bool:

@@ -30,9 +30,9 @@ from functools import lru_cache
 
 import regex
 
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load
 
 # a person's name as blocks, certificates and digital documents print it: 2–5 capitalised words ("Trịnh Tuấn Thành")
 _NAME = regex.compile(r"^\p{Lu}\p{Ll}*(?:\s+\p{Lu}\p{Ll}*){1,4}$")

@@ -9,7 +9,7 @@ column (Quốc hiệu, place and date) may interleave. A leading "V/v", "Về vi
 a closing full stop are dropped (H1). An authority line is recognised by the issuer's own
 header lines (folded, so OCR's lost marks still match), with or without the head's title.
 
->>> from extract.text import Line
+>>> from congvan.extract.text import Line
 >>> zone = [Line(1, 0, 0, t) for t in ["ỦY BAN NHÂN DÂN", "TỈNH HÀ TĨNH", "QUYẾT ĐỊNH",
 ...         "CÔNG BỐ DANH MỤC THỦ TỤC HÀNH CHÍNH", "TRONG LĨNH VỰC CHỨNG THỰC", "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH"]]
 >>> find(zone, None, ["ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH"])
@@ -21,10 +21,10 @@ from difflib import SequenceMatcher
 
 import regex
 
-from extract.text import Line, join_wrapped, starts_paragraph
-from ingest.textnorm import fold, strip_marks
-from rules import TIMEOUT as _T
-from rules import load, pattern
+from congvan.extract.text import Line, join_wrapped, starts_paragraph
+from congvan.ingest.textnorm import fold, strip_marks
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load, pattern
 
 _JOINING = ("cua", "va", "tai", "thuoc", "cho", "ve", "voi", "den", "tren", "trong", "doi voi", "theo")
 

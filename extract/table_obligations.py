@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from extract import assignment_tables, deadlines
-from extract.model import Header, Obligation
-from extract.obligations import find
-from ingest.model import Document
+from congvan.extract import assignment_tables, deadlines
+from congvan.extract.model import Header, Obligation
+from congvan.extract.obligations import find
+from congvan.ingest.model import Document
 
 
 def from_tables(document: Document, issuer: str | None, kinds: set[str]) -> list[Obligation]:

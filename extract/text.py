@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ingest.model import Document
+from congvan.ingest.model import Document
 
 # A line that starts a new paragraph: bullets, numbering, headings, fixed labels.
 _STARTS_PARAGRAPH = regex.compile(

@@ -25,9 +25,9 @@ from functools import lru_cache
 
 import regex
 
-from ingest.textnorm import fold
-from rules import TIMEOUT as _T
-from rules import load
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load
 
 
 

@@ -18,9 +18,9 @@ from functools import lru_cache
 
 import regex
 
-from ingest.textnorm import fold
-from rules import TIMEOUT as _TIMEOUT
-from rules import alternation, load
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _TIMEOUT
+from congvan.rules import alternation, load
 
 SCOPES = ("any", "tỉnh", "sở", "huyện")
 LOCAL = "{cấp}"        # in a name: the issuer's own level word (rules/units.yaml local_levels)
@@ -293,7 +293,7 @@ def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scop
     A registry name that starts earlier keeps its place when what precedes the form is not a
     title: "Văn phòng UBND tỉnh Đồng Nai" stays Văn phòng UBND tỉnh.
     """
-    from extract import unit_forms
+    from congvan.extract import unit_forms
 
     forms = [UnitMention(f.unit, f.mention, f.start, f.end)
              for f in unit_forms.find(text, issuer, scope)]

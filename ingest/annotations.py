@@ -31,7 +31,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 import regex
 
-from ingest.textnorm import clean
+from congvan.ingest.textnorm import clean
 
 _T = 1.0  # regex timeout, seconds
 # a line only a signing system writes: who signed, when, the copy mark of a certified copy

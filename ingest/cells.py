@@ -12,10 +12,10 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image, ImageChops
 
-from ingest.cleaning import binarise, rule_runs
-from ingest.engine import _mean_conf, _run_tesseract, _words_from_data
-from ingest.layout import words_to_text
-from ingest.model import Word
+from congvan.ingest.cleaning import binarise, rule_runs
+from congvan.ingest.engine import _mean_conf, _run_tesseract, _words_from_data
+from congvan.ingest.layout import words_to_text
+from congvan.ingest.model import Word
 
 
 def table_grid(ruled: Image.Image, scale: float, min_cells: int = 3):
@@ -24,7 +24,7 @@ def table_grid(ruled: Image.Image, scale: float, min_cells: int = 3):
 
     Only pages with long vertical rules are probed: a quick look at a quarter-size copy.
     """
-    from ingest.tables import grid
+    from congvan.ingest.tables import grid
 
     quarter = np.asarray(ruled.reduce(4)) < 200
     if not rule_runs(quarter, max(8, quarter.shape[0] // 12), axis=0).any():

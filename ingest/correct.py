@@ -50,8 +50,8 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from ingest.lexicon import TONES, Lexicon, gains_marks, lexicon, marks, tone_key  # noqa: F401 (gains_marks, lexicon re-exported)
-from ingest.model import OcrResult
+from congvan.ingest.lexicon import TONES, Lexicon, gains_marks, lexicon, marks, tone_key  # noqa: F401 (gains_marks, lexicon re-exported)
+from congvan.ingest.model import OcrResult
 
 _TOKEN = regex.compile(r"(\s+)")
 _CORE = regex.compile(r"^(\W*)(\p{L}+)(\W*)$")

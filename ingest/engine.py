@@ -23,8 +23,8 @@ import pytesseract
 import regex
 from PIL import Image
 
-from ingest.errors import OcrFailed, TesseractMissing
-from ingest.model import Word
+from congvan.ingest.errors import OcrFailed, TesseractMissing
+from congvan.ingest.model import Word
 
 _COUNTER_LOCK = threading.Lock()
 _tesseract_calls = 0
@@ -61,7 +61,7 @@ def check_tesseract(languages: str | None = None) -> None:
     them (no process started); asks tesseract itself only when they are elsewhere.
     """
     if languages is None:
-        from ingest.ocr_settings import DEFAULT_SETTINGS
+        from congvan.ingest.ocr_settings import DEFAULT_SETTINGS
 
         languages = DEFAULT_SETTINGS.languages
     wanted = languages.split("+")
@@ -204,7 +204,7 @@ def correct_abbreviation(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _abbreviations() -> frozenset[str]:
-    from rules import load
+    from congvan.rules import load
 
     return frozenset(load("ocr_lexicon")["abbreviations"])
 

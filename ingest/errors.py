@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 
-from ingest.model import Status  # noqa: F401  (re-exported: its importers read it from here)
+from congvan.ingest.model import Status  # noqa: F401  (re-exported: its importers read it from here)
 
 
 # Libraries that parse the file: an exception they raise means a bad file, not a congvan bug.

@@ -38,10 +38,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from ingest.digits import classify, classify_mnist, features, figures
-from ingest.errors import OcrFailed
-from ingest.model import Slot, Word
-from ingest.slots import Span, find_slots, typed_value
+from congvan.ingest.digits import classify, classify_mnist, features, figures
+from congvan.ingest.errors import OcrFailed
+from congvan.ingest.model import Slot, Word
+from congvan.ingest.slots import Span, find_slots, typed_value
 
 @dataclass(frozen=True, slots=True)
 class HandwritingSettings:
@@ -195,7 +195,7 @@ def _read_figures(images: Sequence[Image.Image], psm: int, languages: str) -> li
 
     import pytesseract
 
-    from ingest.engine import _count_call, _tesseract
+    from congvan.ingest.engine import _count_call, _tesseract
 
     if not images:
         return []
@@ -387,7 +387,7 @@ def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=N
     from dataclasses import replace
     from pathlib import Path
 
-    from ingest.ocr_settings import DEFAULT_SETTINGS
+    from congvan.ingest.ocr_settings import DEFAULT_SETTINGS
 
     if page_index != 0 or not settings.enabled or not result.words:
         return result
@@ -401,7 +401,7 @@ def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=N
             pass
     try:
         if rendered is None:
-            from ingest.render import render_pages
+            from congvan.ingest.render import render_pages
 
             rendered = render_pages(pdf_path, [page_index], ocr_settings.dpi, ocr_settings.native_dpi_up_to)[0]
         image, width_pt = rendered
@@ -424,7 +424,7 @@ def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=N
 
 def _skew(image: Image.Image, ocr_settings) -> float:
     """The skew angle page OCR corrected (`ingest.ocr._prepare`), measured the same way."""
-    from ingest.cleaning import estimate_skew, remove_stamps
+    from congvan.ingest.cleaning import estimate_skew, remove_stamps
 
     gray = remove_stamps(image, ocr_settings.colour_threshold, ocr_settings.seal_white_level, ocr_settings.ink_removal)
     angle = estimate_skew(gray, ocr_settings.max_skew_degrees, ocr_settings.skew_dark_level)
@@ -433,7 +433,7 @@ def _skew(image: Image.Image, ocr_settings) -> float:
 
 def engine_key(settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str:
     """The identity of the tesseract models the figures are read with, hashed (part of the cache name)."""
-    from ingest.engine import engine_identity
+    from congvan.ingest.engine import engine_identity
 
     identity = ";".join(engine_identity(language) for language in settings.languages)
     return hashlib.sha256(identity.encode()).hexdigest()[:8]

@@ -7,7 +7,7 @@ interleaves the columns. Here a run of lines that share a vertical whitespace ch
 column region; it is cut into rows at horizontal whitespace bands, and each row is read
 left column first, then the right one. Everything else is read one visual line per line.
 
->>> from ingest.model import Word
+>>> from congvan.ingest.model import Word
 >>> def w(text, x0, top, x1):
 ...     return Word(text, x0, top, x1, top + 12)
 >>> header = [w("UBND", 60, 50, 100), w("TỈNH", 104, 50, 140), w("CỘNG", 330, 50, 380),
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from bisect import insort
 from dataclasses import dataclass, field
 
-from ingest.model import Word
+from congvan.ingest.model import Word
 
 COLUMN_GAP = 0.045  # of the page width (~27 pt on A4): a gap this wide on one line splits columns
 CHANNEL_GAP = 0.009  # of the page width (~5 pt): a gap kept through several lines is a channel,

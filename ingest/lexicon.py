@@ -13,7 +13,7 @@ from importlib import resources
 
 import regex
 
-from rules.build_vi_words import is_syllable
+from congvan.rules.build_vi_words import is_syllable
 
 TONES = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
 _TONE_MARKS = frozenset(TONES.values())
@@ -99,7 +99,7 @@ class Lexicon:
 
 
 def _registry_phrases() -> list[str]:
-    from rules import load
+    from congvan.rules import load
 
     phrases = list(load("ocr_lexicon").get("phrases", [])) + list(load("ocr_lexicon").get("terms", []))
     phrases += load("places").get("provinces", [])
@@ -113,9 +113,9 @@ def _registry_phrases() -> list[str]:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The syllables and pairs of `rules/vi_words.txt` and of the registries, read once."""
-    from rules import load
+    from congvan.rules import load
 
-    text = resources.files("rules").joinpath("vi_words.txt").read_text(encoding="utf-8")
+    text = resources.files("congvan.rules").joinpath("vi_words.txt").read_text(encoding="utf-8")
     words = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     registry = _registry_phrases()
     registry_words = [[s.lower() for s in regex.findall(r"\p{L}+", phrase, timeout=1)] for phrase in registry]
@@ -144,7 +144,7 @@ def lexicon() -> Lexicon:
 
 def _counts() -> tuple[dict[tuple[str, str], int], dict]:
     """(syllable → how often it occurs, the pairs of adjacent syllables) of `rules/vi_counts.txt`'s running text."""
-    text = resources.files("rules").joinpath("vi_counts.txt").read_text(encoding="utf-8")
+    text = resources.files("congvan.rules").joinpath("vi_counts.txt").read_text(encoding="utf-8")
     counts: dict[tuple[str, str], int] = {}
     pairs: dict = {}
     for line in text.splitlines():

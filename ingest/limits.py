@@ -28,7 +28,7 @@ import math
 import resource
 from dataclasses import dataclass
 
-from ingest import errors
+from congvan.ingest import errors
 
 
 @dataclass(frozen=True, slots=True)

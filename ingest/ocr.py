@@ -49,15 +49,15 @@ from pathlib import Path
 
 from PIL import Image
 
-from ingest.cells import reread_cells, table_grid, text_with_tables
-from ingest.cleaning import darken_faint, estimate_skew, ink_fraction, remove_rules, remove_stamps
-from ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
+from congvan.ingest.cells import reread_cells, table_grid, text_with_tables
+from congvan.ingest.cleaning import darken_faint, estimate_skew, ink_fraction, remove_rules, remove_stamps
+from congvan.ingest.engine import (_detect_rotation, _mean_conf, _run_tesseract, _run_tesseract_many, _words_from_data,
                            check_tesseract, correct_abbreviation, tesseract_calls)
-from ingest.handwriting import page_slots
-from ingest.model import OcrResult, Word
-from ingest.ocr_cache import cached_page, corrected, file_cache_path, image_cache_path, load_cached, store_cached
-from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
-from ingest.render import image_sha256, render_page, render_pages
+from congvan.ingest.handwriting import page_slots
+from congvan.ingest.model import OcrResult, Word
+from congvan.ingest.ocr_cache import cached_page, corrected, file_cache_path, image_cache_path, load_cached, store_cached
+from congvan.ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
+from congvan.ingest.render import image_sha256, render_page, render_pages
 
 __all__ = ["DEFAULT_SETTINGS", "OcrSettings", "batch_size", "cached_page", "check_tesseract", "correct_abbreviation",
            "estimate_skew", "image_sha256", "ocr_image", "ocr_images", "ocr_page", "ocr_pages", "ocr_pages_together",

@@ -9,9 +9,9 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from ingest.engine import engine_identity
-from ingest.model import OcrResult, Word
-from ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
+from congvan.ingest.engine import engine_identity
+from congvan.ingest.model import OcrResult, Word
+from congvan.ingest.ocr_settings import DEFAULT_SETTINGS, OcrSettings
 
 
 def cache_key(settings: OcrSettings) -> str:
@@ -27,7 +27,7 @@ def corrected(result: OcrResult, settings: OcrSettings) -> OcrResult:
     """`result` post-corrected (`ingest.correct`) when the settings say so, its raw text kept."""
     if not settings.correct:
         return result
-    from ingest.correct import correct_result
+    from congvan.ingest.correct import correct_result
 
     return correct_result(result, settings.confident_at)
 

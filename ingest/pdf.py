@@ -17,12 +17,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 import regex
 
-from ingest import errors
-from ingest.annotations import flatten, split_stamp_lines
-from ingest.limits import DEFAULT, Limits, check_page_count, check_page_size
-from ingest.model import Document, OcrResult, Page, Status, Word
-from ingest.ruling import ruling_edges
-from ingest.textnorm import clean
+from congvan.ingest import errors
+from congvan.ingest.annotations import flatten, split_stamp_lines
+from congvan.ingest.limits import DEFAULT, Limits, check_page_count, check_page_size
+from congvan.ingest.model import Document, OcrResult, Page, Status, Word
+from congvan.ingest.ruling import ruling_edges
+from congvan.ingest.textnorm import clean
 
 OcrFunction = Callable[..., dict[int, OcrResult]]
 
@@ -166,7 +166,7 @@ def _open(path: Path) -> pdfium.PdfDocument:
 
 def _layout_text(words: Sequence[Word], width: float, fallback: str) -> str:
     try:
-        from ingest.layout import words_to_text
+        from congvan.ingest.layout import words_to_text
     except ImportError:  # layout module not available: keep pdfium's own order
         return fallback
     return words_to_text(words, width) if words else fallback
@@ -179,8 +179,8 @@ def read_text_layer(path: Path, *, tables: bool = True, limits: Limits = DEFAULT
     A file over `limits.max_pages`, or a page to OCR whose bitmap would exceed `limits.max_pixels`,
     raises before anything is rendered.
     """
-    from ingest.ocr import DEFAULT_SETTINGS
-    from ingest.tables import tables_from_edges
+    from congvan.ingest.ocr import DEFAULT_SETTINGS
+    from congvan.ingest.tables import tables_from_edges
 
     pdf = _open(path)
     try:
@@ -246,7 +246,7 @@ def read_pdf(
     if ocr is None:
         from functools import partial
 
-        from ingest.ocr import ocr_pages
+        from congvan.ingest.ocr import ocr_pages
 
         ocr = partial(ocr_pages, file_sha256=document.sha256)  # a page of a file seen before skips rendering
     try:
@@ -269,7 +269,7 @@ def read_layer(
     document = empty_document(path, relative_to=relative_to, sha256=sha256)
     try:
         pages = read_text_layer(path, limits=limits)
-        from ingest.signatures import read_signatures
+        from congvan.ingest.signatures import read_signatures
 
         signatures = read_signatures(path, trust_roots=trust_roots)
     except Exception as e:  # noqa: BLE001 — an unforeseen library failure must fail this file, not the run
@@ -306,8 +306,8 @@ def failed(document: Document, error: Exception) -> Document:
 
 def _is_header_row(row: tuple) -> bool:
     """A table row naming columns ("STT", "Đơn vị thực hiện", "Ghi chú"; rules/criteria.yaml), no numbers."""
-    from ingest.tables import column_patterns
-    from ingest.textnorm import fold
+    from congvan.ingest.tables import column_patterns
+    from congvan.ingest.textnorm import fold
 
     cells = [fold(c or "") for c in row]
     return not any(ch.isdigit() for c in cells for ch in c) and \

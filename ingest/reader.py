@@ -34,10 +34,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.limits import DEFAULT, Limits
-from ingest.model import Document, OcrResult
-from ingest.pdf import complete_ocr, failed, pages_to_ocr, read_layer, sha256_file
-from ingest.worker import Bounded, stop_all, wait_any
+from congvan.ingest.limits import DEFAULT, Limits
+from congvan.ingest.model import Document, OcrResult
+from congvan.ingest.pdf import complete_ocr, failed, pages_to_ocr, read_layer, sha256_file
+from congvan.ingest.worker import Bounded, stop_all, wait_any
 
 
 @dataclass
@@ -61,7 +61,7 @@ class _File:
 
 # What the workers use, imported here before they fork: otherwise each worker imports it
 # again (pdfplumber's table code and pyHanko alone take ~0.4 s a process).
-_WORKER_MODULES = ("ingest.ocr", "ingest.tables", "ingest.signatures", "pyhanko.keys", "pyhanko.pdf_utils.reader",
+_WORKER_MODULES = ("congvan.ingest.ocr", "congvan.ingest.tables", "congvan.ingest.signatures", "pyhanko.keys", "pyhanko.pdf_utils.reader",
                    "pyhanko.sign.fields", "pyhanko.sign.validation", "pyhanko_certvalidator")
 
 
@@ -114,7 +114,7 @@ def _running(flight: list[_File]) -> list[Bounded]:
 def _start(flight: list[_File], workers: int, cache_dir: Path | None, common: dict, more: bool) -> None:
     """Gives free workers the next work in file order: a file's text layer, else a batch of its
     pages (`ingest.ocr.batch_size`: large while much is left, single pages at the end)."""
-    from ingest.ocr import batch_size, ocr_pages_together
+    from congvan.ingest.ocr import batch_size, ocr_pages_together
 
     busy = len(_running(flight))
     unread = sum(1 for item in flight if item.document is None)  # files whose pages are not known yet
@@ -151,8 +151,8 @@ def _collect(item: _File, cache_dir: Path | None) -> None:
 
 def _queue_pages(item: _File, cache_dir: Path | None) -> None:
     """The file's pages that need OCR: from the cache here, the others queued for the workers."""
-    from ingest.handwriting import page_slots
-    from ingest.ocr import cached_page
+    from congvan.ingest.handwriting import page_slots
+    from congvan.ingest.ocr import cached_page
 
     for index in pages_to_ocr(item.document):
         hit = cached_page(cache_dir, item.document.sha256, index) if cache_dir is not None else None

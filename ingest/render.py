@@ -16,8 +16,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from ingest.annotations import printed_page
-from ingest.limits import active as active_limits, check_page_size
+from congvan.ingest.annotations import printed_page
+from congvan.ingest.limits import active as active_limits, check_page_size
 
 PDFIUM_LOCK = threading.Lock()  # pdfium is not thread-safe
 

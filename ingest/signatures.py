@@ -35,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ingest.model import Signature
+from congvan.ingest.model import Signature
 
 HEADER_SEARCH = 1024              # readers look this far for the %PDF header
 MAX_PAGE_NODES = 200_000          # bound on the page-tree walk of a hostile file

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-from ingest.model import Word
-from ingest.textnorm import fold
+from congvan.ingest.model import Word
+from congvan.ingest.textnorm import fold
 
 SLOT_NAMES = ("number", "day", "month")
 

@@ -40,8 +40,8 @@ from pdfplumber.table import (
     merge_edges,
 )
 
-from ingest.cleaning import run_starts, sharpest_angle
-from ingest.model import Word
+from congvan.ingest.cleaning import run_starts, sharpest_angle
+from congvan.ingest.model import Word
 
 Table = tuple[tuple[str | None, ...], ...]
 Bbox = tuple[float, float, float, float]
@@ -60,8 +60,8 @@ _RULE_GLYPHS = frozenset("|¦[]!_—–")  # what tesseract reads on a ruling li
 def column_patterns(min_length: int = 0) -> dict[str, re.Pattern]:
     """Per column role (code, content, unit, …), the header words of rules/criteria.yaml as one
     whole-word pattern on folded text ("Đơn vị thực hiện" → unit)."""
-    from ingest.textnorm import fold
-    from rules import load
+    from congvan.ingest.textnorm import fold
+    from congvan.rules import load
 
     return {role: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(fold(w)) for w in words if len(w) >= min_length)
                              + r")(?!\w)")

@@ -19,9 +19,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest import errors
-from ingest.errors import LibreOfficeMissing, WordConversionFailed
-from ingest.model import Document
+from congvan.ingest import errors
+from congvan.ingest.errors import LibreOfficeMissing, WordConversionFailed
+from congvan.ingest.model import Document
 
 SUFFIXES = (".docx", ".doc", ".odt")
 CONVERTED = "converted"
@@ -68,7 +68,7 @@ def read_word(path: Path, corpus: Path, db_path: Path, read: Callable[..., Docum
     """The Document of a Word file: its converted PDF read by `read` (ingest.pdf.read_pdf), under the Word name."""
     from dataclasses import replace
 
-    from ingest.pdf import empty_document, failed
+    from congvan.ingest.pdf import empty_document, failed
 
     relative = str(path.relative_to(corpus))
     target = converted_path(db_path, relative)

@@ -33,8 +33,8 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
-from ingest import errors
-from ingest.limits import Limits, apply
+from congvan.ingest import errors
+from congvan.ingest.limits import Limits, apply
 
 
 class WorkerStopped(errors.IngestError):

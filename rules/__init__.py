@@ -67,7 +67,7 @@ def check(name: str, data) -> dict:
     >>> check("x", {"source": "s", "examples": [{"text": "a", "expect": 1, "not a ký hiệu": None}]})
     Traceback (most recent call last):
     ...
-    rules.RuleError: rules/x.yaml examples[0]: unknown key ['not a ký hiệu']; quote a value that holds ', ' or ': '
+    congvan.rules.RuleError: rules/x.yaml examples[0]: unknown key ['not a ký hiệu']; quote a value that holds ', ' or ': '
     """
     if not isinstance(data, dict):
         raise RuleError(f"rules/{name}.yaml: the file must be a mapping")

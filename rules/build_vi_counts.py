@@ -11,7 +11,7 @@ syllables (no punctuation between) seen at least twice. Run at build time when t
 change (nothing is fetched at run time):
 
     .venv/bin/pip download --no-deps underthesea==9.5.0 -d /tmp/ut && unzip -o /tmp/ut/underthesea-*.whl -d /tmp/ut
-    .venv/bin/python -m rules.build_vi_counts /tmp/ut/underthesea/pipeline/pos_tag/models/pos_crf_vlsp2013_20230303/test_output.txt
+    .venv/bin/python -m congvan.rules.build_vi_counts /tmp/ut/underthesea/pipeline/pos_tag/models/pos_crf_vlsp2013_20230303/test_output.txt
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from rules.build_vi_words import is_syllable
+from congvan.rules.build_vi_words import is_syllable
 
 HEADER = ("# Syllable and syllable-pair counts (lower case, NFC; `word<TAB>count`, pairs seen twice or more), built by\n"
           "# rules/build_vi_counts.py from the VLSP 2013 test sentences in underthesea 9.5.0 (Apache-2.0).\n")

@@ -7,7 +7,7 @@ lower-cased and NFC, one a line, sorted. Run at build time when the list should 
 (nothing is fetched at run time):
 
     .venv/bin/pip download --no-deps pyvi==0.1.1 -d /tmp/pyvi && unzip -o /tmp/pyvi/pyvi-*.whl -d /tmp/pyvi
-    .venv/bin/python -m rules.build_vi_words /tmp/pyvi/pyvi/models/words.txt
+    .venv/bin/python -m congvan.rules.build_vi_words /tmp/pyvi/pyvi/models/words.txt
 """
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def pages_whose_folded_text_has(db_path: Path, pattern: str) -> set[tuple[str, i
     """(document_id, page) of the pages whose folded text matches `pattern`: what search should find."""
     import regex
 
-    from ingest.textnorm import fold
+    from congvan.ingest.textnorm import fold
 
     with sqlite3.connect(db_path) as c:
         rows = c.execute("select document_id, page, text from pages").fetchall()
@@ -86,7 +86,7 @@ def fill_fixture_facts(db: sqlite_utils.Database) -> None:
     with db.atomic():
         for table in ("obligations", "citations", "point_losses"):
             db.execute(f"delete from [{table}]")
-    from ingest.textnorm import fold
+    from congvan.ingest.textnorm import fold
 
     db["obligations"].insert_all(
         {"document_id": ids[path], "unit": unit, "unit_mention": unit, "action": action,
@@ -121,8 +121,8 @@ def small_corpus(shared_corpus, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def ingested_db(small_corpus, tmp_path_factory) -> Path:
     from congvan import pipeline
-    from db import schema
-    from db.export import create_views
+    from congvan.db import schema
+    from congvan.db.export import create_views
 
     path = tmp_path_factory.mktemp("ingested") / "congvan.db"
     summary = pipeline.ingest(small_corpus, path, workers=1)
@@ -135,8 +135,8 @@ def ingested_db(small_corpus, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tasks_db(ingested_db, tmp_path_factory) -> Path:
-    from db import register
-    from db.export import create_views
+    from congvan.db import register
+    from congvan.db.export import create_views
 
     path = copy_db(ingested_db, tmp_path_factory.mktemp("tasks") / "congvan.db")
     db = sqlite_utils.Database(path)

@@ -13,10 +13,10 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from ingest.annotations import printed_page, split_stamp_lines
-from ingest.pdf import read_text_layer
-from ingest.render import render_pages
-from ingest.signatures import read_signatures
+from congvan.ingest.annotations import printed_page, split_stamp_lines
+from congvan.ingest.pdf import read_text_layer
+from congvan.ingest.render import render_pages
+from congvan.ingest.signatures import read_signatures
 
 SCANS = Path(__file__).resolve().parents[1].parent / "shared" / "dev-real-scans" / "pdf"
 needs_scans = pytest.mark.skipif(not SCANS.is_dir(), reason="../shared/dev-real-scans is absent")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from extract import citations, header
-from extract.model import Header
+from congvan.extract import citations, header
+from congvan.extract.model import Header
 from tests.texts import corpus_case
 from tests.texts import document as one_page
 

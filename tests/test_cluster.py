@@ -89,7 +89,7 @@ def test_the_shared_corpus_on_a_local_cluster_gives_every_table_of_a_local_run(l
 
 
 def test_a_rerun_on_the_cluster_reads_no_page_again(shared_corpus, cluster_run, scheduler, tmp_path):
-    from ingest.ocr import tesseract_calls
+    from congvan.ingest.ocr import tesseract_calls
 
     cluster_db, cache, _ = cluster_run
     address, client = scheduler
@@ -173,7 +173,7 @@ def test_a_scheduler_that_does_not_answer_says_how_to_start_one():
 
 def test_a_scanned_page_reads_the_same_whatever_pages_are_read_with_it(shared_corpus):
     """Which pages share a batch depends on timing and on the machine: the result must not."""
-    from ingest.ocr import ocr_pages_together
+    from congvan.ingest.ocr import ocr_pages_together
 
     scan = shared_corpus / "004-scan.pdf"   # page 2: a table whose doubtful cells are read again
     alone = ocr_pages_together(scan, [1])[1]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from db.lock import writer_lock
-from db.stored import snapshot
-from ingest.errors import IngestRunning
+from congvan.db.lock import writer_lock
+from congvan.db.stored import snapshot
+from congvan.ingest.errors import IngestRunning
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "corpus"

@@ -1,8 +1,8 @@
 """Vietnamese post-correction of OCR text (ingest.correct), on the lexicon shipped in rules/."""
 from __future__ import annotations
 
-from ingest.correct import correct_result, correct_text, gains_marks, lexicon
-from ingest.model import OcrResult, Word
+from congvan.ingest.correct import correct_result, correct_text, gains_marks, lexicon
+from congvan.ingest.model import OcrResult, Word
 
 
 def test_words_that_are_no_syllable_take_the_marks_their_neighbours_show():

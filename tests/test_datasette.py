@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from congvan.cli import METADATA
-from db import register
-from db.export import VIEWS
-from db.schema import SEARCH, TABLES
-from ingest.textnorm import fold
+from congvan.db import register
+from congvan.db.export import VIEWS
+from congvan.db.schema import SEARCH, TABLES
+from congvan.ingest.textnorm import fold
 from tests.conftest import due_soon_date, pages_whose_folded_text_has
 from tests.datasette_server import get, get_json
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from db import schema
-from ingest.textnorm import fold
+from congvan.db import schema
+from congvan.ingest.textnorm import fold
 
 CONTRACT = Path(__file__).resolve().parents[1].parent / "shared" / "SCHEMA.md"
 

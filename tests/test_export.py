@@ -9,7 +9,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from congvan.cli import main
-from db import export
+from congvan.db import export
 from tests.conftest import DUE_SOON_DAYS, due_soon_date
 
 TODAY = date(2021, 7, 10)

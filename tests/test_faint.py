@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest.ocr import ocr_image
+from congvan.ingest.ocr import ocr_image
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 

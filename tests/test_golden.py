@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extract import extract
-from ingest.pdf import read_pdf
+from congvan.extract import extract
+from congvan.ingest.pdf import read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -24,7 +24,7 @@ FIELDS = ("doc_type", "reference", "number", "symbol", "issuer", "parent_issuer"
 
 def _read(path: Path) -> dict:
     if path.suffix == ".txt":                       # a typed text, as a one-page text layer
-        from ingest.model import Document, Page
+        from congvan.ingest.model import Document, Page
 
         document = Document("x", path.name, (Page(1, path.read_text(encoding="utf-8"), "text"),))
     else:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from extract import extract
-from ingest.engine import tesseract_calls
-from ingest.ocr import ocr_pages_together
-from ingest.pdf import complete_ocr, read_layer
+from congvan.extract import extract
+from congvan.ingest.engine import tesseract_calls
+from congvan.ingest.ocr import ocr_pages_together
+from congvan.ingest.pdf import complete_ocr, read_layer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCANS = SHARED / "dev-real-scans" / "pdf"
@@ -124,7 +124,7 @@ def test_the_mnist_reader_reads_held_out_mnist_digits():
     # read with 5 of 7 neighbours agreeing (HandwritingSettings.figure_share) are 97.0 % right
     import numpy as np
 
-    from ingest.digits import _mnist
+    from congvan.ingest.digits import _mnist
 
     vectors, norms, labels = _mnist()
     held = np.arange(0, len(labels), 5)

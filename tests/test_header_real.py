@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from extract import extract
-from ingest.pdf import read_pdf
+from congvan.extract import extract
+from congvan.ingest.pdf import read_pdf
 
 DEV_REAL = Path(__file__).resolve().parents[2] / "shared" / "dev-real"
 FIELDS = ("doc_type", "reference", "number", "symbol", "issuer", "parent_issuer", "place", "issued_date",

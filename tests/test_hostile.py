@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from congvan import pipeline
-from ingest import reader
-from ingest.limits import Limits
+from congvan.ingest import reader
+from congvan.ingest.limits import Limits
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "corpus"

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from congvan import pipeline
-from db import export, web
+from congvan.db import export, web
 from congvan.watch import Watcher
 from tests.test_watch import wait_for
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest import ocr
-from ingest.errors import IngestError, TesseractMissing
-from ingest.layout import words_to_text
-from ingest.model import OcrResult, Word
+from congvan.ingest import ocr
+from congvan.ingest.errors import IngestError, TesseractMissing
+from congvan.ingest.layout import words_to_text
+from congvan.ingest.model import OcrResult, Word
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SCAN = SHARED / "corpus" / "000-scan.pdf"
@@ -164,8 +164,8 @@ def test_missing_tesseract_error_names_the_apt_command():
 
 
 def test_cache_key_changes_with_any_threshold_and_with_the_engine():
-    from ingest.ocr_cache import cache_key
-    from ingest.ocr_settings import OcrSettings
+    from congvan.ingest.ocr_cache import cache_key
+    from congvan.ingest.ocr_settings import OcrSettings
 
     base = OcrSettings()
     assert base.key("tesseract 5.3.0;vie:aa") == OcrSettings().key("tesseract 5.3.0;vie:aa")
@@ -188,13 +188,13 @@ def test_importing_the_ocr_modules_leaves_the_environment_alone():
 
 
 def test_tesseract_runs_single_threaded():
-    from ingest.engine import _environment
+    from congvan.ingest.engine import _environment
 
     assert _environment()["OMP_THREAD_LIMIT"] == "1"
 
 
 def test_a_scan_finer_than_the_dpi_is_read_at_its_own_resolution_when_asked(tmp_path):
-    from ingest.render import render_page
+    from congvan.ingest.render import render_page
 
     pdf = tmp_path / "scan.pdf"
     Image.new("RGB", (2480, 3508), (250, 250, 250)).save(pdf, resolution=300)  # one A4 image at 300 dpi
@@ -204,7 +204,7 @@ def test_a_scan_finer_than_the_dpi_is_read_at_its_own_resolution_when_asked(tmp_
 
 
 def test_brightest_channel_whitens_ink_of_any_colour_and_keeps_black():
-    from ingest.cleaning import remove_stamps
+    from congvan.ingest.cleaning import remove_stamps
 
     image = Image.new("RGB", (600, 200), (240, 240, 240))
     draw = ImageDraw.Draw(image)
@@ -216,7 +216,7 @@ def test_brightest_channel_whitens_ink_of_any_colour_and_keeps_black():
 
 
 def test_the_engine_identity_names_tesseract_and_each_model_file():
-    from ingest.engine import engine_identity
+    from congvan.ingest.engine import engine_identity
 
     identity = engine_identity("vie+osd")
     assert identity.startswith("tesseract 5.")

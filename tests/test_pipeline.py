@@ -11,10 +11,10 @@ import pytest
 import sqlite_utils
 
 from congvan import pipeline
-from db import load, schema
-from extract.model import Facts, Header, Obligation
-from ingest.errors import OcrFailed
-from ingest.model import Document, Page
+from congvan.db import load, schema
+from congvan.extract.model import Facts, Header, Obligation
+from congvan.ingest.errors import OcrFailed
+from congvan.ingest.model import Document, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "corpus"
@@ -171,7 +171,7 @@ def test_a_bug_inside_extraction_leaves_the_document_partial_with_its_error_and_
         tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    import extract
+    from congvan import extract
     from congvan.cli import main
 
     corpus = _corpus(tmp_path, "sample-01-cong-van.pdf")
@@ -200,7 +200,7 @@ def test_a_bug_inside_extraction_leaves_the_document_partial_with_its_error_and_
 
 
 def test_an_internal_error_in_reading_is_not_reported_as_a_damaged_pdf(tmp_path):
-    from extract.units import localised
+    from congvan.extract.units import localised
 
     corpus = _corpus(tmp_path, "sample-02-ke-hoach-scan.pdf")
 

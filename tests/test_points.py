@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from extract import header, points
-from extract.model import Header
+from congvan.extract import header, points
+from congvan.extract.model import Header
 from tests.texts import corpus_case
 from tests.texts import document as one_page
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from congvan import pipeline
-from ingest import reader
-from ingest.pdf import read_layer, read_pdf
+from congvan.ingest import reader
+from congvan.ingest.pdf import read_layer, read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "corpus"
@@ -44,7 +44,7 @@ def test_pages_read_before_come_from_the_cache_without_a_worker(tmp_path, monkey
     cache = tmp_path / "cache"
     first = list(reader.read_pdfs(files, workers=2, cache_dir=cache))
     assert len(list((cache / "by-file").glob("*.json"))) == 2
-    monkeypatch.setattr("ingest.ocr.ocr_pages_together", _no_ocr_page)
+    monkeypatch.setattr("congvan.ingest.ocr.ocr_pages_together", _no_ocr_page)
     again = list(reader.read_pdfs(files, workers=2, cache_dir=cache))
     assert again == first
 

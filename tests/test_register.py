@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from congvan import pipeline
 from congvan.cli import main, pdf_folder
-from db import export, register, web
+from congvan.db import export, register, web
 from tests.conftest import SHARED_CORPUS, copy_db
 from tests.datasette_server import get, get_json, serve
 

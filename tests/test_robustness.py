@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from extract import (citations, criteria, criterion_scores, deadlines, header, index_tables, obligations, points,
+from congvan.extract import (citations, criteria, criterion_scores, deadlines, header, index_tables, obligations, points,
                      score_tables, scores, units)
-from extract.model import Header
-from ingest.model import Document, Page
+from congvan.extract.model import Header
+from congvan.ingest.model import Document, Page
 from tests.texts import document as _doc
 from tests.texts import noise
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-import rules
-from extract import (citations, criteria, deadlines, header, obligations, points, recipients, score_tables,
+from congvan import rules
+from congvan.extract import (citations, criteria, deadlines, header, obligations, points, recipients, score_tables,
                      scores, signer, units)
-from extract.model import Header
-from ingest.model import Document, Page
+from congvan.extract.model import Header
+from congvan.ingest.model import Document, Page
 
 
 def _doc(text: str) -> Document:
@@ -35,7 +35,7 @@ def run_doc_types(ex):
 
 
 def _lines(text: str) -> list:
-    from extract.text import Line
+    from congvan.extract.text import Line
 
     return [Line(1, 0, 0, t.strip()) for t in text.split("\n") if t.strip()]
 
@@ -49,7 +49,7 @@ HEADER_PARSERS = {
 
 def run_signers(ex):
     """rules/signers.yaml: a name restored from the officeholders (`parser: restore`), or a signing block."""
-    from extract.signer_names import officeholders
+    from congvan.extract.signer_names import officeholders
 
     if ex["parser"] == "restore":
         return officeholders().restore(ex["text"], ex.get("title"))
@@ -83,8 +83,8 @@ def run_places(ex):
 
 
 def run_ocr_lexicon(ex):
-    from ingest.correct import correct_text
-    from ingest.ocr import correct_abbreviation
+    from congvan.ingest.correct import correct_text
+    from congvan.ingest.ocr import correct_abbreviation
 
     fixed = correct_text(" ".join(correct_abbreviation(w) for w in ex["text"].split(" ")))
     return fixed if fixed != ex["text"] else None

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from extract import criterion_scores, index_tables, score_tables
-from extract.model import Header
-from ingest.model import Document, Page
-from ingest.pdf import read_pdf
+from congvan.extract import criterion_scores, index_tables, score_tables
+from congvan.extract.model import Header
+from congvan.ingest.model import Document, Page
+from congvan.ingest.pdf import read_pdf
 
 DEV_CCHC = Path(__file__).resolve().parents[1].parent / "shared" / "dev-cchc" / "pdf"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.model import Signature
-from ingest.signatures import load_trust_roots, read_signatures
+from congvan.ingest.model import Signature
+from congvan.ingest.signatures import load_trust_roots, read_signatures
 from tests.signing import ICT, append_update, flip_byte, make_pdf, make_pki, sign_pdf
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -8,10 +8,10 @@ from pathlib import Path
 import sqlite_utils
 
 from congvan import pipeline
-from db import stored
-from extract import signer
-from extract.signer_names import Registry, officeholders
-from extract.text import Line
+from congvan.db import stored
+from congvan.extract import signer
+from congvan.extract.signer_names import Registry, officeholders
+from congvan.extract.text import Line
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -118,8 +118,8 @@ def test_joint_documents_name_every_issuers_signer_in_page_order():
 def test_two_issuers_signing_side_by_side_in_a_typeset_pdf_are_read_row_by_row(tmp_path):
     """A chương trình phối hợp of a province's UBND and its Mặt trận: two blocks side by side, the layout
     reads both title rows, then both names (the space left for the signatures parts the rows)."""
-    from ingest.pdf import read_pdf
-    from extract import extract
+    from congvan.ingest.pdf import read_pdf
+    from congvan.extract import extract
 
     _register_fonts()
     dst = tmp_path / "joint.pdf"

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ingest import ocr
-from ingest.model import Word
-from ingest.tables import tables_from_image, tables_from_pdfplumber
+from congvan.ingest import ocr
+from congvan.ingest.model import Word
+from congvan.ingest.tables import tables_from_image, tables_from_pdfplumber
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SCALE = 300 / 72
@@ -200,7 +200,7 @@ def _pdfplumber_tables(path: Path) -> list[tuple]:
 
 
 def _text_layer_tables(path: Path) -> list[tuple]:
-    from ingest.pdf import read_text_layer
+    from congvan.ingest.pdf import read_text_layer
 
     return [page.tables for page in read_text_layer(path)]
 
@@ -211,7 +211,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "corpus"
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.pdf")) + sorted(CORPUS.glob("*-digital.pdf"))
                          + sorted(CORPUS.glob("*-signed.pdf")), ids=lambda p: p.name)
 def test_text_layer_tables_are_the_tables_pdfplumber_finds(path: Path) -> None:
-    from ingest.pdf import read_text_layer
+    from congvan.ingest.pdf import read_text_layer
 
     pages = read_text_layer(path)
     expected = _pdfplumber_tables(path)

@@ -122,7 +122,7 @@ def test_files_already_there_are_caught_up_at_start(tmp_path, shared_corpus):
     assert (seen[0].path, seen[0].result.status, status_of(db_path, "co-san.pdf")) == ("co-san.pdf", "ok", "ok")
     with sqlite3.connect(db_path) as c:
         views = sorted(r[0] for r in c.execute("select name from sqlite_master where type = 'view'"))
-    from db.export import VIEWS
+    from congvan.db.export import VIEWS
 
     assert views == sorted(VIEWS)
 

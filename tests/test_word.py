@@ -11,8 +11,8 @@ import pypdfium2
 import pytest
 
 from congvan import pipeline
-from db import schema
-from ingest import word
+from congvan.db import schema
+from congvan.ingest import word
 from tests.datasette_server import get, get_json, serve
 
 pytestmark = pytest.mark.skipif(word.soffice() is None, reason="LibreOffice is not installed (make install)")

@@ -5,8 +5,8 @@ import threading
 
 from PIL import Image
 
-from ingest.limits import Limits
-from ingest.worker import Bounded, wait_any
+from congvan.ingest.limits import Limits
+from congvan.ingest.worker import Bounded, wait_any
 
 
 def _finished(task: Bounded) -> Bounded:

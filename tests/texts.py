@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.model import Document, Page
+from congvan.ingest.model import Document, Page
 
 LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
 

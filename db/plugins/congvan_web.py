@@ -22,7 +22,7 @@ import sqlite_utils
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from db import charts, export, register, web
+from congvan.db import charts, export, register, web
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
