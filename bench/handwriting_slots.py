@@ -13,6 +13,12 @@ Usage:
         --gold ../shared/dev-real-scans/gold [-v]
 
 Prints one line per slot with -v, then `slots_right=<n> slots_wrong=<n> slots_blank=<n>`.
+
+With `--readers PDF_DIR` it reads the slots of those files' first pages again (page OCR from
+`<db folder>/ocr-cache`) and prints, for every slot with ink, each reader's answer: tesseract on
+the whole (its sure readings), the nearest UCI and MNIST digits per figure (share of neighbours
+agreeing), tesseract on each figure alone (confidence), the value accepted, and the verdict;
+then how often the figures were counted right (`ingest.digits.figures`).
 """
 from __future__ import annotations
 
@@ -39,7 +45,11 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--gold", required=True)
     parser.add_argument("-v", action="store_true")
+    parser.add_argument("--readers", metavar="PDF_DIR", help="read the slots again, one line per reader")
     args = parser.parse_args()
+    if args.readers:
+        readers(Path(args.readers), Path(args.gold), Path(args.db).parent / "ocr-cache")
+        return
     db = sqlite3.connect(args.db)
     db.row_factory = sqlite3.Row
     columns = {r[1] for r in db.execute("pragma table_info(pages)")}
@@ -65,6 +75,46 @@ def main() -> None:
                 print(f"{row['path'][:40]:40} {name:6} gold={want[name]:>6} got={got[name] or '':>6} {verdict:5} "
                       f"slot={slot.get('state', '-')} ocr={slot.get('ocr_text', '')!r}")
     print(" ".join(f"slots_{k}={v}" for k, v in tally.items()))
+
+
+def readers(pdfs: Path, gold_dir: Path, cache: Path) -> None:
+    """Every slot with ink of the files' first pages, as each reader read it (see the module's doc)."""
+    from congvan.ingest import handwriting
+    from congvan.ingest.ocr import ocr_pages_together
+    from congvan.ingest.ocr_settings import DEFAULT_SETTINGS
+    from congvan.ingest.render import render_pages
+
+    tally, counted = {"right": 0, "wrong": 0, "unread": 0}, [0, 0]
+    shares = lambda pairs: "".join(d or "?" for d, _ in pairs) + "(" + ",".join(f"{s:.2f}" for _, s in pairs) + ")"
+    print("| file | slot | gold | tesseract whole | UCI | MNIST | tesseract alone | accepted | verdict |")
+    for pdf in sorted(pdfs.glob("*.pdf")):
+        golds = list(gold_dir.glob(f"{pdf.name[:3]}*.gold.json"))
+        page = ocr_pages_together(pdf, [0], cache_dir=cache)[0]
+        if not golds or not page.words:
+            continue
+        gold = json.loads(golds[0].read_text(encoding="utf-8"))["document"]
+        want = dict(zip(("month", "day"), _parts(gold.get("issued_date"))), number=gold.get("number"))
+        image, width = render_pages(pdf, [0], DEFAULT_SETTINGS.dpi, DEFAULT_SETTINGS.native_dpi_up_to)[0]
+        out: dict = {}
+        slots = handwriting.read_slots(image, width, width * image.height / image.width, page.words,
+                                       handwriting._skew(image, DEFAULT_SETTINGS), readings_out=out)
+        for slot in slots:
+            if slot.state == "blank" or slot.name not in out:
+                continue
+            whole, _, _, uci, mnist, alone = out[slot.name]
+            g = want[slot.name] or ""
+            verdict = "unread" if slot.value is None else "right" if g and _same(slot.name, slot.value, g) else "wrong"
+            tally[verdict] += 1
+            if uci:
+                counted[1] += 1
+                counted[0] += len(uci) in {len(g), len(g.lstrip("0")) if slot.name != "number" else len(g)}
+            sure = sorted({(v, round(c)) for _, v, c in whole if v and c >= handwriting.DEFAULT_HANDWRITING.min_confidence},
+                          key=lambda vc: -vc[1])[:3]
+            print(f"| {pdf.name[:24]} | {slot.name} | {g} | {' '.join(f'{v}/{c}' for v, c in sure) or '-'} | "
+                  f"{shares(uci) if uci else '-'} | {shares(mnist) if mnist else '-'} | "
+                  f"{''.join(d or '?' for d, _ in alone)}({','.join(str(round(c)) for _, c in alone)}) | "
+                  f"{slot.value or '-'} | {verdict} |")
+    print(" ".join(f"{k}={v}" for k, v in tally.items()), f"figure_count_right={counted[0]}/{counted[1]}")
 
 
 if __name__ == "__main__":

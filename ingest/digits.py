@@ -1,15 +1,30 @@
-"""Handwritten figures read by nearest neighbours: a second opinion beside tesseract on the
+"""Handwritten figures read by nearest neighbours: two readers beside tesseract on the
 number and the day written by hand into a letter's header (`ingest.handwriting`).
 
-The ink of a slot is cut into figures (connected pieces; pieces above one another, as
-the two strokes of a "4", are one figure), each normalised as the UCI handwritten digits
-were (its box scaled to 32 pixels, strokes thickened, 4×4 blocks counted into an 8×8
-grid of 0–16) and compared with the 1797 digits of `ingest/data/optdigits.csv.gz`: the
-digit most of its `k` nearest neighbours are, and the share of them that are.
+The ink of a slot is cut into figures (`figures`: connected pieces; pieces above one
+another, as the two strokes of a "4", are one figure; a piece wider than `split_ratio`
+times the ink's height, touching figures, cut at the column-profile minima nearest to
+where figures `figure_width` of that height wide would end). Each figure is read twice:
+
+- as the UCI handwritten digits were made (its box scaled to 32 pixels, strokes thickened,
+  4×4 blocks counted into an 8×8 grid of 0–16), against the 1797 digits of
+  `ingest/data/optdigits.csv.gz` (`classify`);
+- as the MNIST digits were made (`normalise`: strokes made as wide as MNIST's, measured
+  on its binarised digits, 2.26 pixels in a 20-pixel box; the box scaled to fit 20×20
+  keeping its aspect, placed in 28×28 by its centre of mass, slant removed by moments),
+  blurred, against the 5,000 MNIST digits of `ingest/data/mnist_5k.npz` prepared the same
+  way (`classify_mnist`; 94.2 % right on held-out MNIST, 5-fold, 97.3 % of those with
+  5 of 7 neighbours agreeing).
+
+Each gives the digit most of its `k` nearest neighbours are, and the share of them that are.
 
 >>> ink = np.zeros((40, 30), dtype=bool); ink[5:35, 14:17] = True   # one upright stroke
 >>> read_figures(ink)
 (('1', 1.0),)
+>>> ring = np.zeros((40, 34), dtype=bool); yy, xx = np.mgrid[:40, :34]
+>>> ring[(((yy - 20) / 17) ** 2 + ((xx - 17) / 12) ** 2 > 0.6) & (((yy - 20) / 17) ** 2 + ((xx - 17) / 12) ** 2 < 1)] = True
+>>> read_mnist(ring), read_mnist(np.hstack([ink, ring]))   # a "0"; a "1" and a "0" side by side
+((('0', 1.0),), (('1', 1.0), ('0', 1.0)))
 """
 from __future__ import annotations
 
@@ -21,6 +36,10 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 DATA = Path(__file__).with_name("data") / "optdigits.csv.gz"
+MNIST = Path(__file__).with_name("data") / "mnist_5k.npz"
+MNIST_STROKE = 2.26   # median stroke width (2·area/perimeter) of the MNIST digits binarised at 128, in pixels
+SPLIT_RATIO = 1.0     # a piece wider than this many times the ink's height holds touching figures …
+FIGURE_WIDTH = 0.62   # … each about this share of the height wide
 
 
 @lru_cache(maxsize=1)
@@ -30,10 +49,14 @@ def _samples() -> tuple[np.ndarray, np.ndarray]:
     return raw[:, :64], raw[:, 64].astype(int)
 
 
-def figures(ink: np.ndarray, overlap: float = 0.5) -> list[np.ndarray]:
+def figures(ink: np.ndarray, overlap: float = 0.5, split_ratio: float = SPLIT_RATIO,
+            figure_width: float = FIGURE_WIDTH) -> list[np.ndarray]:
     """The ink cut into figures, left to right: connected pieces (8-neighbours), a piece
-    overlapping the previous one by more than `overlap` of the narrower's width joined to it."""
+    overlapping the previous one by more than `overlap` of the narrower's width joined to it,
+    a piece wider than `split_ratio` times the ink's height cut (`split`)."""
     rows, cols = ink.shape
+    ys = np.nonzero(ink)[0]
+    height = int(ys.max() - ys.min() + 1) if len(ys) else 1
     seen = np.zeros_like(ink)
     pieces = []
     for y0, x0 in zip(*np.nonzero(ink)):
@@ -66,7 +89,39 @@ def figures(ink: np.ndarray, overlap: float = 0.5) -> list[np.ndarray]:
         mask = np.zeros_like(ink)
         for y, x in piece:
             mask[y, x] = True
-        out.append(mask)
+        out.extend(split(mask, height, split_ratio, figure_width))
+    return out
+
+
+def split(figure: np.ndarray, height: int, ratio: float = SPLIT_RATIO, figure_width: float = FIGURE_WIDTH
+          ) -> list[np.ndarray]:
+    """A piece wider than `ratio` × `height` cut into round(width / (`figure_width` × height))
+    figures, each cut at the column with least ink within a quarter figure of where it would fall
+    (of equals, the nearest).
+
+    >>> piece = np.zeros((20, 40), dtype=bool); piece[:, 2:4] = piece[:, 30:32] = piece[10, 2:32] = True
+    >>> [int(np.nonzero(p)[1].max()) for p in split(piece, 20)]
+    [16, 31]
+    """
+    xs = np.nonzero(figure)[1]
+    x0, x1 = int(xs.min()), int(xs.max())
+    width = x1 - x0 + 1
+    if width <= ratio * height:
+        return [figure]
+    n = max(2, round(width / (figure_width * height)))
+    profile = figure[:, x0:x1 + 1].sum(axis=0)
+    edges = [0]
+    for i in range(1, n):
+        lo, hi = int((i - 0.25) * width / n), int((i + 0.25) * width / n) + 1
+        least = lo + np.flatnonzero(profile[lo:hi] == profile[lo:hi].min())   # of those, the nearest to the middle
+        edges.append(int(least[np.argmin(abs(least - i * width / n))]))
+    edges.append(width)
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        part = np.zeros_like(figure)
+        part[:, x0 + a:x0 + b] = figure[:, x0 + a:x0 + b]
+        if part.any():
+            out.append(part)
     return out
 
 
@@ -97,3 +152,77 @@ def classify(vector: np.ndarray, k: int = 7) -> tuple[str, float]:
 def read_figures(ink: np.ndarray, k: int = 7) -> tuple[tuple[str, float], ...]:
     """Each figure of the ink, left to right, as (digit, share of its neighbours that agree)."""
     return tuple(classify(features(figure), k) for figure in figures(ink))
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """2·area / perimeter: a long stroke's width in pixels."""
+    edges = (mask[1:, :] != mask[:-1, :]).sum() + (mask[:, 1:] != mask[:, :-1]).sum()
+    return 2 * float(mask.sum()) / max(int(edges), 1)
+
+
+def _box(mask: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def normalise(figure: np.ndarray, stroke: float = MNIST_STROKE) -> np.ndarray:
+    """A figure (True: ink) the MNIST way, as 28×28 grey levels 0–1: strokes thickened (or thinned)
+    to `stroke` pixels at the final scale, its box scaled to fit 20×20 keeping its aspect, placed
+    by its centre of mass at the centre of 28×28, its slant removed (shear by the second moments)."""
+    cut = _box(figure)
+    grow = round((stroke * max(cut.shape) / 20 - _stroke_width(cut)) / 2)
+    if grow > 0:
+        image = Image.fromarray(np.pad(cut, grow).astype(np.uint8) * 255)
+        cut = _box(np.asarray(image.filter(ImageFilter.MaxFilter(2 * grow + 1))) > 0)
+    elif grow < 0:
+        image = Image.fromarray(cut.astype(np.uint8) * 255)
+        thin = np.asarray(image.filter(ImageFilter.MinFilter(2 * min(-grow, 2) + 1))) > 0
+        if thin.sum() > 0.3 * cut.sum():
+            cut = _box(thin)
+    scale = 20 / max(cut.shape)
+    height, width = max(1, round(cut.shape[0] * scale)), max(1, round(cut.shape[1] * scale))
+    small = np.asarray(Image.fromarray(cut.astype(np.uint8) * 255).resize((width, height), Image.Resampling.BILINEAR),
+                       dtype=float) / 255
+    ys, xs = np.mgrid[:height, :width]
+    total = small.sum() or 1.0
+    top = min(max(round(14 - (ys * small).sum() / total), 0), 28 - height)
+    left = min(max(round(14 - (xs * small).sum() / total), 0), 28 - width)
+    out = np.zeros((28, 28))
+    out[top:top + height, left:left + width] = small
+    ys, xs = np.mgrid[:28, :28]
+    total = out.sum() or 1.0
+    my, mx = (ys * out).sum() / total, (xs * out).sum() / total
+    var = (((ys - my) ** 2) * out).sum() / total
+    slant = max(-1.0, min(1.0, ((ys - my) * (xs - mx) * out).sum() / total / var)) if var else 0.0
+    image = Image.fromarray((out * 255).astype(np.uint8)).transform(
+        (28, 28), Image.Transform.AFFINE, (1, slant, -slant * my, 0, 1, 0), resample=Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=float) / 255
+
+
+def _mnist_vector(image: np.ndarray) -> np.ndarray:
+    blurred = Image.fromarray((image * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0))
+    return np.asarray(blurred, dtype=np.float32).reshape(-1) / 255
+
+
+@lru_cache(maxsize=1)
+def _mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The MNIST digits prepared as `normalise` prepares a figure (binarised at 128), computed
+    at first use (about 2 s) and kept: vectors, their squared norms, labels."""
+    with np.load(MNIST) as data:
+        images, labels = data["images"], data["labels"].astype(int)
+    vectors = np.array([_mnist_vector(normalise(image > 127)) for image in images])
+    return vectors, (vectors ** 2).sum(axis=1), labels
+
+
+def classify_mnist(figure: np.ndarray, k: int = 7) -> tuple[str, float]:
+    """The digit most of the `k` nearest MNIST digits are, and the share of them that are."""
+    vectors, norms, labels = _mnist()
+    vector = _mnist_vector(normalise(figure))
+    nearest = np.argsort(norms - 2 * vectors @ vector)[:k]
+    votes = np.bincount(labels[nearest], minlength=10)
+    return str(int(votes.argmax())), float(votes.max() / k)
+
+
+def read_mnist(ink: np.ndarray, k: int = 7) -> tuple[tuple[str, float], ...]:
+    """Each figure of the ink, left to right, as (digit, share of its nearest MNIST digits that agree)."""
+    return tuple(classify_mnist(figure, k) for figure in figures(ink))

@@ -13,11 +13,12 @@ and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
 2. each slot is cut from the page as rendered, before cleaning (`slot_ink`): its coloured
    pen strokes, whole even where they run past the slot's estimated edge, else its dark
    strokes; the printed dots and underline (too low) are dropped;
-3. the ink is read by tesseract with a digit whitelist several ways (two models, page
-   segmentation modes, scales) and by the nearest UCI handwritten digits (`ingest.digits`);
-   a value is accepted only when the sure readings agree on it and a second opinion
-   confirms it (`decide`), and it is plausible (day 1–31, month 1–12, number of 1–6
-   figures). Never a guess: a slot with ink no reading is sure of, or with strokes cut by
+3. the ink is read whole by tesseract with a digit whitelist several ways (two models, page
+   segmentation modes, scales); it is also cut into figures (`ingest.digits.figures`), each
+   read by the nearest UCI digits, the nearest MNIST digits and tesseract as one character
+   (`figure_vote`: two of the three, each sure, must agree on every figure); a value is
+   accepted only when two readers agree on it (`decide`), and it is plausible (day 1–31,
+   month 1–12, number of 1–6 figures). Never a guess: a slot with ink no reading is sure of, or with strokes cut by
    its edge, is `unreadable`; one without ink is `blank` (`Slot.state`).
 
 `extract.handwritten` turns the slots into the header's number and date. Every threshold
@@ -37,7 +38,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from congvan.ingest.digits import read_figures
+from congvan.ingest.digits import classify, classify_mnist, features, figures
 from congvan.ingest.errors import OcrFailed
 from congvan.ingest.model import Slot, Word
 from congvan.ingest.slots import Span, find_slots, typed_value
@@ -65,9 +66,16 @@ class HandwritingSettings:
     neighbours: int = 7             # nearest UCI digits asked for a second opinion (ingest.digits) …
     min_neighbour_share: float = 0.5  # … of which at least this share must agree, for every figure
     max_number_digits: int = 6
+    split_ratio: float = 1.0        # a piece of ink wider than this many times its height is touching figures …
+    figure_width: float = 0.62      # … each about this share of the height wide (ingest.digits.split)
+    figure_share: float = 0.7       # a figure's nearest UCI or MNIST digits count in the vote when this share agree …
+    figure_confidence: float = 60.0  # … tesseract's reading of the figure alone when this sure (`figure_vote`)
+    figure_language: str = "eng"    # the model reading each figure alone (the Vietnamese one misreads them more)
+    figure_psm: int = 10
+    figure_height_px: int = 32
     typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
     #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
-    revision: int = 6   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
+    revision: int = 10   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.
@@ -231,8 +239,33 @@ def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HAN
     return len(value) <= 2 and 1 <= int(value) <= top
 
 
+def figure_vote(uci: Sequence[tuple[str, float]], mnist: Sequence[tuple[str, float]],
+                alone: Sequence[tuple[str, float]], settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str | None:
+    """The figures, when for every figure two of its three readers agree, each sure: the nearest
+    UCI digits and the nearest MNIST digits (share of neighbours agreeing ≥ `figure_share`) and
+    tesseract reading the figure alone (one figure, confidence ≥ `figure_confidence`); else None.
+
+    >>> figure_vote([("2", 0.86), ("4", 0.57)], [("2", 1.0), ("4", 1.0)], [("", 0.0), ("4", 85.0)])
+    '24'
+    >>> figure_vote([("2", 0.86), ("7", 0.57)], [("2", 1.0), ("1", 1.0)], [("2", 92.0), ("4", 85.0)]) is None
+    True
+    """
+    if not mnist or not len(uci) == len(mnist) == len(alone):
+        return None
+    out = []
+    for (u, u_share), (m, m_share), (t, t_conf) in zip(uci, mnist, alone):
+        sure = [u if u_share >= settings.figure_share else None, m if m_share >= settings.figure_share else None,
+                t if t_conf >= settings.figure_confidence and len(t) == 1 else None]
+        agreed = [d for d in set(sure) if d is not None and sure.count(d) >= 2]
+        if not agreed:
+            return None
+        out.append(agreed[0])
+    return "".join(out)
+
+
 def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequence[tuple[str, float]] = (),
-           settings: HandwritingSettings = DEFAULT_HANDWRITING, page: str = "") -> tuple[str | None, float | None, int]:
+           settings: HandwritingSettings = DEFAULT_HANDWRITING, page: str = "", votes: str | None = None,
+           mnist: Sequence[tuple[str, float]] = ()) -> tuple[str | None, float | None, int]:
     """A value two readers agree on, when plausible (day 1–31, month 1–12, number of 1–6 figures).
 
     The readers: tesseract (`readings`: model, figures, confidence; its value is the one its
@@ -241,8 +274,12 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
     that agree, at least `min_neighbour_share` each, `ingest.digits`) and page OCR (`page`:
     the figures it read in the slot, unsure). Accepted: tesseract's value when every model
     (`languages`) gives it most often itself, or when the nearest digits or page OCR read the
-    same; page OCR's figures when the nearest digits read the same. Returns (value, lowest
-    confidence among tesseract's sure readings of it, how many), else (None, None, 0).
+    same; page OCR's figures when the nearest digits read the same; the figures every figure's
+    readers agree on (`votes`, `figure_vote`); the nearest MNIST digits' (`mnist`, each figure
+    with ≥ `figure_share` of its neighbours agreeing) when tesseract's value is the same. Two
+    of these giving different values, or figures read one by one that tesseract's value
+    (sure, plausible, read whole) contradicts: none. Returns (value, lowest confidence among
+    tesseract's sure readings of it, how many), else (None, None, 0).
 
     >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)])
     ('9', 60.0, 4)
@@ -252,6 +289,12 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
     ('23', 88.0, 2)
     >>> decide("number", [], [("0", 1.0), ("1", 1.0)], page="01"), decide("day", [], [("0", 0.86)], page="3")
     (('01', None, 0), (None, None, 0))
+    >>> decide("day", [], votes="9"), decide("month", [("eng", "01", 94.0), ("vie", "01", 88.0)], mnist=[("0", 1.0), ("1", 1.0)])
+    (('9', None, 0), ('01', 88.0, 2))
+    >>> decide("day", [("eng", "9", 91.0), ("eng", "9", 88.0), ("vie", "9", 80.0), ("vie", "9", 60.0)], votes="4")
+    (None, None, 0)
+    >>> decide("number", [("eng", "49", 85.0), ("eng", "49", 79.0)], votes="83")   # "753": "75" touching, read as one "8"
+    (None, None, 0)
     """
     sure = [(lang, v, c) for lang, v, c in readings if c >= settings.min_confidence and plausible(name, v, settings)]
     counts = Counter(v for _, v, _ in sure).most_common()
@@ -265,12 +308,23 @@ def decide(name: str, readings: Sequence[tuple[str, str, float]], second: Sequen
         and mine[0][0] == value and mine[0][1] >= settings.min_agreeing
         and (len(mine) == 1 or mine[1][1] < mine[0][1])
         for language in settings.languages)
-    if value is not None and (every_model or value in (neighbours, page)):
+    votes = votes if votes is not None and plausible(name, votes, settings) else None
+    by_mnist = "".join(d for d, _ in mnist) if mnist and all(
+        share >= settings.figure_share for _, share in mnist) else None
+    found: list[tuple[str, float | None, int]] = []
+    if value is not None and (every_model or value in (neighbours, page, by_mnist)):
         agreeing = [c for _, v, c in sure if v == value]
-        return value, min(agreeing), len(agreeing)
+        found.append((value, min(agreeing), len(agreeing)))
     if page is not None and page == neighbours:
-        return page, None, 0
-    return None, None, 0
+        found.append((page, None, 0))
+    meaning = (lambda v: v) if name == "number" else int   # a day "09" is the day "9"
+    if votes is not None and value is not None and meaning(value) != meaning(votes):
+        return None, None, 0   # tesseract reads the whole otherwise, sure: touching figures taken for one, or a misread
+    if votes is not None:
+        found.append((votes, None, 0))
+    if len({meaning(v) for v, _, _ in found}) != 1:   # none, or readers sure of different values
+        return None, None, 0
+    return found[0]
 
 
 def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, words: Sequence[Word],
@@ -302,14 +356,23 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
         for psm in settings.psms:
             for (n, _), reading in zip(jobs, _read_figures([im for _, im in jobs], psm, language)):
                 readings[n].append((language, *reading))
+    cut = {n: figures(ink.mask, split_ratio=settings.split_ratio, figure_width=settings.figure_width)
+           if has_ink[n] and not ink.cut else [] for n, ink in enumerate(inks)}
+    single = [(n, ink_image(figure, settings.figure_height_px)) for n in cut for figure in cut[n]]
+    alone: dict[int, list[tuple[str, float]]] = {n: [] for n in cut}
+    for (n, _), reading in zip(single, _read_figures([im for _, im in single], settings.figure_psm,
+                                                      settings.figure_language)):
+        alone[n].append(reading)
     slots = []
     for n, span in enumerate(spans):
-        second = read_figures(inks[n].mask, settings.neighbours) if has_ink[n] and not inks[n].cut else ()
-        value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"))
+        second = tuple(classify(features(figure), settings.neighbours) for figure in cut[n])
+        mnist = tuple(classify_mnist(figure, settings.neighbours) for figure in cut[n])
+        votes = figure_vote(second, mnist, alone[n], settings)
+        value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"), votes, mnist)
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
                           has_ink[n], value, confidence, count, span.text, span.confidence))
         if readings_out is not None:
-            readings_out[span.name] = (readings[n], span.text, span.confidence, second)
+            readings_out[span.name] = (readings[n], span.text, span.confidence, second, mnist, tuple(alone[n]))
     return tuple(slots)
 
 
