@@ -26,6 +26,9 @@ from congvan.ingest.model import Document, Slot
 def apply(header: Header, document: Document) -> Header:
     """`header` with its number and date completed from the first page's handwritten slots.
 
+    `header` may already say that a slot holds something unread (`handwritten_unread`: OCR
+    read junk where the number or the day stands, extract.header); a slot read here clears it.
+
     >>> from congvan.ingest.model import Page
     >>> page = Page(1, "", "ocr", handwriting=(Slot("number", 0, 0, 1, 1, True, "4552"), Slot("day", 0, 0, 1, 1, True, "9"),
     ...                                          Slot("month", 0, 0, 1, 1, True, "10")))
@@ -40,14 +43,21 @@ def apply(header: Header, document: Document) -> Header:
     >>> h = apply(Header(symbol="BCA-C04", reference="/BCA-C04", issued_date="2025-10"), Document("x", "x.pdf", (page,)))
     >>> h.reference, h.issued_date, h.issued_date_partial, h.handwritten_unread
     (None, None, '2025-10', 'số, ngày')
+    >>> page = Page(1, "", "ocr", handwriting=(Slot("day", 0, 0, 1, 1, True, "9"),))   # OCR junk for the day, read here
+    >>> h = apply(Header(issued_date_partial="2025-10", handwritten_unread="ngày"), Document("x", "x.pdf", (page,)))
+    >>> h.issued_date, h.issued_date_partial, h.handwritten_unread
+    ('2025-10-09', None, None)
     """
     pages = [p for p in document.pages if p.handwriting]
     if not pages or pages[0].number != document.pages[0].number:
         return header
     slots = {slot.name: slot for slot in pages[0].handwriting}
-    header = _date(_number(header, slots.get("number")), slots.get("day"), slots.get("month"))
-    unread = [word for name, word in _SLOT_WORDS if _unknown(slots.get(name))]
-    return replace(header, handwritten_unread=", ".join(unread)) if unread else header
+    said = set((header.handwritten_unread or "").split(", "))
+    unread = {name for name, word in _SLOT_WORDS
+              if _unknown(slots.get(name)) or (word in said and not (slots.get(name) and slots[name].value))}
+    header = _date(_number(header, slots.get("number")), slots.get("day"), slots.get("month"), unread)
+    words = ", ".join(word for name, word in _SLOT_WORDS if name in unread)
+    return replace(header, handwritten_unread=words or None)
 
 
 _SLOT_WORDS = (("number", "số"), ("day", "ngày"), ("month", "tháng"))   # as the header prints them
@@ -69,18 +79,20 @@ def _number(header: Header, slot: Slot | None) -> Header:
     return header
 
 
-def _date(header: Header, day: Slot | None, month: Slot | None) -> Header:
-    if not header.issued_date or (day is None and month is None):
+def _date(header: Header, day: Slot | None, month: Slot | None, unread: set[str]) -> Header:
+    known = header.issued_date or header.issued_date_partial
+    if not known or (day is None and month is None):
         return header
-    parts = header.issued_date.split("-")
+    parts = known.split("-")
     year, got_month, got_day = parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
     got_month = month.value if month is not None and month.value else got_month
-    if _unknown(month) or _unknown(day):
-        known = f"{year}-{int(got_month):02d}" if got_month and not _unknown(month) else year
-        return replace(header, issued_date=None, issued_date_partial=known)
     got_day = day.value if day is not None and day.value else got_day
+    if "month" in unread or "day" in unread:
+        known = f"{year}-{int(got_month):02d}" if got_month and "month" not in unread else year
+        return replace(header, issued_date=None, issued_date_partial=known)
+    header = replace(header, issued_date_partial=None)
     if got_day and not got_month:
-        return header   # a day read without its month says nothing more
+        return replace(header, issued_date=year)   # a day read without its month says nothing more
     if got_day:
         try:
             datetime.date(int(year), int(got_month), int(got_day))

@@ -180,10 +180,21 @@ def _joint(symbol: str | None) -> bool:
 
 
 def _date(m: regex.Match) -> str | None:
-    """The date of a place-and-date match; a day or month OCR could not read ("0Ÿ", "#") stays blank."""
+    """The date of a place-and-date match as far as it is printed (a day or month OCR read as junk left out)."""
     day = None if m.group("dayjunk") else m.group("day")
     month = None if m.group("monthjunk") else m.group("month")
     return _iso(m.group("year"), month, day)
+
+
+def _dated(header: Header, m: regex.Match) -> Header:
+    """`header` with the date of a place-and-date match; a day or month OCR read as junk ("0Ÿ", "#") is ink
+    written there and not read: the date is unknown (`issued_date_partial` keeps what is printed), never
+    a date whose day the document left blank."""
+    unread = [word for word, group in (("ngày", "dayjunk"), ("tháng", "monthjunk")) if m.group(group)]
+    if not unread:
+        return replace(header, issued_date=_date(m))
+    said = [w for w in (header.handwritten_unread or "").split(", ") if w]
+    return replace(header, issued_date=None, issued_date_partial=_date(m), handwritten_unread=", ".join(said + unread))
 
 
 def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
@@ -343,10 +354,12 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
             symbol = repair_symbol(regex.sub(r"\s+", "", symbol, timeout=_T))
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
+            if m.group("junk") and not number:           # ink where the number stands, unread: not a blank
+                header = replace(header, reference=None, handwritten_unread="số")
             break
     glued = header_symbol.glued_symbol(zone) if header.symbol is None else None
-    if glued:
-        header = replace(header, symbol=glued, reference=f"/{glued}")
+    if glued:   # the number's ink swallowed the slash: written, unread
+        header = replace(header, symbol=glued, reference=None, handwritten_unread="số")
     for i, line in enumerate(zone):
         text = _strip_quoc_hieu(line.text)
         m = _place_date(text)
@@ -355,7 +368,7 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
             m = _place_date(text)
         if m:
             place = title_case_place(text[m.start("place"):m.end("place")].strip())
-            header = replace(header, place=place, issued_date=_date(m))
+            header = _dated(replace(header, place=place), m)
             break
     if header.reference is None:
         header = _consolidation(all_lines, header)
@@ -368,7 +381,7 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
         joined = " ".join(line.text for line in zone)
         for m in [pattern("header", "annex_pointer").search(joined, timeout=_T)]:
             if m:
-                if header.issued_date is None:
+                if header.issued_date is None and header.issued_date_partial is None:
                     header = replace(header, issued_date=_iso(m.group("year"), m.group("month"), m.group("day")))
                 if header.issuer is None and m.group("issuer"):
                     header = replace(header, issuer=units.canonical(m.group("issuer"), None))
@@ -377,7 +390,8 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
     symbol = _repaired_symbol(header_symbol.registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
-        header = replace(header, symbol=symbol, reference=f"{header.number or ''}/{symbol}")
+        header = replace(header, symbol=symbol,
+                         reference=None if header.reference is None and header.symbol else f"{header.number or ''}/{symbol}")
     header = handwritten.apply(header, document)   # numbers and days written by hand (ingest.handwriting)
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])
     header = replace(header, doc_type=doc_type, subject=title)
