@@ -1,5 +1,6 @@
 """Every threshold of the OCR stage in one frozen value (`OcrSettings`), and the cache key
-derived from it and from the engine (tesseract's version, the traineddata files read).
+derived from it and from the engine (tesseract's version, the traineddata files read); the
+thresholds of the handwritten-slot reader (`HandwritingSettings`, ingest.handwriting) beside them.
 
 A change of any threshold, of the model files or of tesseract itself gives another key,
 so the page cache never answers with text read under other settings.
@@ -70,3 +71,50 @@ class OcrSettings:
 
 
 DEFAULT_SETTINGS = OcrSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class HandwritingSettings:
+    """Thresholds of the slot reader, measured on dev-real-scans (bench/handwriting_slots.py)."""
+
+    enabled: bool = True
+    header_share: float = 0.45      # slots are looked for in this top share of the first page
+    band_above: float = 0.9         # the slot's band reaches this many line heights above the printed line …
+    band_below: float = 0.45        # … and this many below it (pen figures sit high and overflow)
+    colour_spread: int = 50         # max−min channel spread from which a pixel is pen ink (blue, red)
+    colour_dark: int = 215          # … when its darkest channel is also below this
+    dark_contrast: int = 60         # without coloured ink: this many grey levels darker than the paper is a pen stroke …
+    dark_level: int = 200           # … and darker than this in any case
+    min_ink_pt2: float = 6.0        # less ink than this many square points: the slot is blank
+    min_ink_height: float = 0.45    # ink lower than this share of the printed line height: dots, not figures
+    side_reach: float = 1.5         # coloured figures are followed this many line heights past the slot's edges
+    languages: tuple[str, ...] = ("eng", "vie")   # tesseract models reading the figures (digits whitelisted)
+    psms: tuple[int, ...] = (7, 8)
+    heights_px: tuple[int, ...] = (32, 48, 64)   # the ink scaled to this height before reading
+    min_confidence: float = 40.0    # a reading below this confidence does not count
+    min_agreeing: int = 2           # sure readings that must give the same figures
+    neighbours: int = 7             # nearest UCI digits asked for a second opinion (ingest.digits) …
+    min_neighbour_share: float = 0.5  # … of which at least this share must agree, for every figure
+    max_number_digits: int = 6
+    split_ratio: float = 1.0        # a piece of ink wider than this many times its height is touching figures …
+    figure_width: float = 0.62      # … each about this share of the height wide (ingest.digits.split)
+    figure_share: float = 0.7       # a figure's nearest UCI or MNIST digits count in the vote when this share agree …
+    figure_confidence: float = 60.0  # … tesseract's reading of the figure alone when this sure (`figure_vote`)
+    figure_language: str = "eng"    # the model reading each figure alone (the Vietnamese one misreads them more)
+    figure_psm: int = 10
+    figure_height_px: int = 32
+    typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
+    #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
+    revision: int = 10   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
+
+    def key(self) -> str:
+        """Names the cached slot readings: every setting in one hash.
+
+        >>> HandwritingSettings().key() == HandwritingSettings(min_confidence=60).key()
+        False
+        """
+        payload = json.dumps(asdict(self), sort_keys=True)
+        return f"hw-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+
+
+DEFAULT_HANDWRITING = HandwritingSettings()
