@@ -18,7 +18,7 @@ import regex
 from congvan.extract import handwritten, header_symbol, recipients, signer, subject, units
 from congvan.extract.model import Header
 from congvan.extract.symbols import repair_symbol
-from congvan.extract.text import Line, lines
+from congvan.extract.text import Line, lines, one_edit
 from congvan.ingest.model import Document
 from congvan.ingest.textnorm import fold, strip_marks
 from congvan.rules import TIMEOUT as _T
@@ -97,7 +97,7 @@ def title_case_place(text: str) -> str:
     for province in load("places")["provinces"]:
         if regex.sub(r"[\s-]+", " ", fold(province)) == name:
             return f"{prefix}{province}"
-    near = [p for p in load("places")["provinces"] if len(name) >= 6 and _one_edit(regex.sub(r"[\s-]+", " ", fold(p)), name)]
+    near = [p for p in load("places")["provinces"] if len(name) >= 6 and one_edit(regex.sub(r"[\s-]+", " ", fold(p)), name)]
     if len(near) == 1:
         return f"{prefix}{near[0]}"   # OCR changed a letter: "Bắn Tre" is Bến Tre
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
@@ -114,23 +114,8 @@ def _registry_spelling(text: str) -> str | None:
     key = fold(text).strip()
     same = {u.name for u in units.registry() if fold(u.name) == key}
     if not same and len(key) >= 8:
-        same = {u.name for u in units.registry() if _one_edit(fold(u.name), key)}
+        same = {u.name for u in units.registry() if one_edit(fold(u.name), key)}
     return same.pop() if len(same) == 1 else None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """One letter changed, added or lost.
-
-    >>> _one_edit("so thong tin", "so thoong tin"), _one_edit("bo cong an", "be cong an"), _one_edit("ab", "ba")
-    (True, True, False)
-    """
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    if abs(len(a) - len(b)) != 1:
-        return False
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
-    return short[i:] == long[i + 1:]
 
 
 def agency_name(upper: str, scope_issuer: str | None = None) -> str:

@@ -9,29 +9,14 @@ import regex
 
 from congvan.extract import units
 from congvan.extract.symbols import repair_symbol
-from congvan.extract.text import Line
+from congvan.extract.text import Line, one_edit
 from congvan.rules import TIMEOUT as _T
 from congvan.rules import load, pattern
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """One letter changed, added or lost.
-
-    >>> _one_edit("ttlut", "ttlt"), _one_edit("ab", "ba")
-    (True, False)
-    """
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    if abs(len(a) - len(b)) != 1:
-        return False
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
-    return short[i:] == long[i + 1:]
-
-
 def _edits_one(a: str, b: str) -> bool:
     """One letter changed, added or lost (case kept: "TTg" is not "TTG")."""
-    return a != b and _one_edit(a, b)
+    return a != b and one_edit(a, b)
 
 
 def _type_group(group: str, heading: dict | None) -> str:

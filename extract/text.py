@@ -143,3 +143,20 @@ def paragraphs(document: Document, skip: Callable[[Line], bool] | None = None) -
     if text:
         out.append(Paragraph("".join(text), tuple(pieces)))
     return out
+
+
+def one_edit(a: str, b: str) -> bool:
+    """One letter changed, added or lost (an OCR slip in a word of a registry).
+
+    >>> one_edit("ttlut", "ttlt"), one_edit("bo cong an", "be cong an"), one_edit("so thong tin", "so thoong tin")
+    (True, True, True)
+    >>> one_edit("ab", "ba"), one_edit("ab", "ab")
+    (False, False)
+    """
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i:] == long[i + 1:]

@@ -49,32 +49,42 @@ def _samples() -> tuple[np.ndarray, np.ndarray]:
     return raw[:, :64], raw[:, 64].astype(int)
 
 
-def figures(ink: np.ndarray, overlap: float = 0.5, split_ratio: float = SPLIT_RATIO,
-            figure_width: float = FIGURE_WIDTH) -> list[np.ndarray]:
-    """The ink cut into figures, left to right: connected pieces (8-neighbours), a piece
-    overlapping the previous one by more than `overlap` of the narrower's width joined to it,
-    a piece wider than `split_ratio` times the ink's height cut (`split`)."""
-    rows, cols = ink.shape
-    ys = np.nonzero(ink)[0]
-    height = int(ys.max() - ys.min() + 1) if len(ys) else 1
-    seen = np.zeros_like(ink)
+def connected(mask: np.ndarray) -> list[list[tuple[int, int]]]:
+    """The connected pieces (8-neighbours) of a boolean mask, each as its (row, column) pixels.
+
+    >>> mask = np.zeros((3, 5), dtype=bool); mask[0, 0] = mask[1, 1] = mask[2, 4] = True
+    >>> [sorted(piece) for piece in connected(mask)]
+    [[(0, 0), (1, 1)], [(2, 4)]]
+    """
+    rows, cols = mask.shape
+    seen = np.zeros_like(mask)
     pieces = []
-    for y0, x0 in zip(*np.nonzero(ink)):
+    for y0, x0 in zip(*np.nonzero(mask)):
         if seen[y0, x0]:
             continue
-        stack, piece = [(y0, x0)], []
+        stack, piece = [(int(y0), int(x0))], []
         seen[y0, x0] = True
         while stack:
             y, x = stack.pop()
             piece.append((y, x))
             for ny in (y - 1, y, y + 1):
                 for nx in (x - 1, x, x + 1):
-                    if 0 <= ny < rows and 0 <= nx < cols and ink[ny, nx] and not seen[ny, nx]:
+                    if 0 <= ny < rows and 0 <= nx < cols and mask[ny, nx] and not seen[ny, nx]:
                         seen[ny, nx] = True
                         stack.append((ny, nx))
-        xs = [p[1] for p in piece]
-        pieces.append([min(xs), max(xs), piece])
-    pieces.sort(key=lambda p: p[0])
+        pieces.append(piece)
+    return pieces
+
+
+def figures(ink: np.ndarray, overlap: float = 0.5, split_ratio: float = SPLIT_RATIO,
+            figure_width: float = FIGURE_WIDTH) -> list[np.ndarray]:
+    """The ink cut into figures, left to right: connected pieces (8-neighbours), a piece
+    overlapping the previous one by more than `overlap` of the narrower's width joined to it,
+    a piece wider than `split_ratio` times the ink's height cut (`split`)."""
+    ys = np.nonzero(ink)[0]
+    height = int(ys.max() - ys.min() + 1) if len(ys) else 1
+    pieces = sorted(([min(x for _, x in piece), max(x for _, x in piece), piece] for piece in connected(ink)),
+                    key=lambda p: p[0])
     joined: list[list] = []
     for piece in pieces:
         if joined:

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from congvan.ingest.digits import classify, classify_mnist, features, figures
+from congvan.ingest.digits import classify, classify_mnist, connected, features, figures
 from congvan.ingest.errors import OcrFailed
 from congvan.ingest.model import Slot, Word
 from congvan.ingest.ocr_settings import DEFAULT_HANDWRITING, HandwritingSettings
@@ -99,23 +99,8 @@ def _tall_pieces(mask: np.ndarray, min_height: float, within: tuple[int, int], i
                  ) -> np.ndarray:
     """The connected pieces (8-neighbours) of `mask` at least `min_height` pixels tall that reach
     into the columns `within` (with `inside_only`: that lie wholly within them)."""
-    seen = np.zeros_like(mask)
     kept = np.zeros_like(mask)
-    rows, cols = mask.shape
-    for y0, x0 in zip(*np.nonzero(mask)):
-        if seen[y0, x0]:
-            continue
-        stack, piece = [(y0, x0)], []
-        seen[y0, x0] = True
-        while stack:
-            y, x = stack.pop()
-            piece.append((y, x))
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    ny, nx = y + dy, x + dx
-                    if 0 <= ny < rows and 0 <= nx < cols and mask[ny, nx] and not seen[ny, nx]:
-                        seen[ny, nx] = True
-                        stack.append((ny, nx))
+    for piece in connected(mask):
         ys = [p[0] for p in piece]
         xs = [p[1] for p in piece]
         if max(ys) - min(ys) + 1 < min_height:
