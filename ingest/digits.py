@@ -37,6 +37,11 @@ from PIL import Image, ImageFilter
 
 DATA = Path(__file__).with_name("data") / "optdigits.csv.gz"
 MNIST = Path(__file__).with_name("data") / "mnist_5k.npz"
+# the MNIST digits as `_prepare_mnist` makes them, stored so that an OCR process does not spend
+# ~1.3 s making them again; `PREPARED` names the recipe (bump it with `normalise` or
+# `_mnist_vector`, then `python -m congvan.ingest.digits`; tests/test_handwriting.py checks them)
+MNIST_PREPARED = Path(__file__).with_name("data") / "mnist_5k_prepared.npz"
+PREPARED = 1
 MNIST_STROKE = 2.26   # median stroke width (2·area/perimeter) of the MNIST digits binarised at 128, in pixels
 SPLIT_RATIO = 1.0     # a piece wider than this many times the ink's height holds touching figures …
 FIGURE_WIDTH = 0.62   # … each about this share of the height wide
@@ -214,14 +219,34 @@ def _mnist_vector(image: np.ndarray) -> np.ndarray:
     return np.asarray(blurred, dtype=np.float32).reshape(-1) / 255
 
 
-@lru_cache(maxsize=1)
-def _mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The MNIST digits prepared as `normalise` prepares a figure (binarised at 128), computed
-    at first use (about 2 s) and kept: vectors, their squared norms, labels."""
+def _prepare_mnist() -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST digits prepared as `normalise` prepares a figure (binarised at 128), blurred: grey
+    levels 0–255 (uint8, 5000×784, exact: `_mnist_vector` is a uint8 image over 255), and labels."""
     with np.load(MNIST) as data:
         images, labels = data["images"], data["labels"].astype(int)
-    vectors = np.array([_mnist_vector(normalise(image > 127)) for image in images])
+    grey = np.array([np.rint(_mnist_vector(normalise(image > 127)) * 255) for image in images]).astype(np.uint8)
+    return grey, labels
+
+
+@lru_cache(maxsize=1)
+def _mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The prepared MNIST digits (stored, `MNIST_PREPARED`; made again when the recipe changed) kept in
+    memory: vectors, their squared norms, labels."""
+    try:
+        with np.load(MNIST_PREPARED) as data:
+            if int(data["recipe"]) != PREPARED:
+                raise ValueError("another recipe")
+            grey, labels = data["grey"], data["labels"].astype(int)
+    except (OSError, KeyError, ValueError):
+        grey, labels = _prepare_mnist()
+    vectors = grey.astype(np.float32) / 255
     return vectors, (vectors ** 2).sum(axis=1), labels
+
+
+def store_prepared_mnist(path: Path = MNIST_PREPARED) -> None:
+    """Writes the prepared MNIST digits (`python -m congvan.ingest.digits`)."""
+    grey, labels = _prepare_mnist()
+    np.savez_compressed(path, grey=grey, labels=labels.astype(np.uint8), recipe=np.array(PREPARED))
 
 
 def classify_mnist(figure: np.ndarray, k: int = 7) -> tuple[str, float]:
@@ -236,3 +261,7 @@ def classify_mnist(figure: np.ndarray, k: int = 7) -> tuple[str, float]:
 def read_mnist(ink: np.ndarray, k: int = 7) -> tuple[tuple[str, float], ...]:
     """Each figure of the ink, left to right, as (digit, share of its nearest MNIST digits that agree)."""
     return tuple(classify_mnist(figure, k) for figure in figures(ink))
+
+
+if __name__ == "__main__":
+    store_prepared_mnist()

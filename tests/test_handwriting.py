@@ -135,3 +135,17 @@ def test_the_mnist_reader_reads_held_out_mnist_digits():
     votes = np.array([np.bincount(labels[row], minlength=10) for row in np.argsort(distances, axis=1)[:, :7]])
     right, sure = votes.argmax(axis=1) == labels[held], votes.max(axis=1) / 7 >= 0.7
     assert (len(held), int(right.sum()), int(sure.sum()), int((right & sure).sum())) == (1000, 946, 949, 921)
+
+
+def test_the_stored_prepared_mnist_digits_are_what_the_code_prepares():
+    # ingest/data/mnist_5k_prepared.npz spares each OCR process ~1.3 s; it must follow the recipe
+    # (normalise, _mnist_vector): a change there without `python -m congvan.ingest.digits` fails here
+    import numpy as np
+
+    from congvan.ingest import digits
+
+    with np.load(digits.MNIST_PREPARED) as data:
+        stored, labels, recipe = data["grey"], data["labels"], int(data["recipe"])
+    fresh, fresh_labels = digits._prepare_mnist()
+    assert recipe == digits.PREPARED
+    assert stored.shape == (5000, 784) and np.array_equal(stored, fresh) and np.array_equal(labels, fresh_labels)
