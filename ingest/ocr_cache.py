@@ -66,7 +66,7 @@ def store_cached(path: Path, result: OcrResult) -> None:
         "note": result.note,
         "raw_text": result.raw_text,
     }
-    tmp = path.with_suffix(f".tmp{threading.get_ident()}")
+    tmp = path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")   # forked children share thread ids
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
 
