@@ -138,20 +138,22 @@ def _image_file(image: Image.Image) -> Iterator[str]:
         yield path
 
 
-def _run_tesseract(image: Image.Image, psm: int, languages: str = "vie") -> dict:
+def _run_tesseract(image: Image.Image, psm: int, languages: str = "vie", config: Sequence[str] = ()) -> dict:
     _count_call()
     with _image_file(image) as path:
-        return _image_to_data(path, psm, languages)
+        return _image_to_data(path, psm, languages, config)
 
 
-def _image_to_data(source: str, psm: int, languages: str = "vie") -> dict:
+def _image_to_data(source: str, psm: int, languages: str = "vie", config: Sequence[str] = ()) -> dict:
     """tesseract's TSV of an image file (or a list of image files) as a dict of columns
-    (`pytesseract.image_to_data`'s DICT output)."""
-    tsv = _tesseract(source, ["-l", languages, "-c", "tessedit_create_tsv=1", "--oem", "1", "--psm", str(psm)])
+    (`pytesseract.image_to_data`'s DICT output); `config`: more arguments ("-c", "name=value")."""
+    tsv = _tesseract(source, ["-l", languages, "-c", "tessedit_create_tsv=1", "--oem", "1", "--psm", str(psm),
+                              *config])
     return pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
 
 
-def _run_tesseract_many(images: Sequence[Image.Image], psm: int, languages: str = "vie") -> list[dict]:
+def _run_tesseract_many(images: Sequence[Image.Image], psm: int, languages: str = "vie",
+                        config: Sequence[str] = ()) -> list[dict]:
     """`image_to_data` of several images in one tesseract process, one dict per image.
 
     Each tesseract process spends ~0.17 CPU-s starting (model, dictionaries) before it
@@ -159,7 +161,7 @@ def _run_tesseract_many(images: Sequence[Image.Image], psm: int, languages: str 
     image files as the pages of one document; the TSV numbers them in `page_num`).
     """
     if len(images) <= 1:
-        return [_run_tesseract(image, psm, languages) for image in images]
+        return [_run_tesseract(image, psm, languages, config) for image in images]
     _count_call()
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as folder:
         names = []
@@ -169,7 +171,7 @@ def _run_tesseract_many(images: Sequence[Image.Image], psm: int, languages: str 
         listing = os.path.join(folder, "pages.txt")
         with open(listing, "w", encoding="utf-8") as f:
             f.write("\n".join(names) + "\n")
-        data = _image_to_data(listing, psm, languages)
+        data = _image_to_data(listing, psm, languages, config)
     pages = [{key: [] for key in data} for _ in images]
     for i, page in enumerate(data["page_num"]):
         for key, values in data.items():

@@ -130,38 +130,16 @@ def ink_image(ink: np.ndarray, height: int, pad: float = 0.35) -> Image.Image | 
 
 
 def _read_figures(images: Sequence[Image.Image], psm: int, languages: str) -> list[tuple[str, float]]:
-    """Each image read by one tesseract (digits only) as (figures, lowest word confidence)."""
-    import os
-    import tempfile
+    """Each image read by tesseract (digits only; the images together in one process, as page OCR
+    reads its pages) as (figures, lowest word confidence)."""
+    from congvan.ingest.engine import _run_tesseract_many
 
-    import pytesseract
-
-    from congvan.ingest.engine import _count_call, _tesseract
-
-    if not images:
-        return []
-    _count_call()
-    with tempfile.TemporaryDirectory(prefix="congvan-hand-") as folder:
-        names = []
-        for n, image in enumerate(images):
-            names.append(os.path.join(folder, f"{n}.bmp"))
-            image.save(names[-1], format="BMP")
-        listing = os.path.join(folder, "slots.txt")
-        with open(listing, "w", encoding="utf-8") as f:
-            f.write("\n".join(names) + "\n")
-        tsv = _tesseract(listing, ["-l", languages, "--oem", "1", "--psm", str(psm), "-c", "tessedit_create_tsv=1",
-                                   "-c", "tessedit_char_whitelist=0123456789"])
-    data = pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
-    out = [["", 101.0] for _ in images]
-    for i, text in enumerate(data["text"]):
-        conf = float(data["conf"][i])
-        text = str(text).strip()
-        if conf < 0 or not text:
-            continue
-        entry = out[int(data["page_num"][i]) - 1]
-        entry[0] += text
-        entry[1] = min(entry[1], conf)
-    return [(text, conf if text else 0.0) for text, conf in out]
+    out = []
+    for data in _run_tesseract_many(images, psm, languages, ("-c", "tessedit_char_whitelist=0123456789")):
+        words = [(str(text).strip(), float(conf)) for text, conf in zip(data["text"], data["conf"])]
+        words = [(text, conf) for text, conf in words if conf >= 0 and text]
+        out.append(("".join(text for text, _ in words), min(conf for _, conf in words)) if words else ("", 0.0))
+    return out
 
 
 def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HANDWRITING) -> bool:
