@@ -66,12 +66,16 @@ _WORKER_MODULES = ("congvan.ingest.ocr", "congvan.ingest.tables", "congvan.inges
 
 
 def _preload() -> None:
-    """Imports what the workers use and fills the caches every OCR child reads, before they fork: the
-    post-correction lexicon (~0.8 s to build) and the engine's identity in the cache keys (`tesseract
-    --version` and the traineddata hashes), which each child forked per batch of pages would otherwise
-    build again (measured: a fifth of the CPU of reading the seed scans)."""
     for module in _WORKER_MODULES:
         importlib.import_module(module)
+
+
+def _warm_ocr() -> None:
+    """Fills, before the first OCR child forks, the caches every OCR child reads: the post-correction
+    lexicon (~0.8 s to build) and the engine's identity in the cache keys (`tesseract --version` and
+    the traineddata hashes), which each child forked per batch of pages would otherwise build again
+    (measured: a fifth of the CPU of reading the seed scans). Cached, so only the first call works;
+    a run with no page to OCR never pays it."""
     from congvan.ingest.handwriting import engine_key
     from congvan.ingest.lexicon import lexicon
     from congvan.ingest.ocr_cache import cache_key
@@ -143,6 +147,7 @@ def _start(flight: list[_File], workers: int, cache_dir: Path | None, common: di
             left = sum(len(i.todo) for i in flight) + (8 * workers if more or unread else 0)
             size = batch_size(left, workers)
             batch, item.todo = item.todo[:size], item.todo[size:]
+            _warm_ocr()
             task = Bounded(ocr_pages_together, item.path, batch, cache_dir=cache_dir,
                            file_sha256=item.document.sha256, limits=common["limits"], subject=item.name)
             item.batches[task] = batch
