@@ -16,7 +16,8 @@ from congvan.db.load import immediate
 from congvan.ingest.errors import Status
 from congvan.ingest.model import Document, Page, Signature, Slot
 
-READ = (Status.OK, Status.PARTIAL)   # documents whose pages were read: their facts are extracted
+READ = (Status.OK, Status.PARTIAL)
+_STALE = "select path from documents where stale = 1 order by path"   # a failed re-read kept the last good version   # documents whose pages were read: their facts are extracted
 
 
 def stored_document(db: sqlite_utils.Database, document_id: str) -> Document:
@@ -82,7 +83,7 @@ def summary(db: sqlite_utils.Database, fact_tables: Iterable[str]) -> dict:
     def with_status(status: Status) -> list[dict]:
         return list(db.query("select path, error from documents where status = ? order by path", [status]))
 
-    stale = [r["path"] for r in db.query("select path from documents where stale = 1 order by path")]
+    stale = [r["path"] for r in db.query(_STALE)]
     return {"status": by_status, "text_source": by_source, "failed": with_status(Status.FAILED),
             "partial": with_status(Status.PARTIAL), "facts": {t: db[t].count for t in fact_tables}, "stale": stale}
 
@@ -98,7 +99,7 @@ def ocr_page_count(db_path: Path, paths: Iterable[str]) -> int:
 def stale_paths(db_path: Path) -> list[str]:
     """Files whose last re-read failed while the facts of their last readable version are kept (read only)."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30) as db:
-        return [r[0] for r in db.execute("select path from documents where stale = 1 order by path")]
+        return [r[0] for r in db.execute(_STALE)]
 
 
 def files_under(db: sqlite_utils.Database, name: str) -> list[str]:

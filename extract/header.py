@@ -375,8 +375,8 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
     symbol = _repaired_symbol(header_symbol.registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
-        header = replace(header, symbol=symbol,
-                         reference=None if header.reference is None and header.symbol else f"{header.number or ''}/{symbol}")
+        unread = "số" in (header.handwritten_unread or "").split(", ")   # the number is ink not read: no reference
+        header = replace(header, symbol=symbol, reference=None if unread else f"{header.number or ''}/{symbol}")
     header = handwritten.apply(header, document)   # numbers and days written by hand (ingest.handwriting)
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])
     header = replace(header, doc_type=doc_type, subject=title)
