@@ -2,7 +2,7 @@
 and the cells the sparse page read may have got wrong read again (`reread_cells`).
 
 `reread_cells` works on the pages of `ingest.ocr` (anything with `gray`, `scale`, `words`
-and `found`, a `ingest.tables.Grid`), all in one tesseract call.
+and `found`, a `ingest.tables.Grid`), the cells of all of them in one tesseract call.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageChops
 
 from congvan.ingest.cleaning import binarise, rule_runs
-from congvan.ingest.engine import _mean_conf, _run_tesseract, _words_from_data
+from congvan.ingest.engine import _mean_conf, _run_tesseract_many, _words_from_data
 from congvan.ingest.layout import words_to_text
 from congvan.ingest.model import Word
 
@@ -58,27 +58,38 @@ def text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width:
 
 
 def reread_cells(pages: list, *, gap: int = 30, unsure: float = 40.0, languages: str = "vie",
-                 speck_pt: float = 1.5) -> None:
+                 speck_pt: float = 1.5, config: Sequence[str] = ()) -> None:
     """The table cells the page reads (sparse text, psm 11) may have got wrong, read again on
-    their own, those of all `pages` in one tesseract call as one block of text (psm 6).
+    their own as one block of text (psm 6): each page's cells stacked in one image, the images
+    of all `pages` read by one tesseract process (`_run_tesseract_many`: tesseract reads the
+    images of a list independently, so a page's cells read the same whatever pages share the
+    call, and the ~0.1 CPU-s a tesseract spends starting is paid once).
 
     Those are the cells of a narrow first column (codes: "133" or nothing for "1.3.3"; STT
     numbers standing alone, which only psm 6 reads), the cells holding ink but no word, and
     those with a word read below `unsure` confidence ("nh trạ tổng hợp", 21 %, for "Thanh
     tra tổng hợp" on 004-scan.pdf). Their lines of ink, cut out and binarised (Otsu), are stacked `gap` pixels apart; a
     cell takes the words read from its copy when their mean confidence is at least that
-    of the words read in place.
+    of the words read in place. `config`: more tesseract arguments (`OcrSettings.tesseract_config`).
     """
-    pieces = []  # (page, cell, top-left corner of the cut in points, cut)
-    for page in pages:
-        column = page.found.narrow_first_column()
-        inside = _words_in(page.words, page.found.cells)
-        doubtful = [cell for cell, old in zip(page.found.cells, inside)
-                    if (column is not None and abs(cell[0] - column[0]) < 2 and abs(cell[2] - column[2]) < 2)
-                    or not old or min(w.conf or 0.0 for w in old) < unsure]
-        pieces += [(page, *piece) for piece in _cell_lines(page.gray, doubtful, page.scale, speck_pt=speck_pt)]
+    mosaics = [(page, *_mosaic(page, gap, unsure, speck_pt)) for page in pages]
+    mosaics = [(page, pieces, tops, image) for page, pieces, tops, image in mosaics if image is not None]
+    reads = _run_tesseract_many([image for *_, image in mosaics], 6, languages, config)
+    for (page, pieces, tops, _), data in zip(mosaics, reads):
+        _take_better(page, pieces, tops, _words_from_data(data, 1.0), gap)  # words in mosaic pixels
+
+
+def _mosaic(page, gap: int, unsure: float, speck_pt: float) -> tuple[list, list[int], Image.Image | None]:
+    """The page's doubtful cells' lines of ink stacked `gap` pixels apart: (pieces, their tops, the
+    image), the image None when no cell is doubtful."""
+    column = page.found.narrow_first_column()
+    inside = _words_in(page.words, page.found.cells)
+    doubtful = [cell for cell, old in zip(page.found.cells, inside)
+                if (column is not None and abs(cell[0] - column[0]) < 2 and abs(cell[2] - column[2]) < 2)
+                or not old or min(w.conf or 0.0 for w in old) < unsure]
+    pieces = _cell_lines(page.gray, doubtful, page.scale, speck_pt=speck_pt)  # (cell, origin in points, cut)
     if not pieces:
-        return
+        return [], [], None
     tops, y = [], gap
     for *_, crop in pieces:
         tops.append(y)
@@ -86,15 +97,18 @@ def reread_cells(pages: list, *, gap: int = 30, unsure: float = 40.0, languages:
     mosaic = Image.new("L", (max(crop.width for *_, crop in pieces) + 2 * gap, y), 255)
     for (*_, crop), top in zip(pieces, tops):
         mosaic.paste(crop, (gap, top))
-    read = _words_from_data(_run_tesseract(mosaic, 6, languages), 1.0)  # in mosaic pixels
-    copies: dict[tuple[int, tuple], list[Word]] = {}
-    for (page, cell, origin, crop), top in zip(pieces, tops):
-        copies.setdefault((id(page), cell), []).extend(
+    return pieces, tops, mosaic
+
+
+def _take_better(page, pieces: list, tops: list[int], read: Sequence[Word], gap: int) -> None:
+    """Each cell's words from the mosaic (`read`, in mosaic pixels) replace those read in place when
+    they are at least as sure."""
+    copies: dict[tuple, list[Word]] = {}
+    for (cell, origin, crop), top in zip(pieces, tops):
+        copies.setdefault(cell, []).extend(
             _moved(w, page.scale, origin[0] - gap * page.scale, origin[1] - top * page.scale) for w in read
             if top - gap / 2 <= (w.top + w.bottom) / 2 < top + crop.height + gap / 2)
-    by_id = {id(page): page for page in pages}
-    for (key, cell), new in copies.items():
-        page = by_id[key]
+    for cell, new in copies.items():
         old = [w for w in page.words if _centre_in(w, cell)]
         if new and (not old or _mean_conf(tuple(new)) >= _mean_conf(tuple(old))):
             page.words = tuple(w for w in page.words if not _centre_in(w, cell)) + tuple(new)

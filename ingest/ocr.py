@@ -97,7 +97,7 @@ def ocr_image(
 def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings = DEFAULT_SETTINGS, *,
                shas: Sequence[str | None] | None = None) -> list[OcrResult]:
     """OCR rendered pages (image, page width in points) together: one tesseract call reads them
-    all, one more per page the doubtful cells of its tables (`_reread_cells`). `shas`: the
+    all, one more the doubtful cells of their tables (`reread_cells`, one image per page). `shas`: the
     images' `image_sha256` when known.
 
     A page's result depends on its image only, never on the pages read with it: the cache
@@ -108,13 +108,13 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
     shas = shas or [None] * len(pages)
     prepared = [_prepare(image, width, settings, sha) for (image, width), sha in zip(pages, shas)]
     readable = [p for p in prepared if p.gray is not None]
-    for page, data in zip(readable, _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages)):
+    reads = _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages, settings.tesseract_config)
+    for page, data in zip(readable, reads):
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence)
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
-    for page in readable:  # page by page: a page reads the same whatever pages share its batch (congvan.cluster)
-        if page.found is not None:
-            reread_cells([page], gap=settings.cell_gap, unsure=settings.cell_unsure,
-                         languages=settings.cell_languages or settings.languages, speck_pt=settings.cell_speck_pt)
+    reread_cells([page for page in readable if page.found is not None], gap=settings.cell_gap,
+                 unsure=settings.cell_unsure, languages=settings.cell_languages or settings.languages,
+                 speck_pt=settings.cell_speck_pt, config=settings.tesseract_config)
     return [_finish(p, settings) for p in prepared]
 
 
@@ -152,7 +152,7 @@ def _finish(page: _Page, settings: OcrSettings) -> OcrResult:
         rotate = _detect_rotation(page.gray)
         if rotate:
             turned = page.gray.rotate(-rotate, expand=True, fillcolor=255)
-            turned_words = _words_from_data(_run_tesseract(turned, settings.psm, settings.languages), width_pt / turned.width,
+            turned_words = _words_from_data(_run_tesseract(turned, settings.psm, settings.languages, settings.tesseract_config), width_pt / turned.width,
                                             settings.min_content_confidence)
             if len(turned_words) * (_mean_conf(turned_words) or 0) > len(words) * (confidence or 0):
                 words, confidence = turned_words, _mean_conf(turned_words)

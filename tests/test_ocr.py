@@ -86,6 +86,21 @@ def test_a_table_page_gets_its_number_column_and_its_shaded_header_cell():
     assert "Lĩnh vực/Tiêu chí/Tiêu chí thành phần" in result.text
 
 
+@needs_corpus
+def test_the_doubtful_cells_of_table_pages_read_together_are_one_tesseract_and_read_as_alone():
+    """004-scan.pdf pages 2 and 3 are both ruled tables: one tesseract reads the two pages, one
+    more the doubtful cells of both (one stacked image per page); each page comes out as it
+    does read alone (two tesseracts per page)."""
+    scan = SHARED / "corpus" / "004-scan.pdf"
+    before = ocr.tesseract_calls()
+    together = ocr.ocr_pages_together(scan, [1, 2])
+    assert ocr.tesseract_calls() - before == 2
+    alone = {index: ocr.ocr_page(scan, index) for index in (1, 2)}
+    assert ocr.tesseract_calls() - before == 6
+    assert together == alone
+    assert all(page.tables for page in together.values())
+
+
 def test_a_word_in_a_table_outline_but_in_no_cell_is_kept_after_the_table():
     words = (Word("Bảng", 10, 5, 40, 15), Word("A1", 12, 32, 20, 40), Word("B1", 62, 32, 70, 40),
              Word("lạc", 30, 82, 45, 90))  # under the grid's last row, inside the outline
@@ -172,6 +187,7 @@ def test_cache_key_changes_with_any_threshold_and_with_the_engine():
     assert base.key("tesseract 5.3.0;vie:aa") != base.key("tesseract 5.3.0;vie:bb")
     assert base.key("e") != OcrSettings(cell_unsure=41.0).key("e")
     assert base.key("e") != OcrSettings(blank_ink_fraction=0.0004).key("e")
+    assert base.key("e") != OcrSettings(invert_lines=True).key("e")
     assert cache_key(base) != cache_key(OcrSettings(languages="vie+osd"))
     assert cache_key(base).startswith("ocr-") and len(cache_key(base)) == 20
 
