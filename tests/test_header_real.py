@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from congvan.extract import extract
 from congvan.ingest.pdf import read_pdf
+from tests.gold import norm
 
 DEV_REAL = Path(__file__).resolve().parents[2] / "shared" / "dev-real"
 FIELDS = ("doc_type", "reference", "number", "symbol", "issuer", "parent_issuer", "place", "issued_date",
@@ -26,11 +27,7 @@ DOCUMENTS = ["r01-96-CD-BXD", "r03-226-CD-TTg", "r07-11554-VPCP-V-I", "r19-3257-
              "r23-37690-TB-CHQ", "r26-2770-QD-UBND", "r28-81-2025-QD-UBND", "r35-2702-QD-UBND"]
 
 
-def _norm(value):
-    if value is None:
-        return None
-    value = unicodedata.normalize("NFC", str(value)).casefold().replace("ủy ban nhân dân", "ubnd")
-    return re.sub(r"\s*[-–—]\s*", "-", re.sub(r"\s+", " ", value)).strip(" .;:,") or None
+_norm = partial(norm, em_dash=True)   # exactly as score.py compares (an em dash read as a hyphen too)
 
 
 @pytest.mark.skipif(not DEV_REAL.is_dir(), reason="../shared/dev-real is not beside the repository")
