@@ -19,7 +19,6 @@ Exits 1 when the whole run's peak (rss sum) is over 1 GB.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fixtures import build  # noqa: E402
+
 CONGVAN = Path(sys.executable).with_name("congvan")
 LIMIT = 1024 ** 3
 
@@ -97,14 +100,6 @@ def measure(command: list[str]) -> Peak:
     return peak
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("fixture_build", REPO / "tests" / "fixtures" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fixture_build"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _ingest(files: list[Path], work: Path, name: str, *extra: str) -> Peak:
     corpus = work / name / "corpus"
     corpus.mkdir(parents=True)
@@ -124,7 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-flat", action="store_true", help="leave out the 100/1000 blank pages OCR runs")
     args = parser.parse_args(argv)
-    build = _builder()
     work = Path(tempfile.mkdtemp(prefix="congvan-bench-hostile-"))
     try:
         hostile = build.build_hostile_inputs(work / "files")

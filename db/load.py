@@ -191,6 +191,7 @@ def _header_values(header) -> dict:
     values = asdict(header)
     values["recipients"] = _json(header.recipients)
     values["copy_to"] = _json(header.copy_to)
+    values["handwritten_unread"] = ", ".join(header.handwritten_unread) or None   # "số, ngày" (SCHEMA.md)
     values["subject_folded"] = fold(header.subject) if header.subject else None
     return values
 

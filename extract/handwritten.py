@@ -38,26 +38,24 @@ def apply(header: Header, document: Document) -> Header:
     >>> page = Page(1, "", "ocr", handwriting=(Slot("number", 0, 0, 1, 1, True), Slot("day", 0, 0, 1, 1, False)))
     >>> h = apply(Header(symbol="SCT-VP", reference="/SCT-VP", issued_date="2021-09"), Document("x", "x.pdf", (page,)))
     >>> h.reference, h.symbol, h.issued_date, h.handwritten_unread
-    (None, 'SCT-VP', '2021-09', 'số')
+    (None, 'SCT-VP', '2021-09', ('số',))
     >>> page = Page(1, "", "ocr", handwriting=(Slot("number", 0, 0, 1, 1, True), Slot("day", 0, 0, 1, 1, True)))
     >>> h = apply(Header(symbol="BCA-C04", reference="/BCA-C04", issued_date="2025-10"), Document("x", "x.pdf", (page,)))
     >>> h.reference, h.issued_date, h.issued_date_partial, h.handwritten_unread
-    (None, None, '2025-10', 'số, ngày')
+    (None, None, '2025-10', ('số', 'ngày'))
     >>> page = Page(1, "", "ocr", handwriting=(Slot("day", 0, 0, 1, 1, True, "9"),))   # OCR junk for the day, read here
-    >>> h = apply(Header(issued_date_partial="2025-10", handwritten_unread="ngày"), Document("x", "x.pdf", (page,)))
+    >>> h = apply(Header(issued_date_partial="2025-10", handwritten_unread=("ngày",)), Document("x", "x.pdf", (page,)))
     >>> h.issued_date, h.issued_date_partial, h.handwritten_unread
-    ('2025-10-09', None, None)
+    ('2025-10-09', None, ())
     """
     pages = [p for p in document.pages if p.handwriting]
     if not pages or pages[0].number != document.pages[0].number:
         return header
     slots = {slot.name: slot for slot in pages[0].handwriting}
-    said = set((header.handwritten_unread or "").split(", "))
-    unread = {name for name, word in _SLOT_WORDS
-              if _unknown(slots.get(name)) or (word in said and not (slots.get(name) and slots[name].value))}
+    unread = {name for name, word in _SLOT_WORDS if _unknown(slots.get(name))
+              or (word in header.handwritten_unread and not (slots.get(name) and slots[name].value))}
     header = _date(_number(header, slots.get("number")), slots.get("day"), slots.get("month"), unread)
-    words = ", ".join(word for name, word in _SLOT_WORDS if name in unread)
-    return replace(header, handwritten_unread=words or None)
+    return replace(header, handwritten_unread=tuple(word for name, word in _SLOT_WORDS if name in unread))
 
 
 _SLOT_WORDS = (("number", "số"), ("day", "ngày"), ("month", "tháng"))   # as the header prints them

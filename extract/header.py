@@ -178,8 +178,8 @@ def _dated(header: Header, m: regex.Match) -> Header:
     unread = [word for word, group in (("ngày", "dayjunk"), ("tháng", "monthjunk")) if m.group(group)]
     if not unread:
         return replace(header, issued_date=_date(m))
-    said = [w for w in (header.handwritten_unread or "").split(", ") if w]
-    return replace(header, issued_date=None, issued_date_partial=_date(m), handwritten_unread=", ".join(said + unread))
+    return replace(header, issued_date=None, issued_date_partial=_date(m),
+                   handwritten_unread=header.handwritten_unread + tuple(unread))
 
 
 def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
@@ -340,11 +340,11 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
             number = number or None                      # as written: "05/BC-PNV" keeps its zero
             header = replace(header, number=number, symbol=symbol, reference=f"{number or ''}/{symbol}")
             if m.group("junk") and not number:           # ink where the number stands, unread: not a blank
-                header = replace(header, reference=None, handwritten_unread="số")
+                header = replace(header, reference=None, handwritten_unread=("số",))
             break
     glued = header_symbol.glued_symbol(zone) if header.symbol is None else None
     if glued:   # the number's ink swallowed the slash: written, unread
-        header = replace(header, symbol=glued, reference=None, handwritten_unread="số")
+        header = replace(header, symbol=glued, reference=None, handwritten_unread=("số",))
     for i, line in enumerate(zone):
         text = _strip_quoc_hieu(line.text)
         m = _place_date(text)
@@ -375,7 +375,7 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
         header = replace(header, issuer=_issuer_from_symbol(header.symbol, zone))
     symbol = _repaired_symbol(header_symbol.registry_symbol(header.symbol, subject.heading_type(zone)), header.issuer)
     if symbol != header.symbol:
-        unread = "số" in (header.handwritten_unread or "").split(", ")   # the number is ink not read: no reference
+        unread = "số" in header.handwritten_unread   # the number is ink not read: no reference
         header = replace(header, symbol=symbol, reference=None if unread else f"{header.number or ''}/{symbol}")
     header = handwritten.apply(header, document)   # numbers and days written by hand (ingest.handwriting)
     doc_type, title = subject.find(zone, header.symbol, [_strip_quoc_hieu(b) for b in _agencies(zone)])

@@ -36,9 +36,9 @@ class Header:
     signer_name: str | None = None
     signer_title: str | None = None
     signer_authority: str | None = None
-    # written by hand and not read (extract.handwritten): which of "số", "ngày", "tháng", and the date as
-    # far as it is known ("2025-10") while `issued_date` stays null
-    handwritten_unread: str | None = None
+    # written by hand and not read (extract.handwritten): which of "số", "ngày", "tháng" in that order
+    # (stored joined, "số, ngày"), and the date as far as it is known ("2025-10") while `issued_date` stays null
+    handwritten_unread: tuple[str, ...] = ()
     issued_date_partial: str | None = None
 
 

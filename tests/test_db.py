@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from congvan.db import schema
+from congvan.db import load, schema
+from congvan.extract.model import Facts, Header
+from congvan.ingest.model import Document, Page
 from congvan.ingest.textnorm import fold
 
 CONTRACT = Path(__file__).resolve().parents[1].parent / "shared" / "SCHEMA.md"
@@ -34,6 +36,13 @@ def test_every_table_and_column_of_the_contract_exists_even_when_empty(tmp_path)
     assert set(contract) <= set(db.table_names())
     for table, columns in contract.items():
         assert columns <= set(db[table].columns_dict), (table, columns - set(db[table].columns_dict))
+
+
+@pytest.mark.parametrize("unread, stored", [(("số", "ngày"), "số, ngày"), (("tháng",), "tháng"), ((), None)])
+def test_the_handwritten_slots_left_unread_are_stored_as_one_comma_joined_text(tmp_path, unread, stored):
+    db = schema.connect(tmp_path / "c.db")
+    load.save(db, Document("a" * 64, "a.pdf", (Page(1, "Số: /SCT-VP", "ocr"),)), Facts(Header(handwritten_unread=unread)))
+    assert db.execute("select handwritten_unread from documents").fetchall() == [(stored,)]
 
 
 def _db_with_pages(tmp_path, texts):

@@ -5,8 +5,6 @@ exactly what tests/fixtures/build.py makes today, so they can always be regenera
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pdfplumber
@@ -16,20 +14,12 @@ import pytest
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
+from tests.fixtures import build
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 FPDF_ERR_FORMAT, FPDF_ERR_PASSWORD = 3, 4  # pdfium's FPDF_GetLastError codes
 
-
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("fixture_build", FIXTURES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fixture_build"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_builder()
 
 SMALL_LETTER = build.DocSpec(
     kind="cong_van",

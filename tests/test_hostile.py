@@ -5,13 +5,11 @@ Flate bomb (2 GiB of spaces), a 419-byte PDF with a 14400 pt page, 1000 blank pa
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import resource
 import shutil
 import signal
 import sqlite3
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,22 +19,15 @@ import pytest
 from congvan import pipeline
 from congvan.ingest import reader
 from congvan.ingest.limits import Limits
+from tests.fixtures import build
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "corpus"
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("fixture_build", REPO / "tests" / "fixtures" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fixture_build"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> dict[str, Path]:
-    return _builder().build_hostile_inputs(tmp_path_factory.mktemp("hostile"))
+    return build.build_hostile_inputs(tmp_path_factory.mktemp("hostile"))
 
 
 def _corpus(tmp_path: Path, hostile: dict[str, Path], good=("sample-01-cong-van.pdf", "sample-03-bang-phan-cong.pdf"),
@@ -86,7 +77,7 @@ def test_messages_name_the_file_say_what_to_do_and_never_say_damaged(tmp_path, h
 
 
 def test_limits_are_configurable(tmp_path):
-    small = _builder().build_hostile_inputs(tmp_path / "small", bomb_bytes=1 << 20, many_pages=3)
+    small = build.build_hostile_inputs(tmp_path / "small", bomb_bytes=1 << 20, many_pages=3)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(small["many-pages.pdf"], corpus / "three-pages.pdf")
