@@ -60,7 +60,7 @@ class OcrSettings:
     correct: bool = True
     confident_at: float = 101.0
     # Bump when the code changes what a page reads under the same settings.
-    revision: int = 16
+    revision: int = 17
 
     @property
     def tesseract_config(self) -> tuple[str, ...]:
