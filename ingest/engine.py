@@ -211,7 +211,11 @@ def _abbreviations() -> frozenset[str]:
     return frozenset(load("ocr_lexicon")["abbreviations"])
 
 
-def _words_from_data(data: dict, scale: float, min_conf: float = 50.0) -> tuple[Word, ...]:
+def _words_from_data(data: dict, scale: float, min_conf: float = 50.0, min_height_pt: float = 0.0
+                     ) -> tuple[Word, ...]:
+    """tesseract's words (its TSV as a dict of columns) with their boxes times `scale` (points per
+    pixel); specks and rules read as marks left out (`_is_content`), and words less than
+    `min_height_pt` tall: a dashed or dotted rule read as letters ("——w——-——", "He" 1 pt tall)."""
     words = []
     for i, raw in enumerate(data["text"]):
         text = unicodedata.normalize("NFC", raw.strip())
@@ -219,6 +223,8 @@ def _words_from_data(data: dict, scale: float, min_conf: float = 50.0) -> tuple[
             text = correct_abbreviation(text.strip("|¦"))   # a table rule read as part of the word
         conf = float(data["conf"][i])
         if not text or conf < 0 or not _is_content(text, conf, min_conf):
+            continue
+        if data["height"][i] * scale < min_height_pt and _has_letter(text):
             continue
         left, top = data["left"][i], data["top"][i]
         words.append(
@@ -235,12 +241,24 @@ def _words_from_data(data: dict, scale: float, min_conf: float = 50.0) -> tuple[
 
 
 def _is_content(text: str, conf: float, min_conf: float = 50.0) -> bool:
-    """Drop table rules and specks read as '|', '_', '—' … (no letter or digit, low confidence)."""
-    if any(ch.isalnum() for ch in text):
+    """Drop table rules and specks read as '|', '_', '—' … (no letter or digit, low confidence), and
+    marks that are only a circumflex or a modifier letter ("ˆ", "ˆ=": a seal's or a dash's debris).
+
+    >>> _is_content("ˆ", 91.0), _is_content("-", 60.0), _is_content("Số:", 10.0)
+    (False, True, True)
+    """
+    if _has_letter(text):
         return True
+    if any(unicodedata.category(ch) in ("Lm", "Sk") for ch in text):
+        return False
     if set(text) <= set("|[]_—–-~=:;.,'\"`‘’“”¦!¡"):
         return text in {"-", "–", "+", "*", "…"} and conf >= min_conf
     return conf >= min_conf
+
+
+def _has_letter(text: str) -> bool:
+    """A letter or digit other than a modifier letter ("ˆ" is one to Python)."""
+    return any(ch.isalnum() and unicodedata.category(ch) != "Lm" for ch in text)
 
 
 def _mean_conf(words: tuple[Word, ...]) -> float | None:
