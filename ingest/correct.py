@@ -47,6 +47,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import regex
 
@@ -91,7 +92,7 @@ class _Token:
 def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexicon | None = None) -> str:
     """`text` with its OCR words corrected (see the module); `confident`: words tesseract was sure of."""
     lex = lex or lexicon()
-    pieces = _TOKEN.split(unicodedata.normalize("NFC", text))
+    pieces = _TOKEN.split(letters_for_lookalikes(unicodedata.normalize("NFC", text)))
     tokens: list[_Token | None] = []
     for piece in pieces[::2]:
         found = _CORE.match(piece, timeout=1)
@@ -123,6 +124,30 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
         if token is not None:
             out[2 * n] = token.prefix + token.core + token.suffix
     return "".join(out)
+
+
+def letters_for_lookalikes(text: str) -> str:
+    """Symbols OCR reads for a letter (`rules/ocr_lexicon.yaml` `lookalikes:`) made that letter
+    where a letter follows, in that letter's case.
+
+    >>> letters_for_lookalikes("Đầu †ư; †HÔNG BÁO; ghi chú †")
+    'Đầu tư; THÔNG BÁO; ghi chú †'
+    """
+    table, pattern = _lookalikes()
+    if pattern is None or not any(symbol in text for symbol in table):
+        return text
+    return pattern.sub(lambda m: table[m[1]].upper() if m[2].isupper() else table[m[1]], text, timeout=1)
+
+
+@lru_cache(maxsize=1)
+def _lookalikes() -> tuple[dict[str, str], regex.Pattern | None]:
+    """The table, and a pattern matching one of its symbols with the letter after it."""
+    from congvan.rules import load
+
+    table = {str(k): str(v) for k, v in (load("ocr_lexicon").get("lookalikes") or {}).items()}
+    if not table:
+        return table, None
+    return table, regex.compile("([" + "".join(regex.escape(k) for k in table) + r"])(?=(\p{L}))")
 
 
 def _taken(a: str, b: str, lex: Lexicon) -> bool:
