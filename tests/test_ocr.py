@@ -238,3 +238,16 @@ def test_the_engine_identity_names_tesseract_and_each_model_file():
     assert identity.startswith("tesseract 5.")
     assert [part.split(":")[0] for part in identity.split(";")[1:]] == ["vie", "osd"]
     assert all(len(part.split(":")[1]) == 16 for part in identity.split(";")[1:])
+
+
+def test_letters_less_tall_than_print_are_a_rule_read_as_letters_not_words():
+    """s20's dashed rule under the VGP stamp came out as "——w——-——" and "He", 1 pt tall, inside
+    the subject; a real word beside them stays, and so does a list dash (no letter)."""
+    from congvan.ingest.engine import _words_from_data
+
+    data = {"text": ["——w——-——", "He", "Quy", "-", "ˆ"], "conf": [5.0, 4.0, 43.0, 60.0, 91.0],
+            "left": [737, 1023, 515, 300, 1268], "top": [445, 445, 444, 900, 440],
+            "width": [145, 60, 63, 10, 20], "height": [3, 3, 50, 3, 45]}
+    words = _words_from_data(data, 72 / 200, 50.0, min_height_pt=2.4)
+    assert [w.text for w in words] == ["Quy", "-"]
+    assert [w.text for w in _words_from_data(data, 72 / 200, 50.0)] == ["——w——-——", "He", "Quy", "-"]
