@@ -58,7 +58,7 @@ _TOKEN = regex.compile(r"(\s+)")
 _CORE = regex.compile(r"^(\W*)(\p{L}+)(\W*)$")
 
 
-def _cased(word: str, like: str) -> str:
+def cased(word: str, like: str) -> str:
     if like.isupper() and len(like) > 1:
         return word.upper()
     if like[:1].isupper():
@@ -118,7 +118,7 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
             token.before_name = token.case == "lower" and beside[1] is not None and tokens[i + 1].core[:1].isupper()
             better = _better(token, left, right, lex, comma, beside)
             if better:
-                token.core = _cased(better, token.core)
+                token.core = cased(better, token.core)
     out = list(pieces)
     for n, token in enumerate(tokens):
         if token is not None:
@@ -288,7 +288,7 @@ def _registry_runs(tokens: list, lex: Lexicon) -> None:
                 continue
             if all(t.lower == p.lower() or gains_marks(t.lower, p.lower()) for t, p in zip(window, phrase)):
                 for t, p in zip(window, phrase):
-                    t.core = _cased(p.lower(), t.core) if t.case in ("upper", "lower", "title") else p
+                    t.core = cased(p.lower(), t.core) if t.case in ("upper", "lower", "title") else p
                     t.case = "done"
                 i, done = i + size, True
                 break
@@ -306,14 +306,14 @@ def correct_result(result: OcrResult, confident_at: float = 101.0) -> OcrResult:
     confident = frozenset(w.text for w in result.words if (w.conf or 0) >= confident_at)
     lex = lexicon()
     text = correct_text(result.text, confident, lex)
-    changes = _changes(result.text, text)
+    changes = changed_words(result.text, text)
     words = tuple(replace(w, text=changes.get(w.text, w.text)) for w in result.words)
     tables = tuple(tuple(tuple(correct_text(c, confident, lex) if c else c for c in row) for row in table)
                    for table in result.tables)
     return replace(result, text=text, words=words, tables=tables, raw_text=result.text)
 
 
-def _changes(before: str, after: str) -> dict[str, str]:
+def changed_words(before: str, after: str) -> dict[str, str]:
     """Word → corrected word, for the words corrected the same way wherever they stand."""
     seen: dict[str, set[str]] = {}
     for a, b in zip(before.split(), after.split()):

@@ -18,9 +18,11 @@ import pypdfium2.raw as pdfium_raw
 import regex
 
 from congvan.ingest import errors
+from congvan.ingest.agreement import agree
 from congvan.ingest.annotations import flatten, split_stamp_lines
 from congvan.ingest.limits import DEFAULT, Limits, check_page_count, check_page_size
 from congvan.ingest.model import Document, OcrResult, Page, Status, Word
+from congvan.ingest.ocr_settings import DEFAULT_SETTINGS
 from congvan.ingest.ruling import ruling_edges
 from congvan.ingest.textnorm import clean
 
@@ -289,11 +291,14 @@ def pages_to_ocr(document: Document) -> list[int]:
 
 
 def complete_ocr(document: Document, results: dict[int, OcrResult]) -> Document:
-    """The document with its OCR pages filled from `results` (page index → OcrResult)."""
+    """The document with its OCR pages filled from `results` (page index → OcrResult), their words
+    read as the rest of the document reads them (`ingest.agreement`)."""
     try:
         pages = [_apply_ocr(p, results.get(p.number - 1)) if p.source == "ocr" else p for p in document.pages]
     except errors.IngestError as e:
         return failed(document, e)
+    if DEFAULT_SETTINGS.correct:
+        pages = agree(pages)
     return _replace(document, pages=tuple(_drop_repeated_headers(pages)))
 
 
