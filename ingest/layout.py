@@ -94,54 +94,10 @@ def _group(words: Sequence[Word]) -> list[_Line]:
             lines.append(_Line([word], word.top, word.bottom, [word.top], [word.bottom]))
         else:
             best.add(word)
-    lines = _settle(sorted(lines, key=lambda ln: (ln.top + ln.bottom) / 2))
     for line in lines:
         line.words.sort(key=lambda w: w.x0)
+    lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
     return lines
-
-
-def _overlap(word: Word, line: _Line) -> float:
-    """How much of the shorter of `word` and `line`'s band they share (0 to 1)."""
-    shared = min(line.bottom, word.bottom) - max(line.top, word.top)
-    return max(0.0, shared) / max(min(word.bottom - word.top, line.height), 1e-6)
-
-
-def _settle(lines: list[_Line], margin: float = 0.25) -> list[_Line]:
-    """Words taken by the line above before their own line existed, moved to it: a word is met in
-    the order of its box's centre, and a tall box (a capital with its accent and a descender,
-    "Quyết" of a heading's second line, beside "QUYẾT ĐỊNH" above) may overlap the line above by
-    half its height before the words of its own line arrive. A word moves to a neighbouring line
-    whose band it overlaps by `margin` more than its own line's band (`_solid` words only: 8 of
-    267 OCR'd pages of dev-real and dev-real-scans change, "Bãi bỏ toàn bộ Quyết định số
-    78/2010/QĐ-TTg …" and a receipt stamp's "CÔNG VĂN ĐẾN" read whole).
-
-    >>> def w(text, top, bottom, x0): return Word(text, x0, top, x0 + 30, bottom)
-    >>> lines = _group([w("QUYẾT", 174.5, 196.1, 264), w("ĐỊNH", 176.3, 192.5, 325), w("Quyết", 184.3, 206.2, 191),
-    ...                 w("Bãi", 193.6, 203.3, 104), w("bỏ", 193.3, 203.3, 128), w("định", 193.6, 206.2, 229)])
-    >>> [[w.text for w in line.words] for line in lines]
-    [['QUYẾT', 'ĐỊNH'], ['Bãi', 'bỏ', 'Quyết', 'định']]
-    """
-    moves = []
-    for i, line in enumerate(lines):
-        if len(line.words) < 2:
-            continue
-        for word in filter(_solid, line.words):   # debris (a seal's, a stamp's) stays where it fell
-            own = _overlap(word, line)
-            near = [other for other in lines[max(0, i - 1):i + 2] if other is not line]
-            best = max(near, key=lambda other: _overlap(word, other), default=None)
-            if best is not None and _overlap(word, best) > own + margin:
-                moves.append((word, line, best))
-    if not moves:
-        return lines
-    for word, source, target in moves:
-        source.words.remove(word)
-        target.words.append(word)
-    rebuilt = []
-    for line in lines:
-        if line.words:
-            tops, bottoms = sorted(w.top for w in line.words), sorted(w.bottom for w in line.words)
-            rebuilt.append(_Line(line.words, _median(tops), _median(bottoms), tops, bottoms))
-    return sorted(rebuilt, key=lambda ln: (ln.top + ln.bottom) / 2)
 
 
 def _median(values: list[float]) -> float:

@@ -23,11 +23,11 @@ class OcrSettings:
     # the gold header strings raw and 60.2 % corrected; "vie+Vietnamese" (Debian's script model added)
     # 54.9 % and 60.2 %, at ~1.5× the CPU, and it misread "KT." and table codes on the corpus: vie alone
     languages: str = "vie"
-    # tesseract's second reading of each doubtful line as white on black (`tessedit_do_invert`,
-    # tesseract 5). Official papers print no negative text; on scans the second reading only
-    # turns specks and stamp remnants into words ("S102", "TIM" in a table's empty cells of
-    # 004-scan.pdf) and costs ~6 % of tesseract's CPU. Measured: see bench/README.md.
-    invert_lines: bool = False
+    # tesseract's second reading of a doubtful line as white on black (`tessedit_do_invert`). Off, it
+    # costs no less CPU (22 corpus pages, paired runs: 1.00) and loses lines under red seals that the
+    # second reading saves: signer titles and names of 4 real signed scans (01/2025/QĐ-TTg's "PHÓ THỦ
+    # TƯỚNG", 687/STP-VB's "PHÓ GIÁM ĐỐC") read as junk. On.
+    invert_lines: bool = True
     # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
     # dominates) or "brightest" (each pixel's brightest channel)
     ink_removal: str = "brightest"
@@ -64,14 +64,14 @@ class OcrSettings:
     correct: bool = True
     confident_at: float = 101.0
     # Bump when the code changes what a page reads under the same settings.
-    revision: int = 18
+    revision: int = 19
 
     @property
     def tesseract_config(self) -> tuple[str, ...]:
         """The `-c` arguments every page and cell reading passes to tesseract.
 
-        >>> OcrSettings().tesseract_config, OcrSettings(invert_lines=True).tesseract_config
-        (('-c', 'tessedit_do_invert=0'), ())
+        >>> OcrSettings().tesseract_config, OcrSettings(invert_lines=False).tesseract_config
+        ((), ('-c', 'tessedit_do_invert=0'))
         """
         return () if self.invert_lines else ("-c", "tessedit_do_invert=0")
 
