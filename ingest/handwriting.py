@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from congvan.ingest.digits import classify, classify_mnist, connected, features, figures
+from congvan.ingest.digits import classify, classify_gradients, classify_mnist, connected, features, figures
 from congvan.ingest.errors import OcrFailed
 from congvan.ingest.model import Slot, Word
 from congvan.ingest.ocr_settings import DEFAULT_HANDWRITING, HandwritingSettings
@@ -159,26 +159,39 @@ def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HAN
 
 
 def figure_vote(uci: Sequence[tuple[str, float]], mnist: Sequence[tuple[str, float]],
-                alone: Sequence[tuple[str, float]], settings: HandwritingSettings = DEFAULT_HANDWRITING) -> str | None:
-    """The figures, when for every figure two of its three readers agree, each sure: the nearest
-    UCI digits and the nearest MNIST digits (share of neighbours agreeing ≥ `figure_share`) and
-    tesseract reading the figure alone (one figure, confidence ≥ `figure_confidence`); else None.
+                alone: Sequence[tuple[str, float]], settings: HandwritingSettings = DEFAULT_HANDWRITING,
+                shape: Sequence[tuple[str, float]] = ()) -> str | None:
+    """The figures, when every figure is agreed: two of its three readers, each sure, give it — the
+    nearest UCI digits and the nearest MNIST digits (share of neighbours agreeing ≥ `figure_share`)
+    and tesseract reading the figure alone (one figure, confidence ≥ `figure_confidence`) — or, where
+    no two of them agree, the MNIST digits nearest by edge orientations (`shape`,
+    `ingest.digits.classify_gradients`, ≥ `figure_share`) and one of the three are sure of it and
+    none is sure of another figure. A figure not agreed: None.
 
     >>> figure_vote([("2", 0.86), ("4", 0.57)], [("2", 1.0), ("4", 1.0)], [("", 0.0), ("4", 85.0)])
     '24'
     >>> figure_vote([("2", 0.86), ("7", 0.57)], [("2", 1.0), ("1", 1.0)], [("2", 92.0), ("4", 85.0)]) is None
     True
+    >>> figure_vote([("2", 0.57), ("8", 0.71)], [("2", 1.0), ("8", 0.43)], [("", 0.0), ("", 0.0)],
+    ...             shape=[("2", 0.71), ("8", 0.71)])   # "28": MNIST and the edges agree on the 2, UCI and the edges on the 8
+    '28'
+    >>> figure_vote([("7", 1.0)], [("1", 1.0)], [("", 0.0)], shape=[("1", 1.0)]) is None   # UCI sure of another
+    True
     """
-    if not mnist or not len(uci) == len(mnist) == len(alone):
+    if not mnist or not len(uci) == len(mnist) == len(alone) or shape and len(shape) != len(mnist):
         return None
     out = []
-    for (u, u_share), (m, m_share), (t, t_conf) in zip(uci, mnist, alone):
+    for n, ((u, u_share), (m, m_share), (t, t_conf)) in enumerate(zip(uci, mnist, alone)):
         sure = [u if u_share >= settings.figure_share else None, m if m_share >= settings.figure_share else None,
                 t if t_conf >= settings.figure_confidence and len(t) == 1 else None]
-        agreed = [d for d in set(sure) if d is not None and sure.count(d) >= 2]
-        if not agreed:
+        agreed = {d for d in sure if d is not None and sure.count(d) >= 2}
+        if not agreed and shape:   # the edges and one other reader, each sure, and no reader sure of another
+            s, s_share = shape[n]
+            if s_share >= settings.figure_share and s in sure and all(d in (None, s) for d in sure):
+                agreed = {s}
+        if len(agreed) != 1:
             return None
-        out.append(agreed[0])
+        out.append(agreed.pop())
     return "".join(out)
 
 
@@ -286,12 +299,13 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     for n, span in enumerate(spans):
         second = tuple(classify(features(figure), settings.neighbours) for figure in cut[n])
         mnist = tuple(classify_mnist(figure, settings.neighbours) for figure in cut[n])
-        votes = figure_vote(second, mnist, alone[n], settings)
+        shape = tuple(classify_gradients(figure, settings.neighbours) for figure in cut[n])
+        votes = figure_vote(second, mnist, alone[n], settings, shape)
         value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"), votes, mnist)
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
                           has_ink[n], value, confidence, count, span.text, span.confidence))
         if readings_out is not None:
-            readings_out[span.name] = (readings[n], span.text, span.confidence, second, mnist, tuple(alone[n]))
+            readings_out[span.name] = (readings[n], span.text, span.confidence, second, mnist, tuple(alone[n]), shape)
     return tuple(slots)
 
 
