@@ -5,8 +5,9 @@ wrong, or left blank (unknown).
 A wrong number is worse for a clerk than a blank one: the target is no `wrong` at all.
 Reads an ingested database (`congvan ingest … --db`), so a run before and after a change
 compares the two databases. The `slot` column says what `ingest.handwriting` recorded
-(`read`, `unreadable`, `blank`; `-` where page OCR read sure figures and the slot was left
-alone, or the database has no `pages.handwriting`).
+(`read`, `unreadable`, `blank`; `typed` where page OCR read sure figures and the slot was left
+alone: a day or month is recorded with them, a number not, `-`; `-` also where the database has no
+`pages.handwriting`).
 
 Usage:
     .venv/bin/python bench/handwriting_slots.py --db /work/evalcache/NAME/scans.db \\
@@ -38,6 +39,16 @@ def _same(name: str, got: str | None, want: str | None) -> bool:
     if name == "number":
         return got == want
     return got is not None and want is not None and int(got) == int(want)
+
+
+def _state(slot: dict) -> str:
+    """A stored slot's state, `typed` for figures page OCR read sure (recorded with no reading of their own)."""
+    if not slot:
+        return "-"
+    if slot.get("value") and not slot.get("readings") and slot.get("confidence") is not None \
+            and slot["confidence"] == slot.get("ocr_confidence"):
+        return "typed"
+    return slot.get("state", "-")
 
 
 def main() -> None:
@@ -73,7 +84,7 @@ def main() -> None:
             if args.v:
                 slot = slots.get(name, {})
                 print(f"{row['path'][:40]:40} {name:6} gold={want[name]:>6} got={got[name] or '':>6} {verdict:5} "
-                      f"slot={slot.get('state', '-')} ocr={slot.get('ocr_text', '')!r}")
+                      f"slot={_state(slot)} ocr={slot.get('ocr_text', '')!r}")
     print(" ".join(f"slots_{k}={v}" for k, v in tally.items()))
 
 

@@ -42,7 +42,7 @@ from congvan.ingest.digits import classify, classify_gradients, classify_mnist, 
 from congvan.ingest.errors import OcrFailed
 from congvan.ingest.model import Slot, Word
 from congvan.ingest.ocr_settings import DEFAULT_HANDWRITING, HandwritingSettings
-from congvan.ingest.slots import Span, find_slots, typed_value
+from congvan.ingest.slots import SLOT_NAMES, Span, find_slots, typed_value
 
 
 
@@ -264,7 +264,9 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
                readings_out: dict | None = None) -> tuple[Slot, ...]:
     """The header slots of a first page (`find_slots` on page OCR's `words`), each read from
     `image` (the page as rendered, before cleaning; `angle`: the skew page OCR corrected, in
-    PIL's sense). A slot page OCR read as clean sure figures (a typed number) is not read again."""
+    PIL's sense). A slot page OCR read as clean sure figures (a typed number) is not read again; a
+    typed day or month whose date has its other part written by hand is recorded as read, with page
+    OCR's figures and confidence (0 readings), so that the date is whole."""
     if not settings.enabled:
         return ()
     spans = find_slots(words, page_height_pt, settings.header_share)
@@ -278,6 +280,10 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     # read only the remains of after whitening it (a blue "24" read "23")
     again = [n for n, span in enumerate(spans) if typed_value(span, settings.typed_confidence) is None
              or inks[n].coloured]
+    typed = [Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2), True,
+                  typed_value(span, settings.typed_confidence), span.confidence, 0, span.text, span.confidence)
+             for n, span in enumerate(spans) if n not in again and span.name != "number"
+             and any(spans[k].name in ("day", "month") for k in again)]   # the date's other part by pen
     spans, inks = [spans[n] for n in again], [inks[n] for n in again]
     has_ink = [ink.area(scale) >= settings.min_ink_pt2 for ink in inks]
     jobs = [(n, ink_image(ink.mask, h)) for n, ink in enumerate(inks) if has_ink[n] and not ink.cut
@@ -306,7 +312,7 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
                           has_ink[n], value, confidence, count, span.text, span.confidence))
         if readings_out is not None:
             readings_out[span.name] = (readings[n], span.text, span.confidence, second, mnist, tuple(alone[n]), shape)
-    return tuple(slots)
+    return tuple(sorted(slots + typed, key=lambda slot: SLOT_NAMES.index(slot.name)))
 
 
 def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=None,
