@@ -283,7 +283,8 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     typed = [Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2), True,
                   typed_value(span, settings.typed_confidence), span.confidence, 0, span.text, span.confidence)
              for n, span in enumerate(spans) if n not in again and span.name != "number"
-             and any(spans[k].name in ("day", "month") for k in again)]   # the date's other part by pen
+             and any(spans[k].name in ("day", "month") and inks[k].area(scale) >= settings.min_ink_pt2
+                     for k in again)]   # the date's other part by pen
     spans, inks = [spans[n] for n in again], [inks[n] for n in again]
     has_ink = [ink.area(scale) >= settings.min_ink_pt2 for ink in inks]
     jobs = [(n, ink_image(ink.mask, h)) for n, ink in enumerate(inks) if has_ink[n] and not ink.cut
