@@ -9,7 +9,7 @@ and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
 1. the slots are located from the printed words around them (`find_slots`): between "Số:"
    and the "/SYMBOL", between "ngày" and "tháng", "tháng" and "năm", also inside words OCR
    ran together ("ngày25tháng", "Só:Š/KH-DCT"); a slot whose figures page OCR read sure
-   (typed: `typed_confidence`, for a number `typed_number_confidence`) is left alone;
+   (typed, `typed_confidence`) is left alone;
 2. each slot is cut from the page as rendered, before cleaning (`slot_ink`): its coloured
    pen strokes, whole even where they run past the slot's estimated edge, else its dark
    strokes; the printed dots and underline (too low) are dropped;
@@ -26,8 +26,9 @@ and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
 
 Measured on the 23 OCR'd files of ../shared/dev-real-scans (`bench/handwriting_slots.py`):
 slots read again (`--readers`) 14 right, 0 wrong, 25 unread (9 right before the edge reader);
-the register's numbers, days and months 27 right, 0 wrong, 42 unknown (20 right, 1 wrong
-before). What stays unread: the long-flagged "1" of Vietnamese hands (UCI takes it for a 7,
+the register's numbers, days and months 27 right, 1 wrong, 41 unknown (20 right, 1 wrong
+before; the wrong one a bold pen "932" page OCR reads "332" at 74, as sure as typed figures of
+synthetic scans, 50–79). What stays unread: the long-flagged "1" of Vietnamese hands (UCI takes it for a 7,
 tesseract for a 4), figures touching each other or the printed "/" of the ký hiệu (`cut`).
 
 `extract.handwritten` turns the slots into the header's number and date. Every threshold
@@ -286,12 +287,10 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
     inks = [slot_ink(image, span, scale, settings) for span in spans]
     # figures page OCR read sure are left alone, unless they are in coloured ink: a pen's, which page OCR
     # read only the remains of after whitening it (a blue "24" read "23")
-    sure_from = {name: settings.typed_number_confidence if name == "number" else settings.typed_confidence
-                 for name in SLOT_NAMES}
-    again = [n for n, span in enumerate(spans) if typed_value(span, sure_from[span.name]) is None
+    again = [n for n, span in enumerate(spans) if typed_value(span, settings.typed_confidence) is None
              or inks[n].coloured]
     typed = [Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2), True,
-                  typed_value(span, sure_from[span.name]), span.confidence, 0, span.text, span.confidence)
+                  typed_value(span, settings.typed_confidence), span.confidence, 0, span.text, span.confidence)
              for n, span in enumerate(spans) if n not in again and span.name != "number"
              and any(spans[k].name in ("day", "month") and inks[k].area(scale) >= settings.min_ink_pt2
                      for k in again)]   # the date's other part by pen
