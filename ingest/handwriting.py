@@ -25,8 +25,8 @@ and black ones come out as noise ("2IØJ", "0Ÿ"). This module reads them again:
    month beside a pen-written other part is recorded with page OCR's figures (0 readings).
 
 Measured on the 23 OCR'd files of ../shared/dev-real-scans (`bench/handwriting_slots.py`):
-slots read again (`--readers`) 14 right, 0 wrong, 25 unread (9 right before the edge reader);
-the register's numbers, days and months 27 right, 1 wrong, 41 unknown (20 right, 1 wrong
+slots read again (`--readers`) 15 right, 0 wrong, 24 unread (9 right before the edge reader);
+the register's numbers, days and months 29 right, 1 wrong, 39 unknown (20 right, 1 wrong
 before; the wrong one a bold pen "932" page OCR reads "332" at 74, as sure as typed figures of
 synthetic scans, 50–79). What stays unread: the long-flagged "1" of Vietnamese hands (UCI takes it for a 7,
 tesseract for a 4), figures touching each other or the printed "/" of the ký hiệu (`cut`).
@@ -51,7 +51,7 @@ from congvan.ingest.digits import classify, classify_gradients, classify_mnist, 
 from congvan.ingest.errors import OcrFailed
 from congvan.ingest.model import Slot, Word
 from congvan.ingest.ocr_settings import DEFAULT_HANDWRITING, HandwritingSettings
-from congvan.ingest.slots import SLOT_NAMES, Span, find_slots, typed_value
+from congvan.ingest.slots import SLOT_NAMES, Span, find_slots, possible_figures, typed_value
 
 
 
@@ -169,13 +169,14 @@ def plausible(name: str, value: str, settings: HandwritingSettings = DEFAULT_HAN
 
 def figure_vote(uci: Sequence[tuple[str, float]], mnist: Sequence[tuple[str, float]],
                 alone: Sequence[tuple[str, float]], settings: HandwritingSettings = DEFAULT_HANDWRITING,
-                shape: Sequence[tuple[str, float]] = ()) -> str | None:
+                shape: Sequence[tuple[str, float]] = (), allowed: Sequence[str] = ()) -> str | None:
     """The figures, when every figure is agreed: two of its three readers, each sure, give it — the
     nearest UCI digits and the nearest MNIST digits (share of neighbours agreeing ≥ `figure_share`)
     and tesseract reading the figure alone (one figure, confidence ≥ `figure_confidence`) — or, where
     no two of them agree, the MNIST digits nearest by edge orientations (`shape`,
     `ingest.digits.classify_gradients`, ≥ `figure_share`) and one of the three are sure of it and
-    none is sure of another figure. A figure not agreed: None.
+    none is sure of another figure. A figure not agreed: None. A reader's figure that cannot stand
+    where it stands (`allowed`, per figure, `possible_figures`: a 7 first in a month) is no opinion.
 
     >>> figure_vote([("2", 0.86), ("4", 0.57)], [("2", 1.0), ("4", 1.0)], [("", 0.0), ("4", 85.0)])
     '24'
@@ -186,17 +187,22 @@ def figure_vote(uci: Sequence[tuple[str, float]], mnist: Sequence[tuple[str, flo
     '28'
     >>> figure_vote([("7", 1.0)], [("1", 1.0)], [("", 0.0)], shape=[("1", 1.0)]) is None   # UCI sure of another
     True
+    >>> figure_vote([("7", 1.0), ("0", 0.29)], [("1", 1.0), ("0", 1.0)], [("", 0.0), ("", 0.0)],
+    ...             shape=[("1", 1.0), ("0", 1.0)], allowed=possible_figures("month", 2))   # a month cannot start with 7
+    '10'
     """
     if not mnist or not len(uci) == len(mnist) == len(alone) or shape and len(shape) != len(mnist):
         return None
     out = []
     for n, ((u, u_share), (m, m_share), (t, t_conf)) in enumerate(zip(uci, mnist, alone)):
+        possible = allowed[n] if allowed else "0123456789"
         sure = [u if u_share >= settings.figure_share else None, m if m_share >= settings.figure_share else None,
                 t if t_conf >= settings.figure_confidence and len(t) == 1 else None]
+        sure = [d if d is not None and d in possible else None for d in sure]
         agreed = {d for d in sure if d is not None and sure.count(d) >= 2}
         if not agreed and shape:   # the edges and one other reader, each sure, and no reader sure of another
             s, s_share = shape[n]
-            if s_share >= settings.figure_share and s in sure and all(d in (None, s) for d in sure):
+            if s_share >= settings.figure_share and s in possible and s in sure and all(d in (None, s) for d in sure):
                 agreed = {s}
         if len(agreed) != 1:
             return None
@@ -316,7 +322,7 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
         second = tuple(classify(features(figure), settings.neighbours) for figure in cut[n])
         mnist = tuple(classify_mnist(figure, settings.neighbours) for figure in cut[n])
         shape = tuple(classify_gradients(figure, settings.neighbours) for figure in cut[n])
-        votes = figure_vote(second, mnist, alone[n], settings, shape)
+        votes = figure_vote(second, mnist, alone[n], settings, shape, possible_figures(span.name, len(cut[n])))
         value, confidence, count = decide(span.name, readings[n], second, settings, span.text.strip(" .,"), votes, mnist)
         slots.append(Slot(span.name, round(span.x0, 2), round(span.top, 2), round(span.x1, 2), round(span.bottom, 2),
                           has_ink[n], value, confidence, count, span.text, span.confidence))
