@@ -5,8 +5,9 @@ wrong, or left blank (unknown).
 A wrong number is worse for a clerk than a blank one: the target is no `wrong` at all.
 Reads an ingested database (`congvan ingest … --db`), so a run before and after a change
 compares the two databases. The `slot` column says what `ingest.handwriting` recorded
-(`read`, `unreadable`, `blank`; `-` where page OCR read sure figures and the slot was left
-alone, or the database has no `pages.handwriting`).
+(`read`, `unreadable`, `blank`; `typed` where page OCR read sure figures and the slot was left
+alone: a day or month is recorded with them, a number not, `-`; `-` also where the database has no
+`pages.handwriting`).
 
 Usage:
     .venv/bin/python bench/handwriting_slots.py --db /work/evalcache/NAME/scans.db \\
@@ -17,7 +18,7 @@ Prints one line per slot with -v, then `slots_right=<n> slots_wrong=<n> slots_bl
 With `--readers PDF_DIR` it reads the slots of those files' first pages again (page OCR from
 `<db folder>/ocr-cache`) and prints, for every slot with ink, each reader's answer: tesseract on
 the whole (its sure readings), the nearest UCI and MNIST digits per figure (share of neighbours
-agreeing), tesseract on each figure alone (confidence), the value accepted, and the verdict;
+agreeing; MNIST by pixels and by edge orientations), tesseract on each figure alone (confidence), the value accepted, and the verdict;
 then how often the figures were counted right (`ingest.digits.figures`).
 """
 from __future__ import annotations
@@ -38,6 +39,16 @@ def _same(name: str, got: str | None, want: str | None) -> bool:
     if name == "number":
         return got == want
     return got is not None and want is not None and int(got) == int(want)
+
+
+def _state(slot: dict) -> str:
+    """A stored slot's state, `typed` for figures page OCR read sure (recorded with no reading of their own)."""
+    if not slot:
+        return "-"
+    if slot.get("value") and not slot.get("readings") and slot.get("confidence") is not None \
+            and slot["confidence"] == slot.get("ocr_confidence"):
+        return "typed"
+    return slot.get("state", "-")
 
 
 def main() -> None:
@@ -73,7 +84,7 @@ def main() -> None:
             if args.v:
                 slot = slots.get(name, {})
                 print(f"{row['path'][:40]:40} {name:6} gold={want[name]:>6} got={got[name] or '':>6} {verdict:5} "
-                      f"slot={slot.get('state', '-')} ocr={slot.get('ocr_text', '')!r}")
+                      f"slot={_state(slot)} ocr={slot.get('ocr_text', '')!r}")
     print(" ".join(f"slots_{k}={v}" for k, v in tally.items()))
 
 
@@ -86,7 +97,7 @@ def readers(pdfs: Path, gold_dir: Path, cache: Path) -> None:
 
     tally, counted = {"right": 0, "wrong": 0, "unread": 0}, [0, 0]
     shares = lambda pairs: "".join(d or "?" for d, _ in pairs) + "(" + ",".join(f"{s:.2f}" for _, s in pairs) + ")"
-    print("| file | slot | gold | tesseract whole | UCI | MNIST | tesseract alone | accepted | verdict |")
+    print("| file | slot | gold | tesseract whole | UCI | MNIST | MNIST edges | tesseract alone | accepted | verdict |")
     for pdf in sorted(pdfs.glob("*.pdf")):
         golds = list(gold_dir.glob(f"{pdf.name[:3]}*.gold.json"))
         page = ocr_pages_together(pdf, [0], cache_dir=cache)[0]
@@ -101,7 +112,7 @@ def readers(pdfs: Path, gold_dir: Path, cache: Path) -> None:
         for slot in slots:
             if slot.state == "blank" or slot.name not in out:
                 continue
-            whole, _, _, uci, mnist, alone = out[slot.name]
+            whole, _, _, uci, mnist, alone, shape = out[slot.name]
             g = want[slot.name] or ""
             verdict = "unread" if slot.value is None else "right" if g and _same(slot.name, slot.value, g) else "wrong"
             tally[verdict] += 1
@@ -111,7 +122,7 @@ def readers(pdfs: Path, gold_dir: Path, cache: Path) -> None:
             sure = sorted({(v, round(c)) for _, v, c in whole if v and c >= handwriting.DEFAULT_HANDWRITING.min_confidence},
                           key=lambda vc: -vc[1])[:3]
             print(f"| {pdf.name[:24]} | {slot.name} | {g} | {' '.join(f'{v}/{c}' for v, c in sure) or '-'} | "
-                  f"{shares(uci) if uci else '-'} | {shares(mnist) if mnist else '-'} | "
+                  f"{shares(uci) if uci else '-'} | {shares(mnist) if mnist else '-'} | {shares(shape) if shape else '-'} | "
                   f"{''.join(d or '?' for d, _ in alone)}({','.join(str(round(c)) for _, c in alone)}) | "
                   f"{slot.value or '-'} | {verdict} |")
     print(" ".join(f"{k}={v}" for k, v in tally.items()), f"figure_count_right={counted[0]}/{counted[1]}")

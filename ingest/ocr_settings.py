@@ -123,7 +123,7 @@ class HandwritingSettings:
     figure_height_px: int = 32
     typed_confidence: float = 50.0  # page OCR's figures in the slot at least this sure (its own line for a sure
     #                                 word, OcrSettings.min_content_confidence): typed or clear, left alone
-    revision: int = 10   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
+    revision: int = 17   # bump when the code (here, ingest.slots, ingest.digits) reads slots differently
 
     def key(self) -> str:
         """Names the cached slot readings: every setting in one hash.

@@ -205,3 +205,15 @@ def typed_value(span: Span, sure_from: float = 50.0) -> str | None:
     if text.isdigit() and (span.confidence is None or span.confidence >= sure_from):
         return text
     return None
+
+
+def possible_figures(name: str, count: int) -> tuple[str, ...]:
+    """The figures that can stand at each place of a slot's `count` figures: a two-figure day starts
+    with 0–3, a two-figure month with 0 or 1; anything else anywhere.
+
+    >>> possible_figures("month", 2), possible_figures("day", 1)
+    (('01', '0123456789'), ('0123456789',))
+    """
+    first = {("day", 2): "0123", ("month", 2): "01"}.get((name, count))
+    every = "0123456789"
+    return tuple(first if n == 0 and first else every for n in range(count))
