@@ -64,14 +64,22 @@ def test_cache_returns_the_same_result_without_tesseract(first_page):
 
 
 @needs_corpus
-def test_pages_read_together_start_one_tesseract_and_read_as_pages_read_alone():
+@pytest.mark.parametrize("name, pages, together_calls, alone_calls", [
+    ("000-scan.pdf", [0, 1], 1, 2),   # two pages of running text: one tesseract reads both
+    # two ruled tables (004 pages 2 and 3): one tesseract reads the pages, one more the doubtful cells of
+    # both (one stacked image per page); read alone, each page takes two
+    ("004-scan.pdf", [1, 2], 2, 4),
+])
+def test_pages_read_together_start_fewer_tesseracts_and_read_as_pages_read_alone(name, pages, together_calls,
+                                                                                    alone_calls):
+    scan = SHARED / "corpus" / name
     before = ocr.tesseract_calls()
-    together = ocr.ocr_pages_together(SCAN, [0, 1])
-    assert ocr.tesseract_calls() - before == 1
-    alone = {index: ocr.ocr_page(SCAN, index) for index in (0, 1)}
-    assert ocr.tesseract_calls() - before == 3
+    together = ocr.ocr_pages_together(scan, pages)
+    assert ocr.tesseract_calls() - before == together_calls
+    alone = {index: ocr.ocr_page(scan, index) for index in pages}
+    assert ocr.tesseract_calls() - before == together_calls + alone_calls
     assert together == alone
-    assert list(together) == [0, 1]
+    assert list(together) == pages
 
 
 @needs_corpus
@@ -84,21 +92,6 @@ def test_a_table_page_gets_its_number_column_and_its_shaded_header_cell():
     assert table[0] == ("STT", "Tên cơ quan", "Lĩnh vực/Tiêu chí/Tiêu chí thành phần")
     assert " ".join(row[0] for row in table[1:] if row[0]).split() == ["1", "2", "3", "4", "5", "6", "7"]
     assert "Lĩnh vực/Tiêu chí/Tiêu chí thành phần" in result.text
-
-
-@needs_corpus
-def test_the_doubtful_cells_of_table_pages_read_together_are_one_tesseract_and_read_as_alone():
-    """004-scan.pdf pages 2 and 3 are both ruled tables: one tesseract reads the two pages, one
-    more the doubtful cells of both (one stacked image per page); each page comes out as it
-    does read alone (two tesseracts per page)."""
-    scan = SHARED / "corpus" / "004-scan.pdf"
-    before = ocr.tesseract_calls()
-    together = ocr.ocr_pages_together(scan, [1, 2])
-    assert ocr.tesseract_calls() - before == 2
-    alone = {index: ocr.ocr_page(scan, index) for index in (1, 2)}
-    assert ocr.tesseract_calls() - before == 6
-    assert together == alone
-    assert all(page.tables for page in together.values())
 
 
 def test_a_word_in_a_table_outline_but_in_no_cell_is_kept_after_the_table():
