@@ -179,12 +179,12 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, co
     supported = [n for n in (left, right) if n]
     lefts, rights = _forms(left, lex), _forms(right, lex)
 
-    def paired(candidate: str, registry: bool = False, whole: bool = False) -> bool:
-        return (any(lex.pair(n, candidate, registry, whole) for n in lefts)
-                or any(lex.pair(candidate, n, registry, whole) for n in rights))
+    def paired(candidate: str, registry: bool = False) -> bool:
+        return (any(lex.pair(n, candidate, registry) for n in lefts)
+                or any(lex.pair(candidate, n, registry) for n in rights))
 
-    def pick(options: list[str], whole: bool = False) -> str | None:  # a pair of a registry phrase decides first
-        return _one([c for c in options if paired(c, True)]) or _one([c for c in options if paired(c, whole=whole)])
+    def pick(options: list[str]) -> str | None:  # a pair of a registry phrase decides first
+        return _one([c for c in options if paired(c, True)]) or _one([c for c in options if paired(c)])
 
     def after_comma(options: list[str]) -> str | None:  # the last evidence: a word with the word before a comma
         return _one([c for c in options if comma and _taken(comma, c, lex)]) if comma and lex.valid(comma) else None
@@ -194,8 +194,7 @@ def _better(token: _Token, left: str | None, right: str | None, lex: Lexicon, co
             return None
         if not supported:
             return after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
-        return (pick(list(lex.gaining(word)), whole=True) or after_comma(list(lex.gaining(word)))
-                or _in_text(word, *beside, lex)
+        return (pick(list(lex.gaining(word))) or after_comma(list(lex.gaining(word))) or _in_text(word, *beside, lex)
                 or (None if token.before_name else _retoned(word, left, right, beside, lex)))
     options = list(lex.gaining(word))
     if len(_distinct(options)) == 1:

@@ -79,8 +79,6 @@ class Lexicon:
     word_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()  # pairs of the word list only
     counts: Mapping[tuple[str, str], int] = field(default_factory=dict)  # how often a syllable (key) occurs in running text
     text_pairs: Mapping[tuple[tuple[str, str], tuple[str, str]], int] = field(default_factory=dict)  # adjacent syllables of running text, how often
-    # pairs found only inside words of three syllables or more ("phòng thí" of "phòng thí nghiệm")
-    inner_pairs: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # word → the forms with more marks
 
     def gaining(self, word: str) -> tuple[str, ...]:
@@ -96,13 +94,8 @@ class Lexicon:
     def count(self, syllable: str) -> int:
         return self.counts.get(tone_key(syllable), 0)
 
-    def pair(self, left: str, right: str, registry: bool = False, whole: bool = False) -> bool:
-        """`left right` is a pair of a word (of a registry phrase with `registry`); with `whole`, not
-        one found only inside longer words ("phòng thí" of "phòng thí nghiệm" is no evidence for "thí")."""
-        key = (tone_key(left), tone_key(right))
-        if registry:
-            return key in self.registry_pairs
-        return key in self.pairs and not (whole and key in self.inner_pairs)
+    def pair(self, left: str, right: str, registry: bool = False) -> bool:
+        return (tone_key(left), tone_key(right)) in (self.registry_pairs if registry else self.pairs)
 
 
 def _registry_phrases() -> list[str]:
@@ -132,7 +125,6 @@ def lexicon() -> Lexicon:
         return frozenset((tone_key(a), tone_key(b)) for a, b in {p for w in lists for p in zip(w, w[1:])})
 
     word_pairs, registry_pairs = pairs_of(words), pairs_of(registry_words)
-    inner = pairs_of([w for w in words if len(w) >= 3]) - pairs_of([w for w in words if len(w) == 2]) - registry_pairs
     syllables = {s for w in words + registry_words for s in w}
     syllables = {s for s in syllables if s.islower() and (len(s) > 1 or s in "aàáảãạăâeèéêiìíỉĩịoòóỏõọôơuùúủũụưyỳýỷỹỵ")}
     by_letters: dict[str, list[str]] = {}
@@ -147,7 +139,7 @@ def lexicon() -> Lexicon:
     return Lexicon(frozenset(syllables), frozenset(tone_key(s) for s in syllables),
                    {k: tuple(v) for k, v in by_letters.items()}, word_pairs | registry_pairs,
                    {k: v for k, v in phrases.items() if v is not None}, registry_pairs,
-                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs, *_counts(), inner_pairs=inner)
+                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs, *_counts())
 
 
 def _counts() -> tuple[dict[tuple[str, str], int], dict]:
