@@ -169,20 +169,6 @@ def test_the_mnist_reader_reads_held_out_mnist_digits():
     assert (len(held), int(right.sum()), int(sure.sum()), int((right & sure).sum())) == (1000, 946, 949, 921)
 
 
-def test_the_stored_prepared_mnist_digits_are_what_the_code_prepares():
-    # ingest/data/mnist_5k_prepared.npz spares each OCR process ~1.3 s; it must follow the recipe
-    # (normalise, _mnist_vector): a change there without `python -m congvan.ingest.digits` fails here
-    import numpy as np
-
-    from congvan.ingest import digits
-
-    with np.load(digits.MNIST_PREPARED) as data:
-        stored, labels, recipe = data["grey"], data["labels"], int(data["recipe"])
-    fresh, fresh_labels = digits._prepare_mnist()
-    assert recipe == digits.PREPARED
-    assert stored.shape == (5000, 784) and np.array_equal(stored, fresh) and np.array_equal(labels, fresh_labels)
-
-
 def test_the_edge_reader_reads_held_out_mnist_digits():
     # every fifth of the 5,000 MNIST digits, each read by its 7 nearest by edge orientations among the others
     # (their turned copies left out too): 96.3 % right; the 96.9 % read with 5 of 7 agreeing are 97.9 % right
@@ -201,18 +187,23 @@ def test_the_edge_reader_reads_held_out_mnist_digits():
     assert (len(rows), int(right.sum()), int(sure.sum()), int((right & sure).sum())) == (1000, 963, 969, 949)
 
 
-def test_the_stored_edge_descriptions_are_what_the_code_makes():
-    # ingest/data/mnist_5k_gradients.npz: 5,000 MNIST digits and their copies turned by ±10°, as `gradients`
-    # describes them; a change of the recipe without `python -m congvan.ingest.digits` fails here
+@pytest.mark.parametrize("data, key, prepare, recipe, shape", [
+    # ingest/data/mnist_5k_prepared.npz spares each OCR process ~1.3 s (normalise, _mnist_vector)
+    ("MNIST_PREPARED", "grey", "_prepare_mnist", "PREPARED", (5000, 784)),
+    # ingest/data/mnist_5k_gradients.npz: the 5,000 digits and their copies turned by ±10°, as `gradients` describes them
+    ("MNIST_GRADIENTS", "vectors", "_prepare_gradients", "GRADIENTS_RECIPE", (15000, 392)),
+])
+def test_the_stored_digit_data_is_what_the_code_makes(data, key, prepare, recipe, shape):
+    # a change of the recipe without `python -m congvan.ingest.digits` fails here
     import numpy as np
 
     from congvan.ingest import digits
 
-    with np.load(digits.MNIST_GRADIENTS) as data:
-        stored, labels, recipe = data["vectors"], data["labels"], int(data["recipe"])
-    fresh, fresh_labels = digits._prepare_gradients()
-    assert recipe == digits.GRADIENTS_RECIPE
-    assert stored.shape == (15000, 392) and np.array_equal(stored, fresh) and np.array_equal(labels, fresh_labels)
+    with np.load(getattr(digits, data)) as stored_file:
+        stored, labels, stored_recipe = stored_file[key], stored_file["labels"], int(stored_file["recipe"])
+    fresh, fresh_labels = getattr(digits, prepare)()
+    assert stored_recipe == getattr(digits, recipe)
+    assert stored.shape == shape and np.array_equal(stored, fresh) and np.array_equal(labels, fresh_labels)
 
 
 @needs_scans
