@@ -116,34 +116,32 @@ def _agreed(line: str, seen: Counter, lex: Lexicon) -> str:
 
 
 def _variant(word: str, left: str | None, right: str | None, seen: Counter, lex: Lexicon) -> str | None:
+    """The one form of `word` (lower case) the document reads beside `left` or `right`, or None."""
     if (left is None and right is None) or len(word) < 2 or not lex.valid(word) or word in lex.keep:
         return None
     others = [c for c in lex.by_letters.get(marks(word)[0], ()) if c != word and tone_key(c) != tone_key(word)]
     found = set()
-    for neighbour, other_side, before in ((left, right, True), (right, left, False)):
+    for neighbour, other_side, neighbour_first in ((left, right, True), (right, left, False)):
         if neighbour is None:
             continue
-        def count(w: str) -> int:
-            return seen[(neighbour, w) if before else (w, neighbour)]
-
-        def a_word(w: str) -> bool:   # the pair is a word of the word list or of a registry
-            pair = (tone_key(neighbour), tone_key(w)) if before else (tone_key(w), tone_key(neighbour))
-            return pair in lex.pairs
-
-        if a_word(word):
+        if _known(neighbour, word, neighbour_first, lex.pairs):
             continue   # read as it is, it makes a word with this neighbour ("tổng cộng" beside "Tổng công ty")
-        as_read = count(word)
+        as_read = seen[_pair(neighbour, word, neighbour_first)]
         for other in others:
-            n = count(other)
-            if n >= MIN_SEEN and n >= RATIO * as_read and (gains_marks(word, other) or a_word(other)
-                                                          or not lex.valid(neighbour)):
-                if other_side is not None and _word_pair(word, other_side, other_is_right=before, lex=lex):
+            n = seen[_pair(neighbour, other, neighbour_first)]
+            if n >= MIN_SEEN and n >= RATIO * as_read and (gains_marks(word, other) or not lex.valid(neighbour)
+                                                          or _known(neighbour, other, neighbour_first, lex.pairs)):
+                if other_side is not None and _known(other_side, word, not neighbour_first, lex.word_pairs):
                     return None   # read as it is, it makes a word with its other neighbour
                 found.add(other)
     return found.pop() if len(found) == 1 else None
 
 
-def _word_pair(word: str, other_side: str, *, other_is_right: bool, lex: Lexicon) -> bool:
-    """`word` and its neighbour on the other side make a word of the word list."""
-    pair = (word, other_side) if other_is_right else (other_side, word)
-    return (tone_key(pair[0]), tone_key(pair[1])) in lex.word_pairs
+def _pair(neighbour: str, word: str, neighbour_first: bool) -> tuple[str, str]:
+    return (neighbour, word) if neighbour_first else (word, neighbour)
+
+
+def _known(neighbour: str, word: str, neighbour_first: bool, pairs: frozenset) -> bool:
+    """The two make a word of `pairs` (the word list's, or with the registries' phrases)."""
+    first, second = _pair(neighbour, word, neighbour_first)
+    return (tone_key(first), tone_key(second)) in pairs
