@@ -27,7 +27,7 @@ import regex
 
 from congvan.extract.header import agency_name
 from congvan.extract.model import Citation, Header
-from congvan.extract.symbols import _abbreviations, _one_letter_off, _repair, repair_symbol  # noqa: F401
+from congvan.extract.symbols import _abbreviations, _one_letter_off, _repair, repair_symbol, strokes_for_t  # noqa: F401
 from congvan.extract.text import paragraphs
 from congvan.ingest.model import Document
 from congvan.ingest.textnorm import fold
@@ -101,7 +101,7 @@ def _reference(m: regex.Match) -> tuple[str, str | None, bool]:
         issuer = regex.sub(r"\s+", "", m.group("party_issuer"))
         return f"{m.group('number')}-{ptype}/{issuer}", _abbreviations(party=True).get(ptype), True
     groups = [_repair(g) for g in regex.split(r"\s?[-–]\s?['‘’`]?", m.group("symbol"))]
-    groups[0] = _one_letter_off(groups[0], qppl=bool(m.group("year")))
+    groups = [_one_letter_off(groups[0], qppl=bool(m.group("year"))), *map(strokes_for_t, groups[1:])]
     year = m.group("year")
     reference = f"{m.group('number')}/{year + '/' if year else ''}{'-'.join(groups)}"
     doc_type = _abbreviations().get(groups[0]) if len(groups) > 1 else None

@@ -49,6 +49,29 @@ def _one_letter_off(group: str, qppl: bool = False) -> str:
     return near.pop() if len(near) == 1 else group
 
 
+STROKES = frozenset("LI1l|")   # what OCR reads for a T of a slanted or thin face
+
+
+def strokes_for_t(group: str) -> str:
+    """An issuing body's group where OCR read stroke letters for some of its T's, when exactly one body of
+    the registry (`rules/units.yaml` `symbol_abbreviations`) reads so: BVHLLDL → BVHTTDL (2031/QĐ-UBND
+    scan, the italic "Căn cứ" lines); a group of other letters, or one several bodies could be, stays.
+
+    >>> strokes_for_t("BVHLLDL"), strokes_for_t("BTITT"), strokes_for_t("BVHTTDL"), strokes_for_t("BLĐTBXH")
+    ('BVHTTDL', 'BTTTT', 'BVHTTDL', 'BLĐTBXH')
+    """
+    if len(group) < 4 or not any(ch in STROKES for ch in group):
+        return group
+    near = {a for a in _bodies() if len(a) == len(group) and a != group
+            and all(x == y or (x == "T" and y in STROKES) for x, y in zip(a, group))}
+    return near.pop() if len(near) == 1 else group
+
+
+@lru_cache(maxsize=1)
+def _bodies() -> frozenset[str]:
+    return frozenset(load("units").get("symbol_abbreviations", []))
+
+
 def repair_symbol(symbol: str) -> str:
     """A whole ký hiệu with each group repaired: "CĐÐ-BXD" → "CĐ-BXD", "TIR-BKHCN" → "TTr-BKHCN".
 
@@ -63,7 +86,7 @@ def repair_symbol(symbol: str) -> str:
             out.append(p)
             continue
         p = _repair(p)
-        out.append(_one_letter_off(p) if i == first else p)
+        out.append(_one_letter_off(p) if i == first else strokes_for_t(p))
     return "".join(out)
 
 
