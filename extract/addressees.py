@@ -62,13 +62,15 @@ def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set
         if mode and kind is None and i and items[i - 1][0] in ("dash", "plus") and items[i - 1][1].rstrip().endswith(":"):
             kind = "dash"                     # "- Bộ trưởng các Bộ:" / "Quốc phòng, Công an, …" wrapped after the colon
             text = items[i - 1][1].strip() + " " + text
+        if mode == "copy" and kind is None and (text.endswith((";", ",")) or text[:1].islower()):
+            kind = "dash"                     # a copy-list item whose dash OCR lost ("Đài truyền hình Việt Nam;")
         if mode and kind in ("dash", "plus"):
             # the last address line may run into the body: "- Sở Xây dựng các tỉnh: …, Lâm Đồng. Triển khai …"
             line, *rest = regex.split(r"(?<=[.;])\s+(?=\p{Lu})", text, maxsplit=1, timeout=_T)
             if mode == "address":
                 addressees += _named(line, issuer)
-            if rest:
-                mode = None
+            if rest and not (mode == "copy" and rest[0].rstrip().endswith((";", ","))):
+                mode = None                   # (a copy-list item run on is still the list: "…Chính phủ; Đài …;")
             else:
                 skipped.add(i)
             continue
