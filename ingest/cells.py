@@ -58,7 +58,7 @@ def text_with_tables(words: tuple[Word, ...], tables: tuple, boxes: list, width:
 
 
 def reread_cells(pages: list, *, gap: int = 30, unsure: float = 40.0, languages: str = "vie",
-                 speck_pt: float = 1.5, config: Sequence[str] = ()) -> None:
+                 speck_pt: float = 1.5) -> None:
     """The table cells the page reads (sparse text, psm 11) may have got wrong, read again on
     their own as one block of text (psm 6): each page's cells stacked in one image, the images
     of all `pages` read by one tesseract process (`_run_tesseract_many`: tesseract reads the
@@ -70,11 +70,11 @@ def reread_cells(pages: list, *, gap: int = 30, unsure: float = 40.0, languages:
     those with a word read below `unsure` confidence ("nh trạ tổng hợp", 21 %, for "Thanh
     tra tổng hợp" on 004-scan.pdf). Their lines of ink, cut out and binarised (Otsu), are stacked `gap` pixels apart; a
     cell takes the words read from its copy when their mean confidence is at least that
-    of the words read in place. `config`: more tesseract arguments (`OcrSettings.tesseract_config`).
+    of the words read in place.
     """
     mosaics = [(page, *_mosaic(page, gap, unsure, speck_pt)) for page in pages]
     mosaics = [(page, pieces, tops, image) for page, pieces, tops, image in mosaics if image is not None]
-    reads = _run_tesseract_many([image for *_, image in mosaics], 6, languages, config)
+    reads = _run_tesseract_many([image for *_, image in mosaics], 6, languages)
     for (page, pieces, tops, _), data in zip(mosaics, reads):
         _take_better(page, pieces, tops, _words_from_data(data, 1.0), gap)  # words in mosaic pixels
 

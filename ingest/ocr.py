@@ -108,13 +108,13 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
     shas = shas or [None] * len(pages)
     prepared = [_prepare(image, width, settings, sha) for (image, width), sha in zip(pages, shas)]
     readable = [p for p in prepared if p.gray is not None]
-    reads = _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages, settings.tesseract_config)
+    reads = _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages)
     for page, data in zip(readable, reads):
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence, settings.min_word_height_pt)
         page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([page for page in readable if page.found is not None], gap=settings.cell_gap,
                  unsure=settings.cell_unsure, languages=settings.cell_languages or settings.languages,
-                 speck_pt=settings.cell_speck_pt, config=settings.tesseract_config)
+                 speck_pt=settings.cell_speck_pt)
     return [_finish(p, settings) for p in prepared]
 
 
@@ -152,7 +152,7 @@ def _finish(page: _Page, settings: OcrSettings) -> OcrResult:
         rotate = _detect_rotation(page.gray)
         if rotate:
             turned = page.gray.rotate(-rotate, expand=True, fillcolor=255)
-            turned_words = _words_from_data(_run_tesseract(turned, settings.psm, settings.languages, settings.tesseract_config),
+            turned_words = _words_from_data(_run_tesseract(turned, settings.psm, settings.languages),
                                             width_pt / turned.width, settings.min_content_confidence,
                                             settings.min_word_height_pt)
             if len(turned_words) * (_mean_conf(turned_words) or 0) > len(words) * (confidence or 0):

@@ -23,11 +23,10 @@ class OcrSettings:
     # the gold header strings raw and 60.2 % corrected; "vie+Vietnamese" (Debian's script model added)
     # 54.9 % and 60.2 %, at ~1.5× the CPU, and it misread "KT." and table codes on the corpus: vie alone
     languages: str = "vie"
-    # tesseract's second reading of a doubtful line as white on black (`tessedit_do_invert`). Off, it
-    # costs no less CPU (22 corpus pages, paired runs: 1.00) and loses lines under red seals that the
-    # second reading saves: signer titles and names of 4 real signed scans (01/2025/QĐ-TTg's "PHÓ THỦ
-    # TƯỚNG", 687/STP-VB's "PHÓ GIÁM ĐỐC") read as junk. On.
-    invert_lines: bool = True
+    # (tesseract's second reading of a doubtful line as white on black, `tessedit_do_invert`, is left on:
+    # off, it cost no less CPU — 22 corpus pages, paired runs: 1.00 — and lost lines under red seals that
+    # the second reading saves, the signer titles and names of 4 real signed scans: 01/2025/QĐ-TTg's
+    # "PHÓ THỦ TƯỚNG", 687/STP-VB's "PHÓ GIÁM ĐỐC")
     # stamp and signature ink (image cleaning): "seal" (red and blue ink whitened where it
     # dominates) or "brightest" (each pixel's brightest channel)
     ink_removal: str = "brightest"
@@ -65,15 +64,6 @@ class OcrSettings:
     confident_at: float = 101.0
     # Bump when the code changes what a page reads under the same settings.
     revision: int = 19
-
-    @property
-    def tesseract_config(self) -> tuple[str, ...]:
-        """The `-c` arguments every page and cell reading passes to tesseract.
-
-        >>> OcrSettings().tesseract_config, OcrSettings(invert_lines=False).tesseract_config
-        ((), ('-c', 'tessedit_do_invert=0'))
-        """
-        return () if self.invert_lines else ("-c", "tessedit_do_invert=0")
 
     def key(self, engine: str = "") -> str:
         """Cache key: a hash of every setting and of the engine's identity (`engine`).

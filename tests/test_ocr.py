@@ -180,7 +180,6 @@ def test_cache_key_changes_with_any_threshold_and_with_the_engine():
     assert base.key("tesseract 5.3.0;vie:aa") != base.key("tesseract 5.3.0;vie:bb")
     assert base.key("e") != OcrSettings(cell_unsure=41.0).key("e")
     assert base.key("e") != OcrSettings(blank_ink_fraction=0.0004).key("e")
-    assert base.key("e") != OcrSettings(invert_lines=False).key("e")
     assert cache_key(base) != cache_key(OcrSettings(languages="vie+osd"))
     assert cache_key(base).startswith("ocr-") and len(cache_key(base)) == 20
 
