@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from congvan.rules.build_vi_words import is_syllable
+from congvan.rules.build_vi_words import is_syllable, write_list
 
 HEADER = ("# Syllable and syllable-pair counts (lower case, NFC; `word<TAB>count`, pairs seen twice or more), built by\n"
           "# rules/build_vi_counts.py from the VLSP 2013 test sentences in underthesea 9.5.0 (Apache-2.0).\n")
@@ -50,14 +50,7 @@ def build(source: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
-        return 2
-    out = Path(__file__).with_name("vi_counts.txt")
-    rows = build(Path(argv[0]))
-    out.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    print(f"{out}: {len(rows)} rows")
-    return 0
+    return write_list(argv, __doc__, "vi_counts.txt", HEADER, build, "rows")
 
 
 if __name__ == "__main__":

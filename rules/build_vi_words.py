@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import regex
@@ -47,13 +48,20 @@ def build(source: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    return write_list(argv, __doc__, "vi_words.txt", HEADER, build, "words")
+
+
+def write_list(argv: list[str], usage: str, name: str, header: str, build_from: Callable[[Path], list[str]],
+               noun: str) -> int:
+    """The command line of the two list builders: the source file as the one argument, `rules/<name>`
+    written as `header` and one row a line."""
     if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
-    out = Path(__file__).with_name("vi_words.txt")
-    words = build(Path(argv[0]))
-    out.write_text(HEADER + "\n".join(words) + "\n", encoding="utf-8")
-    print(f"{out}: {len(words)} words")
+    out = Path(__file__).with_name(name)
+    rows = build_from(Path(argv[0]))
+    out.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    print(f"{out}: {len(rows)} {noun}")
     return 0
 
 
