@@ -5,10 +5,12 @@ slash a handwritten number swallowed.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from congvan.extract import units
-from congvan.extract.symbols import repair_symbol
+from congvan.extract.symbols import bodies, repair_symbol
 from congvan.extract.text import Line, one_edit
 from congvan.rules import TIMEOUT as _T
 from congvan.rules import load, pattern
@@ -26,8 +28,8 @@ def _type_group(group: str, heading: dict | None) -> str:
     >>> _type_group("H", {"abbr": "KH"}), _type_group("TTLUT", None), _type_group("BCA", {"abbr": "BC"})
     ('KH', 'TTLT', 'BCA')
     """
-    types = {t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")} | set(load("citations")["qppl_types"])
-    known = types | set(load("units").get("symbol_abbreviations", []))
+    types = _types()
+    known = types | bodies()
     if group in known or not group.isupper() or units.canonical(group, None) != group:
         return group
     abbr = (heading or {}).get("abbr")
@@ -44,7 +46,7 @@ def _unit_group(group: str) -> str:
     >>> _unit_group("VKSNDIC"), _unit_group("BTP"), _unit_group("KSTTHC"), _unit_group("STTTT")
     ('VKSNDTC', 'BTP', 'KSTTHC', 'STTTT')
     """
-    known = load("units").get("symbol_abbreviations", [])
+    known = bodies()
     if len(group) < 5 or group in known or not group.isupper() or units.canonical(group, None) != group:
         return group
     near = {a for a in known if len(a) == len(group) and a[0] == group[0]   # the kind letter (Bộ, Sở) kept: STTTT is no BTTTT
@@ -67,8 +69,13 @@ def registry_symbol(symbol: str | None, heading: dict | None) -> str | None:
 
 
 def _known_group(group: str) -> bool:
-    types = {t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")} | set(load("citations")["qppl_types"])
-    return group in types | set(load("units").get("symbol_abbreviations", [])) or units.canonical(group, None) != group
+    return group in _types() | bodies() or units.canonical(group, None) != group
+
+
+@lru_cache(maxsize=1)
+def _types() -> frozenset[str]:
+    """The ký hiệu type groups: doc_types.yaml's abbreviations and the legal documents' (citations.yaml)."""
+    return frozenset(t["abbr"] for t in load("doc_types")["types"] if t.get("abbr")) | set(load("citations")["qppl_types"])
 
 
 def glued_symbol(zone: list[Line]) -> str | None:

@@ -62,13 +62,14 @@ def strokes_for_t(group: str) -> str:
     """
     if len(group) < 4 or not any(ch in STROKES for ch in group):
         return group
-    near = {a for a in _bodies() if len(a) == len(group) and a != group
+    near = {a for a in bodies() if len(a) == len(group) and a != group
             and all(x == y or (x == "T" and y in STROKES) for x, y in zip(a, group))}
     return near.pop() if len(near) == 1 else group
 
 
 @lru_cache(maxsize=1)
-def _bodies() -> frozenset[str]:
+def bodies() -> frozenset[str]:
+    """The central bodies' ký hiệu groups (`rules/units.yaml` `symbol_abbreviations`: BCA, VPCP, BVHTTDL)."""
     return frozenset(load("units").get("symbol_abbreviations", []))
 
 
