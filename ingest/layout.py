@@ -39,6 +39,7 @@ CHANNEL_GAP = 0.009  # of the page width (~5 pt): a gap kept through several lin
 MAX_REGION_LEAP = 3.5  # line heights: a vertical gap this large ends a column region
 ROW_BAND = 0.9  # line heights: a horizontal whitespace band this tall starts a new row …
 ROW_BAND_OCR = 2.0  # … of OCR'd words, whose boxes hold the ink only (a text layer's, the font's full height)
+ROW_BAND_HEADER = 1.5  # … of a header's OCR'd words: the blank line between agency | motto and "Số:" | date
 DEBRIS_CONFIDENCE = 25  # OCR words read with less confidence do not hold a column gap open or shut
 SPLIT_GAP = 0.02  # of the page width (~12 pt), and …
 SPLIT_RATIO = 3.0  # … times the line's usual word space: a line's gap that may still part columns
@@ -177,12 +178,24 @@ def _widest(free: list[tuple[float, float]]) -> tuple[float, float] | None:
     return max(bounded, key=lambda c: c[1] - c[0]) if bounded else None
 
 
+def _left_only(line: _Line, channel: tuple[float, float] | None) -> bool:
+    """All of `line` left of the far side of `channel`: a line of the left column alone."""
+    return channel is not None and all(w.x1 <= channel[1] for w in line.words if _solid(w))
+
+
 def _lies_across(line: _Line, before: list[tuple[float, float]], after: list[tuple[float, float]],
-                 wide: float) -> bool:
+                 wide: float, left_goes_on: bool = False) -> bool:
     """True when `line` (OCR'd), all on one side, shuts most of the run's wide channel: a centred
-    title ("THÔNG BÁO", "QUYẾT ĐỊNH") under a header whose columns part where it starts."""
+    title ("THÔNG BÁO", "QUYẾT ĐỊNH") under a header whose columns part where it starts.
+
+    `left_goes_on`: in a header run (it began with the agency | national motto line), a line
+    set close under the one before it that reaches into the channel from its left (the trích
+    yếu under "Số:", wider than the agency's name above it: "V/v triển khai Quyết định
+    2450/QĐ-") is the left column going on, not a title."""
     was, now = _widest(before), _widest(after)
     if not _read_by_ocr(line) or was is None or now is None or was[1] - was[0] < wide:
+        return False
+    if left_goes_on and now[1] == was[1] and min(w.x0 for w in line.words) < was[0] and _one_side(line, now):
         return False
     return now[1] - now[0] < min(NARROWED * (was[1] - was[0]), wide) and _one_side(line, now)
 
@@ -244,11 +257,14 @@ def _regions(lines: list[_Line], page_width: float) -> list[tuple[list[_Line], l
     gap = CHANNEL_GAP * page_width
     while i < len(lines):
         end, free = i, _free(lines[i], gap)
+        header = _upper(lines[i]) and _read_by_ocr(lines[i])  # a scan's agency | national motto line
         while end + 1 < len(lines):
             leap = lines[end + 1].top - lines[end].bottom
+            blank = leap > ROW_BAND_HEADER * typical  # a blank line: the header's left column has ended
             before, free = free, _intersect(free, _free(lines[end + 1], gap), gap)  # channels of lines[i : end + 2]
             if leap > MAX_REGION_LEAP * typical or not _bounded(free) or \
-                    _lies_across(lines[end + 1], before, free, COLUMN_GAP * page_width):
+                    _lies_across(lines[end + 1], before, free, COLUMN_GAP * page_width, header and not blank) \
+                    or (header and blank and _left_only(lines[end + 1], _widest(before))):
                 break
             end += 1
         channels = _confirmed(lines[i : end + 1], page_width)
@@ -269,7 +285,7 @@ def _read_region(region: list[_Line], channels: list[tuple[float, float]]) -> li
         return [" ".join(w.text for w in line.words) for line in region]
     typical = statistics.median(ln.height for ln in region)
     ocr = sum(map(_read_by_ocr, region)) * 2 > len(region)
-    band = (ROW_BAND_OCR if ocr else ROW_BAND) * typical
+    band = ((ROW_BAND_HEADER if _upper(region[0]) else ROW_BAND_OCR) if ocr else ROW_BAND) * typical
     rows: list[list[_Line]] = [[region[0]]]
     for prev, line in zip(region, region[1:]):
         if line.top - prev.bottom > band:

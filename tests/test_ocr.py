@@ -45,6 +45,17 @@ def test_header_columns_are_read_left_block_then_right_block(first_page):
 
 
 @needs_corpus
+def test_header_second_row_reads_number_and_subject_then_place_and_date(first_page):
+    """As the text layer of 000-digital.pdf reads it: the trích yếu, wider than the agency's name and
+    reaching into the gap between the columns, stays in the left column under "Số:"."""
+    lines = first_page[0].text.splitlines()
+    assert lines[2:10] == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: /SGT-VP",
+        "V/v triển khai Quyết định 2450/QĐ-", "UBND ngày 06/9/2021 của UBND tỉnh",
+        "về Bộ Chỉ số đánh giá, xếp hạng công tác", "cải cách hành chính", "Đắk Lắk, ngày tháng 9 năm 2021"]
+
+
+@needs_corpus
 def test_word_boxes_are_in_pdf_points(first_page):
     words = first_page[0].words
     assert all(0 <= w.x0 < w.x1 <= 596 and 0 <= w.top < w.bottom <= 842 for w in words)
@@ -149,6 +160,25 @@ def test_two_columns_are_read_left_then_right():
         word("Lưu", 390, 480), word("Văn", 430, 480), word("Khôi", 470, 480),
     ]
     assert words_to_text(words, 595) == "Nơi nhận:\n- Như trên;\n- Lưu VT.\nGIÁM ĐỐC\nLưu Văn Khôi"
+
+
+def test_scanned_subject_reaching_into_the_column_gap_stays_in_the_left_column():
+    """OCR boxes (ink only) laid out as on 000-scan.pdf and 001-scan.pdf: the trích yếu ends at
+    x 255–268, inside the gap between the agency (ends at 235) and the motto (starts at 275)."""
+    def line(top, *spans):
+        return [Word(text, x0, top, x1, top + 10, conf=95.0) for text, x0, x1 in spans]
+
+    words = [
+        *line(57, ("UBND", 103, 140), ("TỈNH", 144, 180), ("CỘNG", 275, 320), ("HÒA", 324, 360)),
+        *line(75, ("SỞ", 109, 125), ("TƯ", 129, 150), ("PHÁP", 154, 229), ("Độc", 324, 350), ("lập", 354, 380)),
+        *line(108, ("Số:", 128, 143), ("/STP-VP", 161, 208), ("Huế,", 300, 330), ("ngày", 334, 380)),
+        *line(123, ("V/v", 81, 97), ("triển", 101, 130), ("khai", 134, 160), ("Quyết", 164, 200), ("định", 204, 255)),
+        *line(137, ("năm", 74, 100), ("2025", 104, 263)),
+        *line(160, ("QUYẾT", 262, 300), ("ĐỊNH", 304, 340)),
+    ]
+    assert words_to_text(words, 595).splitlines() == [
+        "UBND TỈNH", "SỞ TƯ PHÁP", "CỘNG HÒA", "Độc lập", "Số: /STP-VP", "V/v triển khai Quyết định",
+        "năm 2025", "Huế, ngày", "QUYẾT ĐỊNH"]
 
 
 def test_page_number_on_top_is_dropped():
