@@ -132,7 +132,7 @@ def estimate_skew(image: Image.Image, max_degrees: float = 2.0, dark_level: int 
     around the best: the angles of the 0.1°-then-0.01° search on all 22 corpus scan pages,
     with 39 histograms instead of 62).
     """
-    gray = image.convert("L")
+    gray = image if image.mode == "L" else image.convert("L")
     factor = max(1, round(gray.width / 850))
     small = np.asarray(gray.reduce(factor) if factor > 1 else gray)
     ys, xs = np.nonzero(small < dark_level)
