@@ -23,7 +23,11 @@ def remove_stamps(image: Image.Image, threshold: int = 20, seal_white: int = 150
     >>> img = Image.new("RGB", (4, 1)); img.putdata([(200, 90, 100), (20, 20, 20), (40, 40, 90), (90, 10, 10)])
     >>> list(remove_stamps(img).getdata())
     [255, 20, 255, 90]
+
+    A grayscale page comes back as it is (not copied: nothing here changes an image in place).
     """
+    if image.mode == "L":
+        return image
     if image.mode != "RGB":
         return image.convert("L")
     if mode == "brightest":

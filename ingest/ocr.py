@@ -73,7 +73,6 @@ class _Page:
     sha: str
     width_pt: float
     gray: Image.Image | None = None  # cleaned, level, rules removed: what tesseract reads (None: blank page)
-    ruled: Image.Image | None = None  # the same with its rules, for the table grid
     words: tuple[Word, ...] = ()
     found: object = None  # ingest.tables.Grid of a page with a ruled table
     blank: str = ""  # why the page was taken for blank (not read)
@@ -118,7 +117,6 @@ def _read_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettin
     reads = _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages)
     for page, data in zip(readable, reads):
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence, settings.min_word_height_pt)
-        page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([page for page in readable if page.found is not None], gap=settings.cell_gap,
                  unsure=settings.cell_unsure, languages=settings.cell_languages or settings.languages,
                  speck_pt=settings.cell_speck_pt)
@@ -126,7 +124,10 @@ def _read_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettin
 
 
 def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: str | None = None) -> _Page:
-    """Stamps removed, skew corrected, ruling lines removed (the grid keeps them)."""
+    """Stamps removed, skew corrected, the ruled table's grid found, ruling lines removed.
+
+    The page with its rules is let go here: only the grid found in it is kept (the pages of a
+    batch wait for tesseract together, and a page image kept for each costs memory to fault in)."""
     page = _Page(sha or image_sha256(image), width_pt)
     gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level, settings.ink_removal)
     ink, darker = ink_fraction(gray, settings.blank_dark_level), None
@@ -142,10 +143,12 @@ def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: st
         gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
     if darker is None:  # measured as ingest.handwriting measures it on the page as rendered
         page.skew = angle if abs(angle) >= settings.min_skew_degrees else 0.0
-    page.ruled = page.gray = gray
+    page.gray = gray
     if settings.remove_rules:
         page.gray = remove_rules(gray, settings.rule_min_length_pt, dpi=round(gray.width / width_pt * 72),
                                  dark_level=settings.rule_dark_level)
+    if page.gray is not gray:  # it had ruling lines: a ruled table, maybe
+        page.found = table_grid(gray, page.scale, settings.min_table_cells)
     return page
 
 
