@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 import regex
 
@@ -84,8 +85,9 @@ def _lines(page: Page) -> list[str]:
     return page.text.split("\n") if page.text else []
 
 
-def _tokens(line: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m[0]) for m in _WORD.finditer(line, timeout=1)]
+@lru_cache(maxsize=1 << 14)   # each pass reads every line again, most of them unchanged
+def _tokens(line: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((m.start(), m.end(), m[0]) for m in _WORD.finditer(line, timeout=1))
 
 
 def _pairs(line: str):
@@ -119,7 +121,7 @@ def _variant(word: str, left: str | None, right: str | None, seen: Counter, lex:
     """The one form of `word` (lower case) the document reads beside `left` or `right`, or None."""
     if (left is None and right is None) or len(word) < 2 or not lex.valid(word) or word in lex.keep:
         return None
-    others = [c for c in lex.by_letters.get(marks(word)[0], ()) if c != word and tone_key(c) != tone_key(word)]
+    others = None   # the syllables of the same letters, looked up when a neighbour needs them
     found = set()
     for neighbour, other_side, neighbour_first in ((left, right, True), (right, left, False)):
         if neighbour is None:
@@ -127,6 +129,8 @@ def _variant(word: str, left: str | None, right: str | None, seen: Counter, lex:
         if _known(neighbour, word, neighbour_first, lex.pairs):
             continue   # read as it is, it makes a word with this neighbour ("tổng cộng" beside "Tổng công ty")
         as_read = seen[_pair(neighbour, word, neighbour_first)]
+        if others is None:
+            others = [c for c in lex.by_letters.get(marks(word)[0], ()) if c != word and tone_key(c) != tone_key(word)]
         for other in others:
             n = seen[_pair(neighbour, other, neighbour_first)]
             if n >= MIN_SEEN and n >= RATIO * as_read and (gains_marks(word, other) or not lex.valid(neighbour)
