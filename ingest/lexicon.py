@@ -47,14 +47,18 @@ def gains_marks(word: str, candidate: str) -> bool:
     >>> gains_marks("tô", "tổ"), gains_marks("tỉnh", "tình"), gains_marks("nguyên", "nguyễn"), gains_marks("hoa", "hòa")
     (True, False, True, True)
     """
-    base, have = marks(word)
-    other, want = marks(candidate)
+    base, shapes, tone = _shapes_and_tone(word)
+    other, want, want_tone = _shapes_and_tone(candidate)
     if base != other or word == candidate:
         return False
-    shapes_ok = all((a - _TONE_MARKS) <= (b - _TONE_MARKS) for a, b in zip(have, want))
-    tone = {m for a in have for m in a} & _TONE_MARKS
-    tone_ok = not tone or tone == ({m for b in want for m in b} & _TONE_MARKS)
-    return shapes_ok and tone_ok
+    return all(a <= b for a, b in zip(shapes, want)) and (not tone or tone == want_tone)
+
+
+@lru_cache(maxsize=1 << 14)
+def _shapes_and_tone(syllable: str) -> tuple[str, tuple[frozenset[str], ...], frozenset[str]]:
+    """(letters, the shape marks of each letter, the tone marks of the syllable) of `marks(syllable)`."""
+    base, found = marks(syllable)
+    return base, tuple(a - _TONE_MARKS for a in found), frozenset(m for a in found for m in a) & _TONE_MARKS
 
 
 @lru_cache(maxsize=None)
