@@ -51,3 +51,16 @@ def test_the_lexicon_holds_the_syllables_of_the_word_list_and_the_registries():
     assert len(lex.syllables) > 6000
     assert lex.valid("ngãi") and lex.valid("hòa") and lex.valid("hoà")
     assert lex.pair("chủ", "nghĩa") and lex.pair("chủ", "nghĩa", registry=True)
+
+
+def test_the_second_pass_corrects_a_word_whose_neighbour_the_first_pass_corrected():
+    # "va" is looked at again once "phoi" became "phối": "và phối hợp"
+    assert correct_text("điểm đe xác đinh li do bì trừ điểm va phoi hop voi Van phong sở kip thoi bo") == \
+        "điểm đe xác định lí do bì trừ điểm và phối hợp với Văn phòng sở kịp thời bo"
+
+
+def test_marks_are_gained_between_6599_pairs_of_syllables_of_the_same_letters():
+    from congvan.ingest.lexicon import marks
+
+    lex = lexicon()
+    assert sum(gains_marks(w, c) for w in lex.syllables for c in lex.by_letters.get(marks(w)[0], ())) == 6599
