@@ -134,6 +134,7 @@ def lexicon() -> Lexicon:
     by_letters: dict[str, list[str]] = {}
     for s in sorted(syllables):
         by_letters.setdefault(marks(s)[0], []).append(s)
+        _shapes_and_tone(s)   # split here, once: OCR workers forked after this find it done (~40 ms)
     phrases: dict[tuple[str, ...], tuple[str, ...] | None] = {}
     for phrase in registry:
         parts = tuple(regex.findall(r"\p{L}+", phrase, timeout=1))

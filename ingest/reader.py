@@ -60,14 +60,20 @@ class _File:
 
 
 # What the workers use, imported here before they fork: otherwise each worker imports it
-# again (pdfplumber's table code and pyHanko alone take ~0.4 s a process).
+# again (pdfplumber's table code and pyHanko alone take ~0.4 s a process; numpy.ma, which
+# np.median imports on its first call, and Pillow's image formats and colour names ~30 ms
+# an OCR worker).
 _WORKER_MODULES = ("congvan.ingest.ocr", "congvan.ingest.tables", "congvan.ingest.signatures", "pyhanko.keys",
-                   "pyhanko.pdf_utils.reader", "pyhanko.sign.fields", "pyhanko.sign.validation", "pyhanko_certvalidator")
+                   "pyhanko.pdf_utils.reader", "pyhanko.sign.fields", "pyhanko.sign.validation", "pyhanko_certvalidator",
+                   "numpy.ma", "PIL.ImageColor", "PIL.ImagePalette")
 
 
 def _preload() -> None:
+    from PIL import Image
+
     for module in _WORKER_MODULES:
         importlib.import_module(module)
+    Image.preinit()   # the formats Image.open knows first (BMP, GIF, JPEG, PPM, PNG)
 
 
 def _warm_ocr() -> None:
