@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 import regex
 
@@ -85,9 +84,8 @@ def _lines(page: Page) -> list[str]:
     return page.text.split("\n") if page.text else []
 
 
-@lru_cache(maxsize=1 << 14)   # each pass reads every line again, most of them unchanged
-def _tokens(line: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple((m.start(), m.end(), m[0]) for m in _WORD.finditer(line, timeout=1))
+def _tokens(line: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m[0]) for m in _WORD.finditer(line, timeout=1)]
 
 
 def _pairs(line: str):
