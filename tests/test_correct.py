@@ -64,3 +64,14 @@ def test_marks_are_gained_between_6599_pairs_of_syllables_of_the_same_letters():
 
     lex = lexicon()
     assert sum(gains_marks(w, c) for w in lex.syllables for c in lex.by_letters.get(marks(w)[0], ())) == 6599
+
+
+def test_the_forms_of_the_1124_syllables_running_text_uses_three_times_are_worked_out_ahead():
+    from congvan.ingest.lexicon import fill_forms, marks
+
+    lex = lexicon()
+    fill_forms(lex)
+    frequent = [s for s in lex.syllables if lex.count(s) >= 3]
+    assert len(frequent) == 1124
+    assert all(lex.memo[s] == tuple(c for c in lex.by_letters[marks(s)[0]] if gains_marks(s, c)) for s in frequent)
+    assert lex.memo["tô"] == ("tố", "tồ", "tổ", "tộ")
