@@ -119,7 +119,7 @@ def _variant(word: str, left: str | None, right: str | None, seen: Counter, lex:
     """The one form of `word` (lower case) the document reads beside `left` or `right`, or None."""
     if (left is None and right is None) or len(word) < 2 or not lex.valid(word) or word in lex.keep:
         return None
-    others = [c for c in lex.by_letters.get(marks(word)[0], ()) if c != word and tone_key(c) != tone_key(word)]
+    others = None   # the syllables of the same letters, looked up when a neighbour needs them
     found = set()
     for neighbour, other_side, neighbour_first in ((left, right, True), (right, left, False)):
         if neighbour is None:
@@ -127,6 +127,8 @@ def _variant(word: str, left: str | None, right: str | None, seen: Counter, lex:
         if _known(neighbour, word, neighbour_first, lex.pairs):
             continue   # read as it is, it makes a word with this neighbour ("tổng cộng" beside "Tổng công ty")
         as_read = seen[_pair(neighbour, word, neighbour_first)]
+        if others is None:
+            others = [c for c in lex.by_letters.get(marks(word)[0], ()) if c != word and tone_key(c) != tone_key(word)]
         for other in others:
             n = seen[_pair(neighbour, other, neighbour_first)]
             if n >= MIN_SEEN and n >= RATIO * as_read and (gains_marks(word, other) or not lex.valid(neighbour)

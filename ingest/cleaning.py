@@ -23,7 +23,11 @@ def remove_stamps(image: Image.Image, threshold: int = 20, seal_white: int = 150
     >>> img = Image.new("RGB", (4, 1)); img.putdata([(200, 90, 100), (20, 20, 20), (40, 40, 90), (90, 10, 10)])
     >>> list(remove_stamps(img).getdata())
     [255, 20, 255, 90]
+
+    A grayscale page comes back as it is (not copied: nothing here changes an image in place).
     """
+    if image.mode == "L":
+        return image
     if image.mode != "RGB":
         return image.convert("L")
     if mode == "brightest":
@@ -132,7 +136,7 @@ def estimate_skew(image: Image.Image, max_degrees: float = 2.0, dark_level: int 
     around the best: the angles of the 0.1°-then-0.01° search on all 22 corpus scan pages,
     with 39 histograms instead of 62).
     """
-    gray = image.convert("L")
+    gray = image if image.mode == "L" else image.convert("L")
     factor = max(1, round(gray.width / 850))
     small = np.asarray(gray.reduce(factor) if factor > 1 else gray)
     ys, xs = np.nonzero(small < dark_level)

@@ -55,7 +55,9 @@ from congvan.ingest.lexicon import TONES, Lexicon, gains_marks, lexicon, marks, 
 from congvan.ingest.model import OcrResult
 
 _TOKEN = regex.compile(r"(\s+)")
-_CORE = regex.compile(r"^(\W*)(\p{L}+)(\W*)$")
+# each whitespace-free piece of a text that is letters between punctuation, `^(\W*)(\p{L}+)(\W*)$`, found in
+# one search of the whole text (one call: a regex call with a timeout costs ~7 µs, a text has hundreds of pieces)
+_CORES = regex.compile(r"(?<!\S)([^\w\s]*)(\p{L}+)([^\w\s]*)(?!\S)")
 
 
 def cased(word: str, like: str) -> str:
@@ -92,17 +94,26 @@ class _Token:
 def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexicon | None = None) -> str:
     """`text` with its OCR words corrected (see the module); `confident`: words tesseract was sure of."""
     lex = lex or lexicon()
-    pieces = _TOKEN.split(letters_for_lookalikes(unicodedata.normalize("NFC", text)))
+    text = letters_for_lookalikes(unicodedata.normalize("NFC", text))
+    pieces = _TOKEN.split(text, timeout=1)
+    cores = {m.start(): m for m in _CORES.finditer(text, timeout=1)}   # by where their piece starts
     tokens: list[_Token | None] = []
-    for piece in pieces[::2]:
-        found = _CORE.match(piece, timeout=1)
-        tokens.append(_Token(found[1], found[2], found[3], _case(found[2]), piece in confident) if found else None)
+    start = 0
+    for n, piece in enumerate(pieces):
+        found = cores.get(start) if n % 2 == 0 and piece else None
+        if n % 2 == 0:
+            tokens.append(_Token(found[1], found[2], found[3], _case(found[2]), piece in confident) if found else None)
+        start += len(piece)
     _registry_runs(tokens, lex)
     names = _name_runs(tokens)
+    changed: set[int] | None = None   # the words the first pass changed
     for _ in range(2):  # a second pass sees the neighbours the first one corrected
+        first, changed = changed, set()
         for i, token in enumerate(tokens):
             if token is None or i in names or token.case == "mixed" or len(token.core) < 2:
                 continue
+            if first is not None and first.isdisjoint(range(i - 2, i + 3)) and changed.isdisjoint(range(i - 2, i)):
+                continue   # what it depends on (itself, two words either side) is as in the first pass: so is the answer
             left = _neighbour(tokens, i - 1, token.prefix)
             right = _neighbour(tokens, i + 1, token.suffix, after=True)
             beside = (left, right)   # as read, taken or not: running text pairs words too ("phạm về")
@@ -117,8 +128,9 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
             comma = None if comma and before and _taken(before, comma, lex) else comma   # "cây xanh, hoa": taken
             token.before_name = token.case == "lower" and beside[1] is not None and tokens[i + 1].core[:1].isupper()
             better = _better(token, left, right, lex, comma, beside)
-            if better:
+            if better and cased(better, token.core) != token.core:
                 token.core = cased(better, token.core)
+                changed.add(i)
     out = list(pieces)
     for n, token in enumerate(tokens):
         if token is not None:
@@ -273,18 +285,17 @@ def _name_runs(tokens: list) -> set[int]:
 def _registry_runs(tokens: list, lex: Lexicon) -> None:
     """Runs of words that are a registry phrase without some of its marks take the phrase's marks
     (capitalised runs are changed by this alone)."""
-    longest = max((len(k) for k in lex.phrases), default=0)
-    firsts = {k[0] for k in lex.phrases}
+    longest, firsts = _phrase_shape(lex)
     letters = [marks(t.lower)[0] if t is not None else None for t in tokens]
     i = 0
     while i < len(tokens):
         done = False
         for size in range(min(longest, len(tokens) - i), 1, -1) if letters[i] in firsts else ():
-            window = tokens[i:i + size]
-            if any(t is None for t in window) or any(t.suffix for t in window[:-1]) or any(t.prefix for t in window[1:]):
-                continue
             phrase = lex.phrases.get(tuple(letters[i:i + size]))
             if phrase is None:
+                continue
+            window = tokens[i:i + size]
+            if any(t.suffix for t in window[:-1]) or any(t.prefix for t in window[1:]):
                 continue
             if all(t.lower == p.lower() or gains_marks(t.lower, p.lower()) for t, p in zip(window, phrase)):
                 for t, p in zip(window, phrase):
@@ -294,6 +305,18 @@ def _registry_runs(tokens: list, lex: Lexicon) -> None:
                 break
         if not done:
             i += 1
+
+
+_phrase_shapes: dict[int, tuple[Lexicon, int, frozenset[str]]] = {}
+
+
+def _phrase_shape(lex: Lexicon) -> tuple[int, frozenset[str]]:
+    """The most words a registry phrase has, and the letters its phrases start with (worked out once a lexicon)."""
+    known = _phrase_shapes.get(id(lex))
+    if known is None or known[0] is not lex:
+        known = _phrase_shapes[id(lex)] = (lex, max((len(k) for k in lex.phrases), default=0),
+                                    frozenset(k[0] for k in lex.phrases))
+    return known[1], known[2]
 
 
 def correct_result(result: OcrResult, confident_at: float = 101.0) -> OcrResult:
@@ -307,7 +330,7 @@ def correct_result(result: OcrResult, confident_at: float = 101.0) -> OcrResult:
     lex = lexicon()
     text = correct_text(result.text, confident, lex)
     changes = changed_words(result.text, text)
-    words = tuple(replace(w, text=changes.get(w.text, w.text)) for w in result.words)
+    words = tuple(replace(w, text=changes[w.text]) if w.text in changes else w for w in result.words)
     tables = tuple(tuple(tuple(correct_text(c, confident, lex) if c else c for c in row) for row in table)
                    for table in result.tables)
     return replace(result, text=text, words=words, tables=tables, raw_text=result.text)

@@ -333,12 +333,13 @@ def read_slots(image: Image.Image, page_width_pt: float, page_height_pt: float, 
 
 def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=None,
                settings: HandwritingSettings = DEFAULT_HANDWRITING,
-               rendered: tuple[Image.Image, float] | None = None):
+               rendered: tuple[Image.Image, float] | None = None, skew: float | None = None):
     """`result` (the OCR of page `page_index`) with its header slots (`OcrResult.handwriting`) when
     it is the first page: read from the page as rendered (`rendered`: image and width in points,
     else rendered again), kept under `cache_dir/handwriting/` by the page image's hash,
     `settings.key()` and the models' identity, so a page answered from the OCR cache is
-    rendered again only the first time."""
+    rendered again only the first time. `skew`: the angle page OCR levelled that image by, when
+    it knows it (measured again otherwise)."""
     from dataclasses import replace
     from pathlib import Path
 
@@ -363,7 +364,8 @@ def page_slots(pdf_path, page_index: int, result, cache_dir=None, ocr_settings=N
         height_pt = width_pt * image.height / image.width
         if any(w.x1 > width_pt * 1.02 or w.bottom > height_pt * 1.02 for w in result.words):
             return result   # page OCR read the page turned (ingest.ocr._finish): its words are not on this image
-        slots = read_slots(image, width_pt, height_pt, result.words, _skew(image, ocr_settings), settings)
+        angle = _skew(image, ocr_settings) if skew is None or rendered is None else skew
+        slots = read_slots(image, width_pt, height_pt, result.words, angle, settings)
     except (OcrFailed, OSError, ValueError):   # the page stays as page OCR read it: its header reads as before
         return result
     if path is not None:

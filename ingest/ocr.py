@@ -73,10 +73,10 @@ class _Page:
     sha: str
     width_pt: float
     gray: Image.Image | None = None  # cleaned, level, rules removed: what tesseract reads (None: blank page)
-    ruled: Image.Image | None = None  # the same with its rules, for the table grid
     words: tuple[Word, ...] = ()
     found: object = None  # ingest.tables.Grid of a page with a ruled table
     blank: str = ""  # why the page was taken for blank (not read)
+    skew: float | None = None  # the angle the page was levelled by (None: measured on a darkened copy, or blank)
 
     @property
     def scale(self) -> float:  # points per pixel
@@ -105,24 +105,32 @@ def ocr_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings
     or on the machine (congvan.cluster). Tesseract reads the pages of a list independently;
     cells cut from several pages into one mosaic would not be (another page's cells change
     how the block is segmented: "3.11" for "3.1.1" on 004-scan.pdf page 2)."""
+    return [_finish(p, settings) for p in _read_images(pages, settings, shas)]
+
+
+def _read_images(pages: Sequence[tuple[Image.Image, float]], settings: OcrSettings,
+                 shas: Sequence[str | None] | None = None) -> list[_Page]:
+    """`ocr_images` up to the text: the pages cleaned and read, their tables' cells read again."""
     shas = shas or [None] * len(pages)
     prepared = [_prepare(image, width, settings, sha) for (image, width), sha in zip(pages, shas)]
     readable = [p for p in prepared if p.gray is not None]
     reads = _run_tesseract_many([p.gray for p in readable], settings.psm, settings.languages)
     for page, data in zip(readable, reads):
         page.words = _words_from_data(data, page.scale, settings.min_content_confidence, settings.min_word_height_pt)
-        page.found = table_grid(page.ruled, page.scale, settings.min_table_cells) if page.ruled is not page.gray else None
     reread_cells([page for page in readable if page.found is not None], gap=settings.cell_gap,
                  unsure=settings.cell_unsure, languages=settings.cell_languages or settings.languages,
                  speck_pt=settings.cell_speck_pt)
-    return [_finish(p, settings) for p in prepared]
+    return prepared
 
 
 def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: str | None = None) -> _Page:
-    """Stamps removed, skew corrected, ruling lines removed (the grid keeps them)."""
+    """Stamps removed, skew corrected, the ruled table's grid found, ruling lines removed.
+
+    The page with its rules is let go here: only the grid found in it is kept (the pages of a
+    batch wait for tesseract together, and a page image kept for each costs memory to fault in)."""
     page = _Page(sha or image_sha256(image), width_pt)
     gray = remove_stamps(image, settings.colour_threshold, settings.seal_white_level, settings.ink_removal)
-    ink = ink_fraction(gray, settings.blank_dark_level)
+    ink, darker = ink_fraction(gray, settings.blank_dark_level), None
     if ink < settings.blank_ink_fraction:  # blank, or printed pale: a faint page is darkened and read
         darker = darken_faint(gray, settings.faint_min_contrast, settings.faint_ink_share, settings.blank_ink_fraction)
         if darker is None:
@@ -133,10 +141,14 @@ def _prepare(image: Image.Image, width_pt: float, settings: OcrSettings, sha: st
     angle = estimate_skew(gray, settings.max_skew_degrees, settings.skew_dark_level)
     if abs(angle) >= settings.min_skew_degrees:
         gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
-    page.ruled = page.gray = gray
+    if darker is None:  # measured as ingest.handwriting measures it on the page as rendered
+        page.skew = angle if abs(angle) >= settings.min_skew_degrees else 0.0
+    page.gray = gray
     if settings.remove_rules:
         page.gray = remove_rules(gray, settings.rule_min_length_pt, dpi=round(gray.width / width_pt * 72),
                                  dark_level=settings.rule_dark_level)
+    if page.gray is not gray:  # it had ruling lines: a ruled table, maybe
+        page.found = table_grid(gray, page.scale, settings.min_table_cells)
     return page
 
 
@@ -221,14 +233,16 @@ def ocr_pages_together(
                     store_cached(by_file, cached)
                 continue
         todo.append((index, image, width, sha, path, by_file))
-    read = ocr_images([(image, width) for _, image, width, *_ in todo], settings, shas=[t[3] for t in todo])
-    for (index, _, _, _, path, by_file), result in zip(todo, read):
+    read = _read_images([(image, width) for _, image, width, *_ in todo], settings, shas=[t[3] for t in todo])
+    skews = {}  # the angle each page read now was levelled by: the header slots need it again
+    for (index, _, _, _, path, by_file), page in zip(todo, read):
+        result = _finish(page, settings)
         for target in (path, by_file):
             if target is not None:
                 store_cached(target, result)
-        results[index] = result
+        results[index], skews[index] = result, page.skew
     return {index: page_slots(pdf_path, index, corrected(results[index], settings), cache_dir, settings,
-                              rendered=rendered.get(index))
+                              rendered=rendered.get(index), skew=skews.get(index))
             for index in page_indexes}
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from functools import partial
+from functools import lru_cache, partial
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,14 +60,20 @@ class _File:
 
 
 # What the workers use, imported here before they fork: otherwise each worker imports it
-# again (pdfplumber's table code and pyHanko alone take ~0.4 s a process).
+# again (pdfplumber's table code and pyHanko alone take ~0.4 s a process; numpy.ma, which
+# np.median imports on its first call, and Pillow's image formats and colour names ~30 ms
+# an OCR worker).
 _WORKER_MODULES = ("congvan.ingest.ocr", "congvan.ingest.tables", "congvan.ingest.signatures", "pyhanko.keys",
-                   "pyhanko.pdf_utils.reader", "pyhanko.sign.fields", "pyhanko.sign.validation", "pyhanko_certvalidator")
+                   "pyhanko.pdf_utils.reader", "pyhanko.sign.fields", "pyhanko.sign.validation", "pyhanko_certvalidator",
+                   "numpy.ma", "PIL.ImageColor", "PIL.ImagePalette")
 
 
 def _preload() -> None:
+    from PIL import Image
+
     for module in _WORKER_MODULES:
         importlib.import_module(module)
+    Image.preinit()   # the formats Image.open knows first (BMP, GIF, JPEG, PPM, PNG)
 
 
 def _warm_ocr() -> None:
@@ -77,14 +83,21 @@ def _warm_ocr() -> None:
     (measured: a fifth of the CPU of reading the seed scans). Cached, so only the first call works;
     a run with no page to OCR never pays it."""
     from congvan.ingest.handwriting import engine_key
-    from congvan.ingest.lexicon import lexicon
     from congvan.ingest.ocr_cache import cache_key
     from congvan.ingest.ocr_settings import DEFAULT_SETTINGS
 
     cache_key(DEFAULT_SETTINGS)
     engine_key()
     if DEFAULT_SETTINGS.correct:
-        lexicon()
+        _lexicon_and_forms()
+
+
+@lru_cache(maxsize=1)
+def _lexicon_and_forms() -> None:
+    """The post-correction lexicon, and the forms with more marks of its frequent syllables (`fill_forms`)."""
+    from congvan.ingest.lexicon import fill_forms, lexicon
+
+    fill_forms(lexicon())
 
 
 def read_pdfs(

@@ -74,14 +74,16 @@ def _same_line(a: Word, b: Word) -> bool:
 def _lines(words: Sequence[Word]) -> list[_Line]:
     """Words grouped into lines by vertical overlap, each line left to right, top to bottom."""
     rows: list[list[Word]] = []
+    refs: list[Word] = []   # each row's word of median height, which a word must overlap to join it
     for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        for row in rows:
-            ref = sorted(row, key=lambda w: w.bottom - w.top)[len(row) // 2]
-            if _same_line(ref, word):
+        for n, row in enumerate(rows):
+            if _same_line(refs[n], word):
                 row.append(word)
+                refs[n] = sorted(row, key=lambda w: w.bottom - w.top)[len(row) // 2]
                 break
         else:
             rows.append([word])
+            refs.append(word)
     return [_line(sorted(row, key=lambda w: w.x0)) for row in rows]
 
 

@@ -217,18 +217,20 @@ def _binarise(gray: np.ndarray) -> np.ndarray:
     return gray < min(170.0, 0.65 * paper)
 
 
-def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(line index, start, end) of the runs of True along axis 1 at least `min_length` long.
+def _runs(mask: np.ndarray, min_length: int, axis: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(line index, start, end) of the runs of True along `axis` at least `min_length` long (axis 0:
+    the lines are columns), as `_runs(mask.T, …)` gives them but without a transposed copy of the page.
 
     Only the lines that hold such a run are scanned for run ends (a page has few rules and
     many lines of text).
 
-    >>> [a.tolist() for a in _runs(np.array([[1, 1, 1, 0, 1], [1, 0, 1, 1, 0]], dtype=bool), 2)]
-    [[0, 1], [0, 2], [3, 4]]
+    >>> mask = np.array([[1, 1, 1, 0, 1], [1, 0, 1, 1, 0]], dtype=bool)
+    >>> [a.tolist() for a in _runs(mask, 2)], [a.tolist() for a in _runs(mask.T.copy(), 2, axis=0)]
+    ([[0, 1], [0, 2], [3, 4]], [[0, 1], [0, 2], [3, 4]])
     """
-    lines = np.flatnonzero(run_starts(mask, min_length, axis=1).any(axis=1))
-    padded = np.zeros((len(lines), mask.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask[lines]
+    lines = np.flatnonzero(run_starts(mask, min_length, axis=axis).any(axis=axis))
+    padded = np.zeros((len(lines), mask.shape[axis] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask[lines] if axis == 1 else mask[:, lines].T
     step = np.diff(padded, axis=1)
     rows, starts = np.nonzero(step == 1)
     _, ends = np.nonzero(step == -1)
@@ -236,14 +238,17 @@ def _runs(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray, np
     return lines[rows[keep]], starts[keep], ends[keep]
 
 
-def _close_gaps(mask: np.ndarray) -> np.ndarray:
-    """Bridge gaps of up to 2 px along axis 1 (JPEG noise breaks thin rules)."""
+def _close_gaps(mask: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Bridge gaps of up to 2 px along `axis` (JPEG noise breaks thin rules)."""
+    def cut(a: np.ndarray, start: int | None, stop: int | None) -> np.ndarray:
+        return a[:, start:stop] if axis == 1 else a[start:stop, :]
+
     grown = mask.copy()
-    grown[:, 1:] |= mask[:, :-1]
-    grown[:, :-1] |= mask[:, 1:]
+    cut(grown, 1, None)[...] |= cut(mask, None, -1)
+    cut(grown, None, -1)[...] |= cut(mask, 1, None)
     closed = grown.copy()
-    closed[:, 1:] &= grown[:, :-1]
-    closed[:, :-1] &= grown[:, 1:]
+    cut(closed, 1, None)[...] &= cut(grown, None, -1)
+    cut(closed, None, -1)[...] &= cut(grown, 1, None)
     return closed | mask
 
 
@@ -276,7 +281,7 @@ def _rule_edges(dark: np.ndarray, scale: float) -> list[dict[str, float]]:
         top = (y + 0.5) / scale
         edges.append({"x0": x0 / scale, "x1": x1 / scale, "top": top, "bottom": top,
                       "width": (x1 - x0) / scale, "orientation": "h"})
-    cols, starts, ends = _runs(_close_gaps(np.ascontiguousarray(dark.T)), min_length)
+    cols, starts, ends = _runs(_close_gaps(dark, axis=0), min_length, axis=0)
     for x, y0, y1 in zip(cols.tolist(), starts.tolist(), ends.tolist()):
         left = (x + 0.5) / scale
         edges.append({"x0": left, "x1": left, "top": y0 / scale, "bottom": y1 / scale,

@@ -51,3 +51,27 @@ def test_the_lexicon_holds_the_syllables_of_the_word_list_and_the_registries():
     assert len(lex.syllables) > 6000
     assert lex.valid("ngãi") and lex.valid("hòa") and lex.valid("hoà")
     assert lex.pair("chủ", "nghĩa") and lex.pair("chủ", "nghĩa", registry=True)
+
+
+def test_the_second_pass_corrects_a_word_whose_neighbour_the_first_pass_corrected():
+    # "va" is looked at again once "phoi" became "phối": "và phối hợp"
+    assert correct_text("điểm đe xác đinh li do bì trừ điểm va phoi hop voi Van phong sở kip thoi bo") == \
+        "điểm đe xác định lí do bì trừ điểm và phối hợp với Văn phòng sở kịp thời bo"
+
+
+def test_marks_are_gained_between_6599_pairs_of_syllables_of_the_same_letters():
+    from congvan.ingest.lexicon import marks
+
+    lex = lexicon()
+    assert sum(gains_marks(w, c) for w in lex.syllables for c in lex.by_letters.get(marks(w)[0], ())) == 6599
+
+
+def test_the_forms_of_the_1124_syllables_running_text_uses_three_times_are_worked_out_ahead():
+    from congvan.ingest.lexicon import fill_forms, marks
+
+    lex = lexicon()
+    fill_forms(lex)
+    frequent = [s for s in lex.syllables if lex.count(s) >= 3]
+    assert len(frequent) == 1124
+    assert all(lex.memo[s] == tuple(c for c in lex.by_letters[marks(s)[0]] if gains_marks(s, c)) for s in frequent)
+    assert lex.memo["tô"] == ("tố", "tồ", "tổ", "tộ")

@@ -1,6 +1,8 @@
 """OCR of scanned pages: real tesseract on a real corpus page, plus the cheap image steps."""
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -273,3 +275,37 @@ def test_letters_less_tall_than_print_are_a_rule_read_as_letters_not_words():
     words = _words_from_data(data, 72 / 200, 50.0, min_height_pt=2.4)
     assert [w.text for w in words] == ["Quy", "-"]
     assert [w.text for w in _words_from_data(data, 72 / 200, 50.0)] == ["——w——-——", "He", "Quy", "-"]
+
+
+@needs_corpus
+@pytest.mark.parametrize("name, index, mode, start", [("000-scan.pdf", 0, "L", "8f9fe1611646"),
+                                                     ("000-scan.pdf", 1, "RGB", "f5010658ab1b")])
+def test_the_page_hash_is_the_sha256_of_mode_size_and_pixels_whatever_the_strips(name, index, mode, start):
+    image = ocr.render_page(SHARED / "corpus" / name, index, 200)
+    whole = hashlib.sha256(f"{mode}:1654x2339:".encode() + image.tobytes()).hexdigest()
+    assert (image.mode, whole[:12]) == (mode, start)
+    assert ocr.image_sha256(image) == ocr.image_sha256(image, strip_bytes=7777) == whole
+
+
+@needs_corpus
+@pytest.mark.parametrize("name, index, angle", [("000-scan.pdf", 0, -0.16), ("004-scan.pdf", 1, -1.16)])
+def test_the_header_slots_are_given_the_skew_page_ocr_levelled_the_page_by(name, index, angle):
+    from congvan.ingest.handwriting import _skew
+
+    image, width = ocr.render_pages(SHARED / "corpus" / name, [index], 200)[0]
+    assert ocr._prepare(image, width, ocr.DEFAULT_SETTINGS).skew == _skew(image, ocr.DEFAULT_SETTINGS) == angle
+
+
+@needs_corpus
+def test_tesseracts_tsv_is_read_into_the_columns_pytesseract_gives():
+    import pytesseract
+
+    from congvan.ingest.engine import _image_file, _tesseract, tsv_columns
+
+    header = ocr.render_page(SCAN, 0, 200).crop((0, 0, 1654, 400))
+    with _image_file(header) as path:
+        tsv = _tesseract(path, ["-l", "vie", "-c", "tessedit_create_tsv=1", "--oem", "1", "--psm", "11"])
+    columns = tsv_columns(tsv)
+    assert columns == pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
+    assert list(columns)[:3] + list(columns)[-2:] == ["level", "page_num", "block_num", "conf", "text"]
+    assert "THƯƠNG" in [unicodedata.normalize("NFC", t) for t in columns["text"]]

@@ -254,3 +254,14 @@ def test_tables_drawn_as_rectangles_inside_a_form_object(tmp_path: Path) -> None
     tables = _text_layer_tables(path)
     assert tables[0] == (rows,)
     assert tables == _pdfplumber_tables(path)
+
+
+@needs_corpus
+def test_vertical_rules_are_the_runs_the_transposed_page_gives():
+    from congvan.ingest.tables import _binarise, _close_gaps, _runs
+
+    dark = _binarise(np.asarray(ocr.render_page(CORPUS / "004-scan.pdf", 2, 200)))
+    along = _runs(_close_gaps(dark, axis=0), 40, axis=0)
+    transposed = _runs(_close_gaps(np.ascontiguousarray(dark.T)), 40)
+    assert all(np.array_equal(a, b) for a, b in zip(along, transposed))
+    assert (len(along[0]), int(along[0].min())) == (246, 126)
