@@ -285,7 +285,7 @@ def _name_runs(tokens: list) -> set[int]:
 def _registry_runs(tokens: list, lex: Lexicon) -> None:
     """Runs of words that are a registry phrase without some of its marks take the phrase's marks
     (capitalised runs are changed by this alone)."""
-    longest, firsts = _phrase_shape(lex)
+    longest, firsts = lex.phrase_shape
     letters = [marks(t.lower)[0] if t is not None else None for t in tokens]
     i = 0
     while i < len(tokens):
@@ -305,18 +305,6 @@ def _registry_runs(tokens: list, lex: Lexicon) -> None:
                 break
         if not done:
             i += 1
-
-
-_phrase_shapes: dict[int, tuple[Lexicon, int, frozenset[str]]] = {}
-
-
-def _phrase_shape(lex: Lexicon) -> tuple[int, frozenset[str]]:
-    """The most words a registry phrase has, and the letters its phrases start with (worked out once a lexicon)."""
-    known = _phrase_shapes.get(id(lex))
-    if known is None or known[0] is not lex:
-        known = _phrase_shapes[id(lex)] = (lex, max((len(k) for k in lex.phrases), default=0),
-                                    frozenset(k[0] for k in lex.phrases))
-    return known[1], known[2]
 
 
 def correct_result(result: OcrResult, confident_at: float = 101.0) -> OcrResult:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import regex
@@ -85,12 +85,19 @@ class Lexicon:
     text_pairs: Mapping[tuple[tuple[str, str], tuple[str, str]], int] = field(default_factory=dict)  # adjacent syllables of running text, how often
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # word → the forms with more marks
 
-    def gaining(self, word: str) -> tuple[str, ...]:
-        """The syllables that are `word` with marks added."""
+    def gaining(self, word: str, *, shared: bool = False) -> tuple[str, ...]:
+        """The syllables that are `word` with marks added. `shared`: worked out for processes forked
+        later (`fill_forms`), without going through `gains_marks`' cache."""
         found = self.memo.get(word)
         if found is None:
-            found = self.memo[word] = tuple(c for c in self.by_letters.get(marks(word)[0], ()) if gains_marks(word, c))
+            gains = gains_marks.__wrapped__ if shared else gains_marks
+            found = self.memo[word] = tuple(c for c in self.by_letters.get(marks(word)[0], ()) if gains(word, c))
         return found
+
+    @cached_property
+    def phrase_shape(self) -> tuple[int, frozenset[str]]:
+        """The most words a registry phrase has, and the letters its phrases start with."""
+        return max((len(k) for k in self.phrases), default=0), frozenset(k[0] for k in self.phrases)
 
     def valid(self, syllable: str) -> bool:
         return tone_key(syllable) in self.keys
@@ -112,9 +119,8 @@ def fill_forms(lex: Lexicon, seen: int = 3) -> None:
     moves an entry, a write to shared memory (measured: ~9,000 more page faults and ~0.05 CPU-s more
     in the reading process, whose document agreement asks gains_marks too)."""
     for syllable in lex.syllables:
-        if lex.count(syllable) >= seen and syllable not in lex.memo:
-            lex.memo[syllable] = tuple(c for c in lex.by_letters.get(marks(syllable)[0], ())
-                                       if gains_marks.__wrapped__(syllable, c))
+        if lex.count(syllable) >= seen:
+            lex.gaining(syllable, shared=True)
 
 
 def _registry_phrases() -> list[str]:
