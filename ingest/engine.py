@@ -149,44 +149,7 @@ def _image_to_data(source: str, psm: int, languages: str = "vie", config: Sequen
     (`pytesseract.image_to_data`'s DICT output); `config`: more arguments ("-c", "name=value")."""
     tsv = _tesseract(source, ["-l", languages, "-c", "tessedit_create_tsv=1", "--oem", "1", "--psm", str(psm),
                               *config])
-    return tsv_columns(tsv)
-
-
-def tsv_columns(tsv: str) -> dict[str, list]:
-    r"""tesseract's TSV as a dict of columns, as `pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)`
-    gives it (numbers as ints, the last column, the text, as it is), column by column.
-
-    >>> tsv_columns("level\tconf\ttext\n5\t96.3\tSở\n5\t-1\t")
-    {'level': [5, 5], 'conf': [96, -1], 'text': ['Sở', '']}
-    """
-    rows = [row.split("\t") for row in tsv.strip().split("\n")]
-    if len(rows) < 2:
-        return {}
-    header = rows.pop(0)
-    if len(rows[-1]) < len(header):  # the last text empty: its cell is missing
-        rows[-1].append("")
-    columns = {}
-    for i, head in enumerate(header):
-        cells = [row[i] for row in rows if len(row) > i]
-        columns[head] = cells if i == len(header) - 1 else _numbers(cells)
-    return columns
-
-
-def _numbers(cells: list[str]) -> list[int | str]:
-    """Each cell as `int(float(cell))`, a cell that is no number as it is; a column at a time."""
-    for number in (int, lambda cell: int(float(cell))):   # int() where it can: it is the quicker
-        try:
-            return [number(cell) for cell in cells]
-        except ValueError:
-            pass
-    return [_number(cell) for cell in cells]
-
-
-def _number(cell: str) -> int | str:
-    try:
-        return int(float(cell))
-    except ValueError:
-        return cell
+    return pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
 
 
 def _run_tesseract_many(images: Sequence[Image.Image], psm: int, languages: str = "vie",

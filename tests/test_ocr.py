@@ -297,15 +297,10 @@ def test_the_header_slots_are_given_the_skew_page_ocr_levelled_the_page_by(name,
 
 
 @needs_corpus
-def test_tesseracts_tsv_is_read_into_the_columns_pytesseract_gives():
-    import pytesseract
-
-    from congvan.ingest.engine import _image_file, _tesseract, tsv_columns
+def test_tesseracts_tsv_is_read_into_columns():
+    from congvan.ingest.engine import _run_tesseract
 
     header = ocr.render_page(SCAN, 0, 200).crop((0, 0, 1654, 400))
-    with _image_file(header) as path:
-        tsv = _tesseract(path, ["-l", "vie", "-c", "tessedit_create_tsv=1", "--oem", "1", "--psm", "11"])
-    columns = tsv_columns(tsv)
-    assert columns == pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
+    columns = _run_tesseract(header, 11)
     assert list(columns)[:3] + list(columns)[-2:] == ["level", "page_num", "block_num", "conf", "text"]
     assert "THƯƠNG" in [unicodedata.normalize("NFC", t) for t in columns["text"]]
