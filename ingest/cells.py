@@ -63,7 +63,7 @@ def reread_cells(pages: list, *, gap: int = 30, unsure: float = 40.0, languages:
     their own as one block of text (psm 6): each page's cells stacked in one image, the images
     of all `pages` read by one tesseract process (`_run_tesseract_many`: tesseract reads the
     images of a list independently, so a page's cells read the same whatever pages share the
-    call, and the ~0.1 CPU-s a tesseract spends starting is paid once).
+    call, and the ~0.07 CPU-s a tesseract spends starting is paid once).
 
     Those are the cells of a narrow first column (codes: "133" or nothing for "1.3.3"; STT
     numbers standing alone, which only psm 6 reads), the cells holding ink but no word, and

@@ -156,8 +156,8 @@ def _run_tesseract_many(images: Sequence[Image.Image], psm: int, languages: str 
                         config: Sequence[str] = ()) -> list[dict]:
     """`image_to_data` of several images in one tesseract process, one dict per image.
 
-    Each tesseract process spends ~0.17 CPU-s starting (model, dictionaries) before it
-    reads a page of ~1.6 s: pages read together pay it once (tesseract reads a list of
+    Each tesseract process spends ~0.07 CPU-s starting (model, dictionaries) before it
+    reads a page of ~1 s: pages read together pay it once (tesseract reads a list of
     image files as the pages of one document; the TSV numbers them in `page_num`).
     """
     if len(images) <= 1:

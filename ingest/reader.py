@@ -37,7 +37,7 @@ from pathlib import Path
 from congvan.ingest.limits import DEFAULT, Limits
 from congvan.ingest.model import Document, OcrResult
 from congvan.ingest.pdf import complete_ocr, failed, pages_to_ocr, read_layer, sha256_file
-from congvan.ingest.worker import Bounded, stop_all, wait_any
+from congvan.ingest.worker import Bounded, close_idle, stop_all, wait_any
 
 
 @dataclass
@@ -134,6 +134,7 @@ def read_pdfs(
                     _collect(item, cache_dir)
     finally:
         stop_all(_running(flight))
+        close_idle()
 
 
 def _running(flight: list[_File]) -> list[Bounded]:
@@ -154,6 +155,7 @@ def _start(flight: list[_File], workers: int, cache_dir: Path | None, common: di
         if item.layer is None:
             layer = partial(read_layer, limits=common["limits"])   # the reader's limits, and the worker's
             item.layer = Bounded(layer, item.path, sha256=item.sha256, limits=common["limits"], subject=item.name,
+                                 reuse="text layer",
                                  trust_roots=common["trust_roots"], relative_to=common["relative_to"])
             busy += 1
         while item.todo and busy < workers:
@@ -162,7 +164,7 @@ def _start(flight: list[_File], workers: int, cache_dir: Path | None, common: di
             batch, item.todo = item.todo[:size], item.todo[size:]
             _warm_ocr()
             task = Bounded(ocr_pages_together, item.path, batch, cache_dir=cache_dir,
-                           file_sha256=item.document.sha256, limits=common["limits"], subject=item.name)
+                           file_sha256=item.document.sha256, limits=common["limits"], subject=item.name, reuse="ocr")
             item.batches[task] = batch
             busy += 1
 

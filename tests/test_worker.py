@@ -1,12 +1,16 @@
 """A child's failure comes back to the parent classified where it happened (ingest.worker)."""
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 from PIL import Image
 
+from congvan.ingest import worker
 from congvan.ingest.limits import Limits
-from congvan.ingest.worker import Bounded, wait_any
+from congvan.ingest.reader import read_pdfs
+from congvan.ingest.worker import Bounded, close_idle, wait_any
 
 
 def _finished(task: Bounded) -> Bounded:
@@ -51,3 +55,47 @@ def test_a_child_reuses_the_memory_a_freed_page_image_held():
     task = _finished(Bounded(_faults_of_a_page_image_allocated_again, limits=Limits(seconds=30), subject="c.pdf"))
     assert task.error is None
     assert task.result() < 600
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_kept_worker_answers_the_next_call_even_after_a_failure_and_close_idle_ends_it():
+    limits = Limits(seconds=30)
+    failing = _finished(Bounded(_bad_image_size, limits=limits, subject="a.pdf", reuse="test"))
+    first = _finished(Bounded(os.getpid, limits=limits, subject="b.pdf", reuse="test"))
+    other = _finished(Bounded(os.getpid, limits=limits, subject="c.pdf", reuse="another key"))
+    assert failing.error.code == "damaged_pdf"
+    assert first.result() == failing.pid != os.getpid()      # the same child, kept after a failure
+    assert other.result() != first.result()                  # another key: another child
+    close_idle()
+    assert _gone(first.pid) and _gone(other.pid)
+
+
+def test_a_worker_that_ran_out_of_time_is_not_kept():
+    slow = _finished(Bounded(time.sleep, 30, limits=Limits(seconds=0.5), subject="d.pdf", reuse="test"))
+    after = _finished(Bounded(os.getpid, limits=Limits(seconds=0.5), subject="e.pdf", reuse="test"))
+    close_idle()
+    assert type(slow.error).__name__ == "TooSlow" and _gone(slow.pid)
+    assert after.result() != slow.pid
+
+
+def test_read_pdfs_reads_files_on_kept_workers_and_leaves_none_behind(small_corpus, monkeypatch):
+    forked = []
+    start = worker._Process.__init__
+
+    def counted(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        forked.append(self.pid)
+
+    monkeypatch.setattr(worker._Process, "__init__", counted)
+    files = sorted(small_corpus.glob("*.pdf"))
+    documents = list(read_pdfs(files, workers=2, cache_dir=None))
+    assert [d.status for d in documents] == ["ok"] * len(files) and len(files) == 3
+    assert len(forked) == 2                      # three files' text layers, two workers
+    assert all(_gone(pid) for pid in forked) and not worker._idle
