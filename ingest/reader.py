@@ -79,7 +79,7 @@ def _preload() -> None:
 def _warm_ocr() -> None:
     """Fills, before the first OCR child forks, the caches every OCR child reads: the post-correction
     lexicon (~0.8 s to build) and the engine's identity in the cache keys (`tesseract --version` and
-    the traineddata hashes), which each child forked per batch of pages would otherwise build again
+    the traineddata hashes), which each OCR child would otherwise build again
     (measured: a fifth of the CPU of reading the seed scans). Cached, so only the first call works;
     a run with no page to OCR never pays it."""
     from congvan.ingest.handwriting import engine_key
