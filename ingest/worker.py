@@ -83,10 +83,15 @@ class _Process:
         self.reaped, self.status, self.peak = True, status, (usage.ru_maxrss * 1024 if usage else 0)
 
     def end(self) -> None:
-        """Closes the pipes and reaps the child (it has answered its last call, or is dead)."""
-        self.answers.close()
+        """Closes the pipes and reaps the child. A kept child still waiting for calls is told to exit
+        first: closing its pipe would not end it, every child forked since holds that pipe too."""
         if self.calls is not None:
+            try:
+                self.calls.send(None)
+            except OSError:   # dead already
+                pass
             self.calls.close()
+        self.answers.close()
         self.reap()
 
 
@@ -103,14 +108,8 @@ def _idle_worker(reuse: Hashable, limits: Limits) -> _Process | None:
 
 def close_idle() -> None:
     """Ends the workers kept for more calls (each finishes and exits: ~1 ms)."""
-    mine = [p for p in _idle if p.owner == os.getpid()]
-    for process in mine:
+    for process in [p for p in _idle if p.owner == os.getpid()]:
         _idle.remove(process)
-        try:
-            process.calls.send(None)
-        except OSError:   # dead already
-            _kill(process.pid)
-    for process in mine:
         process.end()
 
 
@@ -138,7 +137,10 @@ class Bounded:
                 self._process = None
         if self._process is None:
             self._process = _Process(fn, args, kwargs, limits, subject, reuse)
-        self.pid = self._process.pid
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
 
     def fileno(self) -> int:
         return self._process.answers.fileno()

@@ -127,9 +127,9 @@ def test_a_worker_killed_mid_run_costs_its_file_and_the_run_completes(tmp_path):
     def kill_the_first_worker() -> None:
         deadline, me = time.monotonic() + 60, Path("/proc/self/cmdline").read_bytes()
         while not killed and time.monotonic() < deadline:
-            for child in _children(os.getpid()):   # a forked worker has this process's command line
-                try:
-                    if Path(f"/proc/{child}/cmdline").read_bytes() == me:
+            for child in _children(os.getpid()):   # a forked worker has this process's command line …
+                try:   # … and, at work on the scan, a tesseract of its own (a kept worker waiting for its next call costs no file)
+                    if Path(f"/proc/{child}/cmdline").read_bytes() == me and _children(child):
                         os.kill(child, signal.SIGKILL)
                         killed.append(child)
                         return

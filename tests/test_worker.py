@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
+from pathlib import Path
 
 from PIL import Image
 
@@ -99,3 +101,46 @@ def test_read_pdfs_reads_files_on_kept_workers_and_leaves_none_behind(small_corp
     assert [d.status for d in documents] == ["ok"] * len(files) and len(files) == 3
     assert len(forked) == 2                      # three files' text layers, two workers
     assert all(_gone(pid) for pid in forked) and not worker._idle
+
+
+def _refuse_to_load():
+    raise ValueError("this answer cannot be read back")
+
+
+class _Unreadable:
+    def __reduce__(self):
+        return _refuse_to_load, ()
+
+
+def _unreadable_answer_after(seconds: float) -> _Unreadable:
+    time.sleep(seconds)
+    return _Unreadable()
+
+
+def test_a_kept_worker_whose_answer_cannot_be_read_back_is_ended_though_a_later_child_holds_its_pipe():
+    kept = Bounded(_unreadable_answer_after, 0.3, limits=Limits(seconds=30), subject="f.pdf", reuse="test")
+    later = Bounded(time.sleep, 30, limits=Limits(seconds=30), subject="g.pdf")   # forked after: holds kept's pipes
+    def waited_too_long(*_):
+        raise TimeoutError("the parent waits for a kept child that waits for its next call")
+
+    before = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(20)
+    try:
+        _finished(kept)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+        later.stop()
+    assert kept.error.code == "internal_error" and _gone(kept.pid) and not worker._idle
+
+
+def test_a_kept_worker_killed_while_it_waits_costs_no_call():
+    waiting = _finished(Bounded(os.getpid, limits=Limits(seconds=30), subject="h.pdf", reuse="test"))
+    os.kill(waiting.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{waiting.pid}/stat").read_text().split()[2] != "Z":
+        time.sleep(0.01)   # dead, not yet reaped
+    after = _finished(Bounded(os.getpid, limits=Limits(seconds=30), subject="i.pdf", reuse="test"))
+    close_idle()
+    assert after.error is None and after.result() not in (waiting.pid, os.getpid())
+    assert _gone(waiting.pid) and _gone(after.pid)
