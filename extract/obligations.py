@@ -65,6 +65,8 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "restates": regex.compile(data["restates"]),
+        "restates_unless": regex.compile(data["restates_unless"]),
         "annex": regex.compile(data["annex"]),
         "procedure_annex": regex.compile(data["procedure_annex"]),
         "generic_task": regex.compile(data["generic_task"]),
@@ -307,11 +309,19 @@ def find(document: Document, header: Header) -> list[Obligation]:
     return _dedupe(out)
 
 
+def _closes(sentence: str) -> bool:
+    """A generic closing ("… thông báo để … biết, thực hiện"), or a sentence that only restates the tasks
+    given above ("… khẩn trương triển khai hiệu quả các nhiệm vụ nêu trên"): GOLD.md O3."""
+    rules = _rules()
+    return bool(rules["closing"].search(sentence)
+                or rules["restates"].search(sentence) and not rules["restates_unless"].search(sentence))
+
+
 def _until_closing(body: str) -> str:
     """An item's text up to a closing or conditional sentence ("Văn phòng Chính phủ thông báo để … biết")."""
     rules = _rules()
     for s_text, s_off in _sentences(body):
-        if s_off and (rules["closing"].search(s_text) or rules["conditional"].match(fold(s_text))):
+        if s_off and (_closes(s_text) or rules["conditional"].match(fold(s_text))):
             return body[:s_off].rstrip()
     return body
 
@@ -334,7 +344,7 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
     rules = _rules()
     hits, stops = [], []
     for s_text, s_off in _sentences(body, keep_semicolons=article):
-        if rules["closing"].search(s_text) or rules["conditional"].match(fold(s_text)):
+        if _closes(s_text) or rules["conditional"].match(fold(s_text)):
             stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)
             continue
         for group in _unit_lists(s_text, issuer):
