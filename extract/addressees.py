@@ -10,6 +10,16 @@ quan, đơn vị:") gives its numbered items to every addressee (GOLD.md O4). Pa
 >>> skipped, found = blocks(items, "Bộ Xây dựng")
 >>> sorted(skipped), [m.unit for m in found], generic_lead(items[3][1])
 ([0, 1, 2], ['Cục Đường bộ Việt Nam', 'Ban Quản lý Dự án 85'], True)
+
+A copy list ("Nơi nhận:") goes on past the signature block that two columns put inside it, and ends
+at its "- Lưu: …" line (82/2025/NQ-HĐND: the list runs on to the next page after "CHỦ TỊCH / Phùng
+Thị Hồng Hà"):
+
+>>> items = [(None, "Nơi nhận:"), ("dash", "- Chính phủ; CHỦ TỊCH"), (None, "Phùng Thị Hồng Hà"),
+...          ("dash", "- Các Sở, ban, ngành, tổ chức CT-XH Thành phố;"), ("dash", "- Lưu: VT."),
+...          ("dash", "- Sở Tài chính tổ chức thực hiện.")]
+>>> sorted(blocks(items, "HĐND thành phố Hà Nội")[0])
+[0, 1, 2, 3, 4]
 """
 from __future__ import annotations
 
@@ -64,18 +74,40 @@ def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set
             text = items[i - 1][1].strip() + " " + text
         if mode == "copy" and kind is None and (text.endswith((";", ",")) or text[:1].islower()):
             kind = "dash"                     # a copy-list item whose dash OCR lost ("Đài truyền hình Việt Nam;")
+        elif mode == "copy" and kind is None and _signature_line(text):
+            skipped.add(i)                    # the signature block read into the list: the list goes on after it
+            continue
+        if mode == "copy" and kind in ("dash", "plus") and regex.match(r"[-–+•]?\s*Lưu\b", text, timeout=_T):
+            skipped.add(i)                    # "- Lưu: VT, …" ends a copy list (Nghị định 30/2020/NĐ-CP)
+            mode = None
+            continue
         if mode and kind in ("dash", "plus"):
             # the last address line may run into the body: "- Sở Xây dựng các tỉnh: …, Lâm Đồng. Triển khai …"
             line, *rest = regex.split(r"(?<=[.;])\s+(?=\p{Lu})", text, maxsplit=1, timeout=_T)
             if mode == "address":
                 addressees += _named(line, issuer)
-            if rest and not (mode == "copy" and rest[0].rstrip().endswith((";", ","))):
-                mode = None                   # (a copy-list item run on is still the list: "…Chính phủ; Đài …;")
+            if rest and not (mode == "copy" and (rest[0].rstrip().endswith((";", ",")) or _signature_line(rest[0]))):
+                mode = None                   # (a copy-list item run on is still the list: "…Chính phủ; Đài …;",
+                #                               or run into the signature block beside it: "…Hà Nội; CHỦ TỊCH")
             else:
                 skipped.add(i)
             continue
         mode = None
     return skipped, list({m.unit: m for m in addressees}.values())
+
+
+def _signature_line(text: str) -> bool:
+    """A line of the signature block beside a copy list, the two columns read one after the other: a
+    title in capitals ("CHỦ TỊCH", "KT. BỘ TRƯỞNG", "THỨ TRƯỞNG") or the signer's name ("Phùng Thị Hồng Hà").
+
+    >>> [_signature_line(t) for t in ("CHỦ TỊCH", "KT. BỘ TRƯỞNG", "Phùng Thị Hồng Hà", "Thành phố;", "Lưu: VT.")]
+    [True, True, True, False, False]
+    """
+    words = text.split()
+    letters = [c for c in text if c.isalpha()]
+    if letters and all(c.isupper() for c in letters) and len(words) <= 8:
+        return True
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() and w.isalpha() for w in words)
 
 
 def generic_lead(body: str) -> bool:
