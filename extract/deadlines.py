@@ -59,12 +59,15 @@ def find(text: str) -> list[Deadline]:
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
 
-    for key in ("recurring", "relative", "date", "month", "quarter", "year"):
+    for key in ("period", "recurring", "relative", "date", "month", "quarter", "year"):
         for m in pattern("deadlines", key).finditer(text, timeout=_T):
             s, e = m.span()
             if key == "recurring":
                 s = text.rfind(" ", 0, s + 1) + 1 if s else s
             if not free(s, e):
+                continue
+            if key == "period":              # "có hiệu lực từ … đến hết ngày …": its dates are no deadline
+                taken.append((s, e))
                 continue
             if key in ("recurring", "relative"):
                 found.append(Deadline(None, text[s:e].strip(" ,;"), key == "recurring", s, e))

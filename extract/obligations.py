@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import regex
 
-from congvan.extract import addressees, deadlines, units
+from congvan.extract import addressees, deadlines, unit_aliases, units
 from congvan.extract.model import Header, Obligation
 from congvan.extract.items import Part as _Part
 from congvan.extract.items import child_of as _child_of
@@ -140,11 +140,13 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
     return out
 
 
-def _unit_lists(text: str, issuer: str | None) -> list[list[units.UnitMention]]:
-    """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP")."""
+def _unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> list[list[units.UnitMention]]:
+    """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
+    `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
     mentions = units.find(text, issuer)
     mentions = _unknown_units(text, issuer, mentions) + mentions
     mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
+    mentions = mentions + unit_aliases.mentions(text, list(aliases), mentions)
     mentions.sort(key=lambda m: m.start)
     lists: list[list[units.UnitMention]] = []
     for m in mentions:
@@ -264,6 +266,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     in_tables = _table_words(document)
     parts = [_part(p) for p in _joined(paragraphs(document, skip=lambda line: _inside_table(line, in_tables)))]
     skipped, addressed = addressees.blocks([(p.kind, p.paragraph.text) for p in parts], issuer)
+    aliases = unit_aliases.defined("\n".join(p.paragraph.text for p in parts), issuer)
     addressed = [m for m in addressed if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
@@ -288,7 +291,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
-        for group, task, at in _assignments(body, part.kind == "dieu", issuer):
+        for group, task, at in _assignments(body, part.kind == "dieu", issuer, aliases):
             group = addressees.named_localities(group, addressed)
             own = True
             if not task or task.endswith(":"):
@@ -335,7 +338,8 @@ def _own_rows(heading: _Part, pending: tuple) -> list[Obligation]:
     return _rows(group, task, heading, clause, heading.body_start + at)
 
 
-def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[list, str, int]]:
+def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tuple[str, str]] = ()
+                 ) -> list[tuple[list, str, int]]:
     """(unit list, its task, where the task starts) for each assigned list of a paragraph.
 
     A task runs from its units to the next sentence that names other assignees, so the later
@@ -347,7 +351,7 @@ def _assignments(body: str, article: bool, issuer: str | None) -> list[tuple[lis
         if _closes(s_text) or rules["conditional"].match(fold(s_text)):
             stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)
             continue
-        for group in _unit_lists(s_text, issuer):
+        for group in _unit_lists(s_text, issuer, aliases):
             group = [m for m in group if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
             if not group:
                 continue

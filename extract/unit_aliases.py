@@ -1,0 +1,75 @@
+"""Short names a document gives a unit (tên gọi tắt): "… của Công Ty TNHH Khuôn Mẫu Yong Hong (gọi tắt
+là Công ty) …", after which "Đề nghị Công ty căn cứ …" tasks that company (GOLD.md O1; a Cục Thuế reply
+to a taxpayer, 3257/TNI-QLDN1). The defining brackets (`rules/units.yaml` `alias_definition`) follow a
+unit the registry knows, or a run of capitalised words that opens with a unit kind (`verbs.yaml`
+`unit_kinds`, `units.yaml` `alias_kinds`).
+
+>>> text = "Trả lời văn bản số 01/CV-01 của Công Ty TNHH Khuôn Mẫu Yong Hong (gọi tắt là Công ty) về việc thuế."
+>>> found = defined(text, "Thuế tỉnh Tây Ninh")
+>>> found
+[('Công ty', 'Công Ty TNHH Khuôn Mẫu Yong Hong')]
+>>> [(m.unit, m.mention) for m in mentions("Đề nghị Công ty căn cứ vào tình hình thực tế.", found, [])]
+[('Công Ty TNHH Khuôn Mẫu Yong Hong', 'Công ty')]
+>>> mentions("Công ty Cổ phần Sông Đà thực hiện.", found, []), defined("Quy chế này (sau đây gọi tắt là Quy chế)", None)
+([], [])
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from congvan.extract import units
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import load
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[regex.Pattern, tuple[str, ...]]:
+    data = load("units")
+    kinds = [*load("verbs")["unit_kinds"], *data["alias_kinds"]]
+    return regex.compile(data["alias_definition"]), tuple(sorted({fold(k) for k in kinds}, key=len, reverse=True))
+
+
+def defined(text: str, issuer: str | None) -> list[tuple[str, str]]:
+    """(short name, the unit's name) for each unit `text` gives a short name."""
+    pattern, kinds = _rules()
+    out = []
+    for m in list(pattern.finditer(text, timeout=_T)):   # (the time-out runs while the loop does)
+        alias = " ".join(m["alias"].split())
+        name = _name_before(text[max(0, m.start() - 300):m.start()].rstrip(), issuer, kinds)
+        if name and alias[:1].isupper() and fold(alias) != fold(name):
+            out.append((alias, name))
+    return list(dict.fromkeys(out))
+
+
+def _name_before(before: str, issuer: str | None, kinds: tuple[str, ...]) -> str | None:
+    """The unit whose name ends `before`: one the registry knows, or capitalised words opening with a kind word."""
+    known = [m for m in units.find(before, issuer) if m.end >= len(before) - 1]
+    if known:
+        return known[-1].unit
+    words = list(regex.finditer(r"\S+", before, timeout=_T))
+    start = len(words)
+    while start and (words[start - 1].group()[:1].isupper() or words[start - 1].group() in ("-", "&")):
+        start -= 1                       # the run of capitalised words ending at the bracket
+    for i in range(start, len(words) - 1):
+        name = " ".join(w.group() for w in words[i:])
+        if any(fold(name).startswith(k + " ") for k in kinds):
+            return name
+    return None
+
+
+def mentions(text: str, aliases: list[tuple[str, str]], known: list[units.UnitMention]) -> list[units.UnitMention]:
+    """Where `text` names a unit by its short name (not inside a longer name: "Công ty Cổ phần …",
+    nor in the brackets that define it)."""
+    out = []
+    for alias, name in aliases:
+        for m in list(regex.finditer(rf"(?<!\w){regex.escape(alias)}(?!\w)", text, timeout=_T)):
+            after = text[m.end():].lstrip()
+            if after[:1].isupper() or regex.search(r"là\s*[:\"“]?\s*$", text[:m.start()], timeout=_T):
+                continue
+            if any(k.start < m.end() and m.start() < k.end for k in known + out):
+                continue
+            out.append(units.UnitMention(name, alias, m.start(), m.end()))
+    return out
