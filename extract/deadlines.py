@@ -96,12 +96,20 @@ def in_cell(text: str) -> list[Deadline]:
 def for_task(task: str) -> list:
     """The deadline of each sentence of a task (GOLD.md O5): its dates, or its undated phrase, or None.
 
+    A sentence that opens with "Thường xuyên" is an ongoing task (O6: open, no date): a month, quarter
+    or year in it names the period it works on ("Thường xuyên theo dõi, đôn đốc … giải ngân vốn ngân sách
+    nhà nước trong năm 2026"), not a date to finish by; a day it names is still a deadline.
+
     >>> [d.date if d else None for d in for_task("Rà soát thiệt hại. Báo cáo trước ngày 30/11/2025.")]
     [None, '2025-11-30']
+    >>> for_task("c) Thường xuyên theo dõi, đôn đốc giải ngân vốn ngân sách nhà nước trong năm 2026.")
+    [None]
     """
     out = []
     for sentence, _ in sentences(task, keep_semicolons=True):
         found = find(sentence)
+        if pattern("deadlines", "ongoing").match(sentence, timeout=_T):
+            found = [d for d in found if not d.date or pattern("deadlines", "date").search(d.text, timeout=_T)]
         dated = [d for d in found if d.date]
         out += dated or [found[0] if found else None]
     return out
