@@ -98,16 +98,26 @@ def blocks(items: list[tuple[str | None, str]], issuer: str | None) -> tuple[set
 
 def _signature_line(text: str) -> bool:
     """A line of the signature block beside a copy list, the two columns read one after the other: a
-    title in capitals ("CHỦ TỊCH", "KT. BỘ TRƯỞNG", "THỨ TRƯỞNG") or the signer's name ("Phùng Thị Hồng Hà").
+    title in capitals ("CHỦ TỊCH", "KT. BỘ TRƯỞNG": an authority or a position of `rules/header.yaml`)
+    or the signer's name ("Phùng Thị Hồng Hà"). An annex heading in capitals is not one.
 
-    >>> [_signature_line(t) for t in ("CHỦ TỊCH", "KT. BỘ TRƯỞNG", "Phùng Thị Hồng Hà", "Thành phố;", "Lưu: VT.")]
-    [True, True, True, False, False]
+    >>> [_signature_line(t) for t in ("CHỦ TỊCH", "KT. BỘ TRƯỞNG", "TM. ỦY BAN NHÂN DÂN", "Phùng Thị Hồng Hà")]
+    [True, True, True, True]
+    >>> [_signature_line(t) for t in ("Thành phố;", "Lưu: VT.", "PHỤ LỤC I", "DANH SÁCH CÁC ĐƠN VỊ")]
+    [False, False, False, False]
     """
     words = text.split()
     letters = [c for c in text if c.isalpha()]
     if letters and all(c.isupper() for c in letters) and len(words) <= 8:
-        return True
+        folded = fold(text)
+        return bool(regex.match(r"(?:tm|kt|tl|tuq|q)\.", folded, timeout=_T)) or any(
+            regex.search(rf"\b{regex.escape(p)}\b", folded, timeout=_T) for p in _positions())
     return 2 <= len(words) <= 5 and all(w[:1].isupper() and w.isalpha() for w in words)
+
+
+@lru_cache(maxsize=1)
+def _positions() -> tuple[str, ...]:
+    return tuple(fold(p) for p in load("header")["positions"])
 
 
 def generic_lead(body: str) -> bool:
