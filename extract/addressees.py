@@ -126,20 +126,33 @@ def generic_lead(body: str) -> bool:
 
 
 def named_localities(group: list[units.UnitMention], addressed: list[units.UnitMention]) -> list[units.UnitMention]:
-    """The collective "UBND các tỉnh, thành phố trực thuộc Trung ương" of a text addressed to named provinces
-    ("Chủ tịch UBND các tỉnh, thành phố trực thuộc Trung ương: Hà Tĩnh, Quảng Trị, …") means those provinces.
+    """A collective whose members the address names means those members (GOLD.md O4; `rules/units.yaml`
+    `addressed_members`): "UBND các tỉnh, thành phố trực thuộc Trung ương" of a text addressed to named
+    provinces ("Chủ tịch UBND các tỉnh, thành phố trực thuộc Trung ương: Hà Tĩnh, Quảng Trị, …") means those
+    provinces; "các cơ quan báo chí" of a letter addressed to Báo Nhân dân, Đài Truyền hình Việt Nam, … means
+    those (10988/BNV-CQĐP). Two named members at least; else the collective stays one unit.
 
-    >>> a = [units.UnitMention("UBND tỉnh Hà Tĩnh", "", 0, 0), units.UnitMention("UBND thành phố Huế", "", 0, 0)]
+    >>> a = [units.UnitMention("UBND tỉnh Hà Tĩnh", "", 0, 0), units.UnitMention("UBND thành phố Huế", "", 0, 0),
+    ...      units.UnitMention("Báo Nhân dân", "", 0, 0), units.UnitMention("Thông tấn xã Việt Nam", "", 0, 0)]
     >>> [m.unit for m in named_localities([units.UnitMention(COLLECTIVE, "x", 3, 9)], a)]
     ['UBND tỉnh Hà Tĩnh', 'UBND thành phố Huế']
+    >>> [m.unit for m in named_localities([units.UnitMention("Các cơ quan báo chí", "x", 3, 9)], a)]
+    ['Báo Nhân dân', 'Thông tấn xã Việt Nam']
     """
-    named = [m for m in addressed if m.unit.startswith(("UBND tỉnh ", "UBND thành phố "))]
-    if len(named) < 2 or all(m.unit != COLLECTIVE for m in group):
+    members = _members()
+    if all(m.unit not in members for m in group):
         return group
     out = []
     for m in group:
-        out += [units.UnitMention(n.unit, m.mention, m.start, m.end) for n in named] if m.unit == COLLECTIVE else [m]
+        named = [n for n in addressed if n.unit.startswith(members.get(m.unit, ()))] if m.unit in members else []
+        out += [units.UnitMention(n.unit, m.mention, m.start, m.end) for n in named] if len(named) >= 2 else [m]
     return out
+
+
+@lru_cache(maxsize=1)
+def _members() -> dict[str, tuple[str, ...]]:
+    """Collective → how the names of its members start."""
+    return {c["collective"]: tuple(c["members"]) for c in load("units").get("addressed_members", [])}
 
 
 COLLECTIVE = "UBND các tỉnh, thành phố trực thuộc Trung ương"
