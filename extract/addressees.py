@@ -110,14 +110,15 @@ def _signature_line(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if letters and all(c.isupper() for c in letters) and len(words) <= 8:
         folded = fold(text)
-        return bool(regex.match(r"(?:tm|kt|tl|tuq|q)\.", folded, timeout=_T)) or any(
-            regex.search(rf"\b{regex.escape(p)}\b", folded, timeout=_T) for p in _positions())
+        return bool(regex.match(r"(?:tm|kt|tl|tuq|q)\.", folded, timeout=_T)
+                    or _positions().search(folded, timeout=_T))
     return 2 <= len(words) <= 5 and all(w[:1].isupper() and w.isalpha() for w in words)
 
 
 @lru_cache(maxsize=1)
-def _positions() -> tuple[str, ...]:
-    return tuple(fold(p) for p in load("header")["positions"])
+def _positions() -> regex.Pattern:
+    """Any position of rules/header.yaml, as a whole word of folded text."""
+    return regex.compile(r"\b(?:" + "|".join(regex.escape(fold(p)) for p in load("header")["positions"]) + r")\b")
 
 
 def generic_lead(body: str) -> bool:
@@ -125,7 +126,7 @@ def generic_lead(body: str) -> bool:
     return bool(_patterns()["generic_lead"].search(fold(body), timeout=_T))
 
 
-def named_localities(group: list[units.UnitMention], addressed: list[units.UnitMention]) -> list[units.UnitMention]:
+def named_members(group: list[units.UnitMention], addressed: list[units.UnitMention]) -> list[units.UnitMention]:
     """A collective whose members the address names means those members (GOLD.md O4; `rules/units.yaml`
     `addressed_members`): "UBND các tỉnh, thành phố trực thuộc Trung ương" of a text addressed to named
     provinces ("Chủ tịch UBND các tỉnh, thành phố trực thuộc Trung ương: Hà Tĩnh, Quảng Trị, …") means those
@@ -134,9 +135,9 @@ def named_localities(group: list[units.UnitMention], addressed: list[units.UnitM
 
     >>> a = [units.UnitMention("UBND tỉnh Hà Tĩnh", "", 0, 0), units.UnitMention("UBND thành phố Huế", "", 0, 0),
     ...      units.UnitMention("Báo Nhân dân", "", 0, 0), units.UnitMention("Thông tấn xã Việt Nam", "", 0, 0)]
-    >>> [m.unit for m in named_localities([units.UnitMention(COLLECTIVE, "x", 3, 9)], a)]
+    >>> [m.unit for m in named_members([units.UnitMention("UBND các tỉnh, thành phố trực thuộc Trung ương", "x", 3, 9)], a)]
     ['UBND tỉnh Hà Tĩnh', 'UBND thành phố Huế']
-    >>> [m.unit for m in named_localities([units.UnitMention("Các cơ quan báo chí", "x", 3, 9)], a)]
+    >>> [m.unit for m in named_members([units.UnitMention("Các cơ quan báo chí", "x", 3, 9)], a)]
     ['Báo Nhân dân', 'Thông tấn xã Việt Nam']
     """
     members = _members()
@@ -144,7 +145,7 @@ def named_localities(group: list[units.UnitMention], addressed: list[units.UnitM
         return group
     out = []
     for m in group:
-        named = [n for n in addressed if n.unit.startswith(members.get(m.unit, ()))] if m.unit in members else []
+        named = [n for n in addressed if n.unit.startswith(members[m.unit])] if m.unit in members else []
         out += [units.UnitMention(n.unit, m.mention, m.start, m.end) for n in named] if len(named) >= 2 else [m]
     return out
 
@@ -154,5 +155,3 @@ def _members() -> dict[str, tuple[str, ...]]:
     """Collective → how the names of its members start."""
     return {c["collective"]: tuple(c["members"]) for c in load("units").get("addressed_members", [])}
 
-
-COLLECTIVE = "UBND các tỉnh, thành phố trực thuộc Trung ương"

@@ -22,6 +22,8 @@ from congvan.rules import TIMEOUT as _T
 from congvan.rules import pattern
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+_KEYS = ("period", "recurring", "relative", "date", "month", "quarter", "year")   # in the order they take text
+_DAY_KEYS = _KEYS[:4]   # an ongoing task's: no month, quarter or year (`for_task`)
 
 
 def _valid(y: int, m: int, d: int | None = None) -> str | None:
@@ -49,8 +51,9 @@ def _dated(match, key: str) -> str | None:
     return None
 
 
-def find(text: str) -> list[Deadline]:
-    """Every deadline phrase in `text`, in order, without overlaps (recurring wins)."""
+def find(text: str, keys: tuple[str, ...] = _KEYS) -> list[Deadline]:
+    """Every deadline phrase in `text`, in order, without overlaps (recurring wins); `keys`: the kinds
+    of phrase looked for (`rules/deadlines.yaml` patterns)."""
     if not text or len(text) > 100_000:
         return []
     found: list[Deadline] = []
@@ -59,7 +62,7 @@ def find(text: str) -> list[Deadline]:
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
 
-    for key in ("period", "recurring", "relative", "date", "month", "quarter", "year"):
+    for key in keys:
         for m in pattern("deadlines", key).finditer(text, timeout=_T):
             s, e = m.span()
             if key == "recurring":
@@ -107,9 +110,7 @@ def for_task(task: str) -> list:
     """
     out = []
     for sentence, _ in sentences(task, keep_semicolons=True):
-        found = find(sentence)
-        if pattern("deadlines", "ongoing").match(sentence, timeout=_T):
-            found = [d for d in found if not d.date or pattern("deadlines", "date").search(d.text, timeout=_T)]
+        found = find(sentence, _DAY_KEYS if pattern("deadlines", "ongoing").match(sentence, timeout=_T) else _KEYS)
         dated = [d for d in found if d.date]
         out += dated or [found[0] if found else None]
     return out

@@ -292,7 +292,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         own = False
         pending_heading = None
         for group, task, at in _assignments(body, part.kind == "dieu", issuer, aliases):
-            group = addressees.named_localities(group, addressed)
+            group = addressees.named_members(group, addressed)
             own = True
             if not task or task.endswith(":"):
                 pending_heading = (group, _dated(task) if task else None, task, at, clause)  # tasks follow as items
