@@ -34,10 +34,14 @@ import regex
 from congvan.ingest.textnorm import clean
 
 _T = 1.0  # regex timeout, seconds
-# a line only a signing system writes: who signed, when, the copy mark of a certified copy
+# a line only a signing system writes: who signed, when, the copy mark of a certified copy, the
+# certificate authority's contact line of a VGCA box ("BAN CƠ YẾU CHÍNH PHỦ - ĐT: …; Fax: …"; the body
+# is about the Ban Cơ yếu Chính phủ in "quân nhân công tác tại Ban Cơ yếu Chính phủ", and the issuer
+# line of its own letters is "BAN CƠ YẾU CHÍNH PHỦ" alone: neither is a box)
 STAMP_ANCHOR = regex.compile(
     r"(?i)^\s*(?:ký bởi|người ký|thời gian ký|ngày ký|cơ quan phát hành|signed by|signing time)\s*:"
-    r"|đã ký lên văn bản này|ban cơ yếu chính phủ|^\s*SAO Y\s*(?:[;:,]|$)"
+    r"|đã ký lên văn bản này|^\s*ban cơ yếu chính phủ\s*[-–,;]\s*(?:đt|điện thoại|fax|e-?mail)\b"
+    r"|^\s*SAO Y\s*(?:[;:,]|$)"
 )
 # a receipt stamp ("dấu đến") the receiving office put on the page: "CÔNG VĂN ĐẾN", "ĐẾN Số: … Ngày: …",
 # "Giờ: …", "Chuyển: …" (upper-case ĐẾN alone or before a field, never "ĐẾN NĂM 2030" of a title)

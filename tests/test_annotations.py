@@ -122,6 +122,17 @@ def test_a_signer_box_read_by_ocr_is_split_from_the_header():
     )
 
 
+def test_lines_about_the_ban_co_yeu_chinh_phu_are_text_and_its_contact_line_is_a_stamp():
+    # body lines of a BQP circular (dev-real-scans s02), a Quyết định's member list (s15) and a provincial
+    # Quyết định (dev-real r30); the issuer line of the Ban's own letters; the CA line of a VGCA box (corpus)
+    text = ["quân nhân công tác tại Ban Cơ yếu Chính phủ; quân nhân dự bị trong",
+            "- Phó Trưởng Ban Cơ yếu Chính phủ Đại tá Hồ Văn Hương.",
+            "người làm việc trong tổ chức cơ yếu thuộc Ban Cơ yếu Chính phủ mất tích trong chiến",
+            "BAN CƠ YẾU CHÍNH PHỦ", "Số: 12/BCY-VP"]
+    box = ["BAN CƠ YẾU CHÍNH PHỦ - ĐT: 0243.7738668; Fax: 0243.7738668; Email: ca@bcy.gov.vn"]
+    assert split_stamp_lines(text + box) == (text, box)
+
+
 def test_a_receipt_stamp_read_by_ocr_is_split_from_the_header():
     lines = ["THỦ TƯỚNG CHÍNH PHỦ", "QUYẾT ĐỊNH", "ĐẾN Số: 125", "Ngày...06..19.1.2026.", "Giờ: 15h",
              "Ban hành Kế hoạch hành động quốc gia", "ĐẾN NĂM 2030", "Chuyển: Vụ KGVX"]
