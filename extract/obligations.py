@@ -144,9 +144,9 @@ def _unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = 
     """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
     `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
     mentions = units.find(text, issuer)
+    mentions = mentions + unit_aliases.mentions(text, list(aliases), mentions)   # before a kind word reads "Công ty" as a name
     mentions = _unknown_units(text, issuer, mentions) + mentions
     mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
-    mentions = mentions + unit_aliases.mentions(text, list(aliases), mentions)
     mentions.sort(key=lambda m: m.start)
     lists: list[list[units.UnitMention]] = []
     for m in mentions:

@@ -7,7 +7,9 @@ Three forms the registry cannot list one by one, each a rule in `rules/units.yam
 * heads sharing a list of provinces: "Bí thư tỉnh ủy và Chủ tịch UBND các tỉnh: Gia Lai, Đắk Lắk" →
   Tỉnh ủy Gia Lai, UBND tỉnh Gia Lai, Tỉnh ủy Đắk Lắk, UBND tỉnh Đắk Lắk;
 * collectives with no list of names (`collectives`): "Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan
-  thuộc Chính phủ" → Các Bộ, cơ quan ngang Bộ, cơ quan thuộc Chính phủ.
+  thuộc Chính phủ" → Các Bộ, cơ quan ngang Bộ, cơ quan thuộc Chính phủ;
+* a head and its region (`regional_heads`): "Kho bạc Nhà nước khu vực IX", "Ngân hàng Nhà nước chi nhánh
+  Khu vực 6", the regional offices of central agencies since 2025.
 
 Matching runs on folded text (lower case, no marks), whose offsets are those of the text.
 
@@ -17,6 +19,8 @@ Matching runs on folded text (lower case, no marks), whose offsets are those of 
 ['Sở Xây dựng tỉnh Gia Lai', 'Sở Xây dựng tỉnh Lâm Đồng']
 >>> find("Hội nghị tại tỉnh Gia Lai", None)
 []
+>>> [m.unit for m in find("Giao Kho bạc Nhà nước khu vực IX, Ngân hàng Nhà nước chi nhánh Khu vực 6 theo dõi", "UBND tỉnh Ninh Bình")]
+['Kho bạc Nhà nước khu vực IX', 'Ngân hàng Nhà nước chi nhánh Khu vực 6']
 """
 from __future__ import annotations
 
@@ -77,7 +81,9 @@ def _patterns() -> dict:
     places = _alternation(_places())
     collectives = [(regex.compile(rf"\b(?:{c['pattern'].replace('{place}', '(?:' + places + ')')})"), c)
                    for c in data["collectives"]]
-    return {"heads": heads, "so": sở, "listed": listed, "collectives": collectives,
+    regional = [(regex.compile(rf"\b(?:{h['head']})(?P<region>\s+(?:chi\s+nhanh\s+)?khu\s+vuc\s+(?:[ivxlc]+|\d{{1,2}}))\b"), h)
+                for h in data.get("regional_heads", ())]
+    return {"heads": heads, "so": sở, "listed": listed, "collectives": collectives, "regional": regional,
             "place": regex.compile(place), "sep": regex.compile(r"\s*(?:,|;|\bva\b)\s*(?:va\s+)?")}
 
 
@@ -121,6 +127,18 @@ def _placed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
         key = m.group("place")
         name = _sở_name(_sở_names()[m.group("so")], _level(m.group("level"), key), _places()[key], issuer)
         out.append(FormMention(name, text[m.start():m.end()], m.start(), m.end()))
+    return out
+
+
+def _regional(text: str, folded: str) -> list[FormMention]:
+    """A head and its region, the region as written: "Hải quan khu vực X", "Ngân hàng Nhà nước chi nhánh Khu vực 6"."""
+    out = []
+    for rx, head in _patterns()["regional"]:
+        for m in rx.finditer(folded, timeout=_T):
+            region = regex.sub(r"\s+", " ", text[m.start("region"):m.end("region")])
+            number = region.rsplit(" ", 1)[1]
+            name = head["name"] + region[: len(region) - len(number)] + (number.upper() if not number.isdigit() else number)
+            out.append(FormMention(name, text[m.start():m.end()], m.start(), m.end()))
     return out
 
 
@@ -209,7 +227,7 @@ def find(text: str, issuer: str | None, scope: str = "any") -> list[FormMention]
         return []
     folded = fold(text)
     listed = _listed(text, folded, issuer)
-    others = sorted(_collectives(text, folded, scope, issuer) + _placed(text, folded, issuer),
+    others = sorted(_collectives(text, folded, scope, issuer) + _placed(text, folded, issuer) + _regional(text, folded),
                     key=lambda m: (m.start, -(m.end - m.start)))
     out = list(listed)
     for m in others:
