@@ -161,7 +161,13 @@ def _unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = 
 
 
 def _issuer_speaks(before: str, issuer: str | None) -> bool:
-    """Whether the words before "đề nghị" are the issuer itself: "Bộ Nội vụ trân trọng đề nghị …"."""
+    """Whether the words before "đề nghị" are the issuer itself: "Bộ Nội vụ trân trọng đề nghị …", also after
+    an opening phrase: "Thực hiện chỉ đạo của Chính phủ, Bộ Nội vụ đề nghị …" (folded text).
+
+    >>> _issuer_speaks("thuc hien chi dao cua chinh phu, bo noi vu ", "Bộ Nội vụ"), _issuer_speaks("ubnd tinh lam dong ", "Bộ Nội vụ")
+    (True, False)
+    """
+    before = before.strip(" ,").rsplit(",", 1)[-1]
     before = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", before.strip(" ,"))
     return bool(before) and before in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
 

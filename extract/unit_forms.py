@@ -79,7 +79,8 @@ def _patterns() -> dict:
     sở = regex.compile(rf"\b(?P<so>{_alternation(_sở_names())})\s+{level}{place}")
     listed = regex.compile(r"\bcac\s+tinh(?:\s*,\s*(?:thanh\s+pho|tp))?(?:\s+truc\s+thuoc\s+(?:trung\s+uong|tw))?\s*:?\s*")
     places = _alternation(_places())
-    collectives = [(regex.compile(rf"\b(?:{c['pattern'].replace('{place}', '(?:' + places + ')')})"), c)
+    sở_names = "(?:" + _alternation(_sở_names()) + ")"
+    collectives = [(regex.compile(rf"\b(?:{c['pattern'].replace('{place}', '(?:' + places + ')').replace('{so}', sở_names)})"), c)
                    for c in data["collectives"]]
     regional = [(regex.compile(rf"\b(?:{h['head']})(?P<region>\s+(?:chi\s+nhanh\s+)?khu\s+vuc\s+(?:[ivxlc]+|\d{{1,2}}))\b"), h)
                 for h in data.get("regional_heads", ())]
