@@ -65,6 +65,8 @@ def _rules() -> dict:
                                + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
+        "lead_label": regex.compile(data["lead_label"]),
+        "lead_date": regex.compile(data["lead_date"]),
         "restates": regex.compile(data["restates"]),
         "restates_unless": regex.compile(data["restates_unless"]),
         "annex": regex.compile(data["annex"]),
@@ -292,6 +294,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         body = part.body
         if not body:
             continue
+        out += _labelled_leads(parts, index, issuer, aliases, _clause(stack))
         closing = bool(rules["closing"].match(body))  # its later sentences may still task someone
         clause = _clause(stack)
         heading_date = inherited[-1][1][1] if inherited else None
@@ -316,6 +319,57 @@ def find(document: Document, header: Header) -> list[Obligation]:
             inherited.append((_Part(part.paragraph, "lead", None, 0, 0), (addressed, None)))
     out += [row for h, g in inherited if id(h) not in used for row in _own_rows(h, g)]
     return _dedupe(out)
+
+
+_ITEM_LINES = (None, "dash", "plus")   # the lines of an item under its numbered heading
+_CONTENT = regex.compile(r"(?i)^\s*(?:nội\s+dung(?:\s+công\s+việc)?|nhiệm\s+vụ)\s*:\s*")
+
+
+def _labelled_leads(parts: list[_Part], index: int, issuer: str | None, aliases, clause: str | None
+                    ) -> list[Obligation]:
+    """The units a labelled line names as in charge of its item (GOLD.md O1), with the item's task and date:
+
+        2. Rà soát thủ tục hành chính
+        - Cơ quan chủ trì: Sở Tư pháp; cơ quan phối hợp: các sở, ngành.
+        - Thời gian hoàn thành: tháng 6/2026.
+
+    gives (Sở Tư pháp, 2026-06-30) for "Rà soát thủ tục hành chính". The task is the text before the label
+    in its paragraph, else the numbered heading above; the date is a "Thời gian/Thời hạn …:" line of the
+    same item, read as a "Thời gian hoàn thành" cell (a year is its last day; "Thường xuyên" none).
+    """
+    rules = _rules()
+    part = parts[index]
+    body = part.body
+    label = rules["lead_label"].search(body, timeout=_T)
+    if not label:
+        return []
+    named = regex.split(r"[;.]", body[label.end():], maxsplit=1)[0]
+    group = [m for lst in _unit_lists(named, issuer, aliases) for m in lst
+             if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
+    if not group:
+        return []
+    task, task_part = body[:label.start()].strip(" .;:"), part
+    if not regex.search(r"\w", task):          # the label opens its line: the task is above it
+        task, heading = "", index - 1
+        while heading >= 0 and parts[heading].kind in _ITEM_LINES and not _CONTENT.match(parts[heading].body):
+            heading -= 1                        # back to a "Nội dung: …" line of the item, or its heading
+        if heading >= 0:
+            task_part = parts[heading]
+            task = task_part.body.strip(" .;:")
+    task = _CONTENT.sub("", task)
+    if not task:
+        return []
+    item = [body[label.end():]]
+    for later in parts[index + 1:]:
+        if later.kind not in _ITEM_LINES or rules["lead_label"].search(later.body, timeout=_T):
+            break
+        item.append(later.body)
+    when = rules["lead_date"].search(" ".join(item), timeout=_T)
+    date = next((d for d in deadlines.in_cell(when["when"]) if d.date), None) if when else None
+    page, s, e = task_part.paragraph.span(task_part.body_start, task_part.body_start + len(task))
+    return [Obligation(unit=m.unit, unit_mention=m.mention, action=task, deadline=date.date if date else None,
+                       deadline_text=date.text if date else None, recurring=bool(date and date.recurring),
+                       criteria=(), page=page, start=s, end=e, clause=clause) for m in group]
 
 
 def _closes(sentence: str) -> bool:
