@@ -303,13 +303,32 @@ def expand(item: str) -> list[str]:
 
 
 def _split_and(text: str) -> list[str]:
-    """'UBND Thành phố Thủ Đức và UBND các quận-huyện' → two addressees;
-    "Sở Thông tin và Truyền thông" stays one."""
+    """'UBND Thành phố Thủ Đức và UBND các quận-huyện' → two addressees, and so are units the registry
+    knows joined by a comma ("Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh"); "Sở Thông tin và Truyền thông",
+    "Sở Văn hóa, Thể thao và Du lịch" and "Bộ trưởng, Thủ trưởng cơ quan ngang Bộ" stay one.
+
+    >>> _split_and("Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh"), _split_and("Bộ trưởng, Thủ trưởng cơ quan ngang Bộ")
+    (['Công an tỉnh', 'Bộ Chỉ huy Quân sự tỉnh'], ['Bộ trưởng, Thủ trưởng cơ quan ngang Bộ'])
+    """
     heads = "|".join(regex.escape(h) for h in _rules()["unit_heads"])
     parts = regex.split(rf"\s+và\s+(?=(?:{heads})\b)", text, timeout=_T)
     if len(parts) > 1 and all(regex.match(rf"(?:{heads})\b", p) for p in parts):
         return parts
+    parts = regex.split(rf"\s*,\s*(?:và\s+)?(?=(?:{heads})\b)", text, timeout=_T)
+    if len(parts) > 1 and all(regex.match(rf"(?:{heads})\b", p) and _known(p) for p in parts):
+        return parts
     return [text]
+
+
+def _known(text: str) -> bool:
+    """One unit the registry (or its forms) names, the whole of `text` but a title before it
+    ("Giám đốc Sở Tài chính"; not "Chủ tịch HĐTV, Tổng giám đốc các Tập đoàn … trực thuộc Bộ Tài chính")."""
+    from congvan.extract import units
+
+    found = units.find(text)
+    title = fold(text[:found[0].start]).strip() if len(found) == 1 else "-"
+    return len(found) == 1 and found[0].end >= len(text.rstrip(" .;,")) - 1 and \
+        (not title or units.title_pattern().fullmatch(title) is not None)
 
 
 def find(lines: list[Line]) -> tuple[str, ...]:

@@ -250,6 +250,11 @@ def _titles() -> regex.Pattern:
     return regex.compile(r"(?:" + verb_words("titles") + r")\b")
 
 
+def title_pattern() -> regex.Pattern:
+    """A person's title before a unit (rules/verbs.yaml `titles`), on folded text: "giam doc", "chu tich"."""
+    return _titles()
+
+
 @lru_cache(maxsize=1)
 def _task_verbs() -> regex.Pattern:
     return regex.compile(r"\s(?:" + verb_words("responsible_after") + r")\b")
