@@ -125,6 +125,8 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     ('UBND tỉnh Đắk Lắk', 'UBND thành phố Buôn Ma Thuột')
     >>> agency_name("SỞ CÔNG THƯƠNG")
     'Sở Công Thương'
+    >>> agency_name("BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ XÂY DỰNG TỈNH"), agency_name("CÔNG AN TĨNH LẮM ĐÔNG")
+    ('Ban Quản lý dự án đầu tư xây dựng tỉnh', 'Công an tỉnh Lâm Đồng')
     """
     text = regex.sub(r"\s+", " ", upper).strip(" .,;:-")
     folded = fold(text)
@@ -143,14 +145,35 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
         return text
     lowered = fold(text)
     for level in _LEVEL_WORDS:
-        m = regex.search(rf"(?<=^|\s){fold(level)}(?=\s)", lowered)
-        if m:
+        for m in regex.finditer(rf"(?<=^|\s){fold(level)}(?=\s)", lowered):
             head, place = text[: m.start()].strip(), text[m.end():].strip()
-            head = " ".join(w if w in _ACRONYMS else w.capitalize() if i == 0 else w.lower()
-                            for i, w in enumerate(head.split()))
-            return f"{head} {level} {title_case_place(place)}".strip()
-    words = text.split()
-    return " ".join(w if w in _ACRONYMS else (w.capitalize() if i == 0 else w.lower()) for i, w in enumerate(words))
+            # a level word as written, or one whose marks OCR changed before a province ("TĨNH LẮM ĐÔNG");
+            # never "QUẢN LÝ DỰ ÁN" read as "quận"
+            if text[m.start():m.end()].lower() == level or _province(place):
+                return f"{_sentence_case(head)} {level} {title_case_place(place)}".strip()
+    return _sentence_case(text)
+
+
+def _province(text: str) -> bool:
+    """Whether `text` is a province as the registry spells it, or one letter off (OCR)."""
+    key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
+    names = [regex.sub(r"[\s-]+", " ", fold(p)) for p in load("places")["provinces"]]
+    return key in names or (len(key) >= 6 and sum(one_edit(n, key) for n in names) == 1)
+
+
+def _sentence_case(upper: str) -> str:
+    """An upper-case agency name written as Nghị định 30/2020 writes one: its kind word, and the first word
+    of what it does, capitalised ("CỤC QUẢN LÝ THỊ TRƯỜNG" → "Cục Quản lý thị trường"; the kinds: header.yaml
+    `agency_starts`); acronyms kept.
+
+    >>> _sentence_case("CỤC QUẢN LÝ THỊ TRƯỜNG"), _sentence_case("BAN QUẢN LÝ DỰ ÁN"), _sentence_case("KHOA HỆ THỐNG THÔNG TIN")
+    ('Cục Quản lý thị trường', 'Ban Quản lý dự án', 'Khoa Hệ thống thông tin')
+    """
+    words = upper.split()
+    kind = _AGENCY_START.match(upper)
+    after = len(kind.group().split()) if kind else None
+    return " ".join(w if w in _ACRONYMS else w.capitalize() if i in (0, after) else w.lower()
+                    for i, w in enumerate(words))
 
 
 def _joint(symbol: str | None) -> bool:
