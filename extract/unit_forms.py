@@ -21,6 +21,8 @@ Matching runs on folded text (lower case, no marks), whose offsets are those of 
 []
 >>> [m.unit for m in find("Giao Kho bạc Nhà nước khu vực IX, Ngân hàng Nhà nước chi nhánh Khu vực 6 theo dõi", "UBND tỉnh Ninh Bình")]
 ['Kho bạc Nhà nước khu vực IX', 'Ngân hàng Nhà nước chi nhánh Khu vực 6']
+>>> find("chính sách miễn thuế khu vực III", "UBND tỉnh Ninh Bình")
+[]
 """
 from __future__ import annotations
 
@@ -132,10 +134,13 @@ def _placed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
 
 
 def _regional(text: str, folded: str) -> list[FormMention]:
-    """A head and its region, the region as written: "Hải quan khu vực X", "Ngân hàng Nhà nước chi nhánh Khu vực 6"."""
+    """A head and its region, the region as written: "Hải quan khu vực X", "Ngân hàng Nhà nước chi nhánh Khu vực 6";
+    capitalised, as a name is ("ưu đãi thuế khu vực III" is a tax on a region, not an office)."""
     out = []
     for rx, head in _patterns()["regional"]:
         for m in rx.finditer(folded, timeout=_T):
+            if not text[m.start()].isupper():
+                continue
             region = regex.sub(r"\s+", " ", text[m.start("region"):m.end("region")])
             number = region.rsplit(" ", 1)[1]
             name = head["name"] + region[: len(region) - len(number)] + (number.upper() if not number.isdigit() else number)
