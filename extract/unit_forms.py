@@ -21,8 +21,8 @@ Matching runs on folded text (lower case, no marks), whose offsets are those of 
 []
 >>> [m.unit for m in find("Giao Kho bạc Nhà nước khu vực IX, Ngân hàng Nhà nước chi nhánh Khu vực 6 theo dõi", "UBND tỉnh Ninh Bình")]
 ['Kho bạc Nhà nước khu vực IX', 'Ngân hàng Nhà nước chi nhánh Khu vực 6']
->>> find("chính sách miễn thuế khu vực III", "UBND tỉnh Ninh Bình")
-[]
+>>> find("chính sách miễn thuế khu vực III", "UBND tỉnh Ninh Bình"), find("số liệu thống kê tỉnh Gia Lai năm 2025", None)
+([], [])
 """
 from __future__ import annotations
 
@@ -123,6 +123,8 @@ def _placed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
     pats = _patterns()
     for rx, head in pats["heads"]:
         for m in rx.finditer(folded, timeout=_T):
+            if not text[m.start()].isupper():   # a name is capitalised: "thống kê tỉnh Gia Lai có …" is a verb
+                continue
             key = m.group("place")
             name = _placed_name(head["name"], _level(m.group("level"), key), _places()[key], issuer)
             out.append(FormMention(name, text[m.start():m.end()], m.start(), m.end()))
