@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import regex
 
-from congvan.extract import addressees, deadlines, unit_aliases, units
+from congvan.extract import addressees, deadlines, unit_aliases, unit_forms, units
 from congvan.extract.model import Header, Obligation
 from congvan.extract.items import Part as _Part
 from congvan.extract.items import child_of as _child_of
@@ -66,6 +66,7 @@ def _rules() -> dict:
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
         "lead_label": regex.compile(data["lead_label"]),
+        "leader_speakers": regex.compile(data["leader_speakers"]),
         "lead_date": regex.compile(data["lead_date"]),
         "restates": regex.compile(data["restates"]),
         "restates_unless": regex.compile(data["restates_unless"]),
@@ -174,6 +175,18 @@ def _issuer_speaks(before: str, issuer: str | None) -> bool:
     return bool(before) and before in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
 
 
+def _leader_speaks(before: str) -> bool:
+    """Whether the words before "đề nghị" are a leader of the issuing government (verbs.yaml `leader_speakers`):
+    "Phó Thủ tướng Chính phủ Hồ Đức Phớc đề nghị …", not "Chủ tịch UBND tỉnh Lâm Đồng đề nghị …" (folded text).
+
+    >>> _leader_speaks("pho thu tuong chinh phu ho duc phoc "), _leader_speaks("chu tich ubnd tinh lam dong ")
+    (True, False)
+    """
+    speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()
+    m = _rules()["leader_speakers"].match(speaker)
+    return bool(m) and not (m["name"] and unit_forms.is_province(m["name"]))
+
+
 def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False,
           issuer: str | None = None) -> str | None:
     """`assigned` (the list is given the task), `heading` (tasks follow), or None (object, description)."""
@@ -183,7 +196,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     m = rules["assign"].search(pre)
     if m:
         before = pre[: m.start(1)]
-        if m.group(1) in rules["assign_start_only"] and before.strip(" ,") and not _issuer_speaks(before, issuer):
+        if m.group(1) in rules["assign_start_only"] and before.strip(" ,") and not _issuer_speaks(before, issuer) \
+                and not _leader_speaks(before):
             return None
         return "assigned"
     post = fold(text[end:])

@@ -90,6 +90,15 @@ def _patterns() -> dict:
             "place": regex.compile(place), "sep": regex.compile(r"\s*(?:,|;|\bva\b)\s*(?:va\s+)?")}
 
 
+def is_province(text: str) -> bool:
+    """Whether `text` is a province or centrally-run city of rules/places.yaml (without marks).
+
+    >>> is_province("lam dong"), is_province("Hồ Đức Phớc")
+    (True, False)
+    """
+    return fold(text).strip() in _places()
+
+
 def issuer_place(issuer: str | None) -> str | None:
     """The province of a provincial issuer: "UBND tỉnh Đắk Lắk" → "Đắk Lắk".
 
