@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import regex
 
-from congvan.extract import handwritten, header_symbol, recipients, signer, subject, units
+from congvan.extract import handwritten, header_symbol, recipients, signer, subject, unit_forms, units
 from congvan.extract.model import Header
 from congvan.extract.symbols import repair_symbol
 from congvan.extract.text import Line, lines, one_edit
@@ -156,9 +156,11 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
 
 def _province(text: str) -> bool:
     """Whether `text` is a province as the registry spells it, or one letter off (OCR)."""
+    if unit_forms.is_province(text):
+        return True
     key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
-    names = [regex.sub(r"[\s-]+", " ", fold(p)) for p in load("places")["provinces"]]
-    return key in names or (len(key) >= 6 and sum(one_edit(n, key) for n in names) == 1)
+    return len(key) >= 6 and sum(one_edit(regex.sub(r"[\s-]+", " ", fold(p)), key)
+                                 for p in load("places")["provinces"]) == 1
 
 
 def _sentence_case(upper: str) -> str:

@@ -308,9 +308,9 @@ def find(document: Document, header: Header) -> list[Obligation]:
         body = part.body
         if not body:
             continue
-        out += _labelled_leads(parts, index, issuer, aliases, _clause(stack))
         closing = bool(rules["closing"].match(body))  # its later sentences may still task someone
         clause = _clause(stack)
+        out += _labelled_leads(parts, index, issuer, aliases, clause)
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
@@ -339,8 +339,8 @@ _ITEM_LINES = (None, "dash", "plus")   # the lines of an item under its numbered
 _CONTENT = regex.compile(r"(?i)^\s*(?:nội\s+dung(?:\s+công\s+việc)?|nhiệm\s+vụ)\s*:\s*")
 
 
-def _labelled_leads(parts: list[_Part], index: int, issuer: str | None, aliases, clause: str | None
-                    ) -> list[Obligation]:
+def _labelled_leads(parts: list[_Part], index: int, issuer: str | None, aliases: list[tuple[str, str]],
+                    clause: str | None) -> list[Obligation]:
     """The units a labelled line names as in charge of its item (GOLD.md O1), with the item's task and date:
 
         2. Rà soát thủ tục hành chính

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import regex
 
+from congvan.extract import units
 from congvan.extract.text import Line
 from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
@@ -323,8 +324,6 @@ def _split_and(text: str) -> list[str]:
 def _known(text: str) -> bool:
     """One unit the registry (or its forms) names, the whole of `text` but a title before it
     ("Giám đốc Sở Tài chính"; not "Chủ tịch HĐTV, Tổng giám đốc các Tập đoàn … trực thuộc Bộ Tài chính")."""
-    from congvan.extract import units
-
     found = units.find(text)
     title = fold(text[:found[0].start]).strip() if len(found) == 1 else "-"
     return len(found) == 1 and found[0].end >= len(text.rstrip(" .;,")) - 1 and \
