@@ -71,8 +71,7 @@ def _localise(name: str, issuer: str | None) -> str:
     """
     word = local_word(issuer)
     name = localised(name, word)
-    if name.endswith(" tỉnh") and scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho",
-                                                                                                "uy ban nhan dan thanh pho")):
+    if name.endswith(" tỉnh") and _central_city(issuer):
         name = name[: -len("tỉnh")] + "thành phố"
     return name
 
@@ -155,7 +154,23 @@ def _matcher():
         names = {x for n in (unit.name, *unit.aliases) for x in _expand(n)}
         patterns = [nlp.make_doc(n) for n in names] + [nlp.make_doc(fold(n)) for n in names]
         matcher.add(label, patterns)
+        city = {n[: -len("tỉnh")] + "thành phố" for n in names if n.endswith(" tỉnh")}
+        if unit.scope in ("any", "tỉnh") and city:   # "Văn phòng UBND Thành phố" of a city run by the centre
+            matcher.add(f"{CITY}|{unit.name}", [nlp.make_doc(n) for n in city] + [nlp.make_doc(fold(n)) for n in city])
     return nlp, matcher
+
+
+CITY = "thành phố trực thuộc trung ương"   # the matcher's scope of a province-level name written for such a city
+
+
+def _central_city(issuer: str | None) -> bool:
+    """A city run by the centre issues it (Hà Nội, Cần Thơ …): its offices are "… thành phố", not "… tỉnh".
+
+    >>> _central_city("UBND thành phố Hà Nội"), _central_city("UBND thành phố Buôn Ma Thuột"), _central_city("UBND tỉnh Gia Lai")
+    (True, False, False)
+    """
+    return scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho", "uy ban nhan dan thanh pho",
+                                                                         "hdnd thanh pho", "hoi dong nhan dan thanh pho"))
 
 
 def _phrase_matches(text: str, scope: str, issuer: str | None) -> list[UnitMention]:
@@ -164,7 +179,7 @@ def _phrase_matches(text: str, scope: str, issuer: str | None) -> list[UnitMenti
     for doc in (nlp.make_doc(text), nlp.make_doc(fold(text))):
         for label_id, s, e in matcher(doc):
             unit_scope, name = nlp.vocab.strings[label_id].split("|", 1)
-            if unit_scope in ("any", scope):
+            if unit_scope in ("any", scope) or unit_scope == CITY and _central_city(issuer):
                 span = doc[s:e]
                 # a scoped reading ("Văn phòng" = Văn phòng Sở) outranks a generic one of the same span
                 rank = 1 if unit_scope == scope else 0
