@@ -23,6 +23,8 @@ Matching runs on folded text (lower case, no marks), whose offsets are those of 
 ['Kho bạc Nhà nước khu vực IX', 'Ngân hàng Nhà nước chi nhánh Khu vực 6']
 >>> find("chính sách miễn thuế khu vực III", "UBND tỉnh Ninh Bình"), find("số liệu thống kê tỉnh Gia Lai năm 2025", None)
 ([], [])
+>>> [m.unit for m in find("Thuế các tỉnh, thành phố rà soát", "Cục Thuế")], find("Số thu thuế các tỉnh, thành phố tăng", "Cục Thuế")
+(['Thuế các tỉnh, thành phố'], [])
 """
 from __future__ import annotations
 
@@ -227,6 +229,8 @@ def _collectives(text: str, folded: str, scope: str, issuer: str | None = None) 
             continue
         for m in rx.finditer(folded, timeout=_T):
             name = c["name"]
+            if c.get("capitalised") and not text[m.start()].isupper():
+                continue                         # "số thu thuế các tỉnh, thành phố" names no office
             if "{written}" in name:
                 written = text[m.start("written"):m.end("written")]
                 name = regex.sub(r"(?i)^(?:ủy|uỷ)\s+ban\s+nhân\s+dân", "UBND", written)
