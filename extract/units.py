@@ -169,8 +169,7 @@ def _central_city(issuer: str | None) -> bool:
     >>> _central_city("UBND thành phố Hà Nội"), _central_city("UBND thành phố Buôn Ma Thuột"), _central_city("UBND tỉnh Gia Lai")
     (True, False, False)
     """
-    return scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho", "uy ban nhan dan thanh pho",
-                                                                         "hdnd thanh pho", "hoi dong nhan dan thanh pho"))
+    return scope_of(issuer) == "tỉnh" and fold(issuer or "").startswith(("ubnd thanh pho", "uy ban nhan dan thanh pho"))
 
 
 def _phrase_matches(text: str, scope: str, issuer: str | None) -> list[UnitMention]:
