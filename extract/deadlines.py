@@ -116,12 +116,17 @@ def for_task(task: str) -> list:
     return out
 
 
-def for_item(body: str):
-    """The date a label gives a whole item: "Thời hạn hoàn thành: trước ngày 30/11/2025" (or None).
+def for_item(body: str, lines: bool = False):
+    """The date a label gives a whole item: "Thời hạn hoàn thành: trước ngày 30/11/2025" (or None); `lines`:
+    the item's own lines may date it too ("Thời gian thực hiện: Quý III/2026", rules/deadlines.yaml `item_line`).
 
     >>> for_item("A rà soát. B báo cáo. Thời hạn hoàn thành: trước ngày 30/11/2025.").date
     '2025-11-30'
+    >>> for_item("Sở Nội vụ. Thời gian thực hiện: Quý III/2026."), for_item("Sở Nội vụ. Thời gian thực hiện: Quý III/2026.", lines=True).date
+    (None, '2026-09-30')
     """
-    m = pattern("deadlines", "item_label").search(body, timeout=_T)
+    labels = [m for key in ("item_label", "item_line")[: 2 if lines else 1]
+              if (m := pattern("deadlines", key).search(body, timeout=_T))]
+    m = min(labels, key=lambda f: f.start(), default=None)   # the first label, as one alternation would find it
     found = in_cell(m.group("when")) if m else []
     return next((d for d in found if d.date), None)

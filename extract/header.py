@@ -97,7 +97,7 @@ def title_case_place(text: str) -> str:
     for province in load("places")["provinces"]:
         if regex.sub(r"[\s-]+", " ", fold(province)) == name:
             return f"{prefix}{province}"
-    near = [p for p in load("places")["provinces"] if len(name) >= 6 and one_edit(regex.sub(r"[\s-]+", " ", fold(p)), name)]
+    near = _near_provinces(name)
     if len(near) == 1:
         return f"{prefix}{near[0]}"   # OCR changed a letter: "Bắn Tre" is Bến Tre
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
@@ -155,12 +155,13 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
 
 
 def _province(text: str) -> bool:
-    """Whether `text` is a province as the registry spells it, or one letter off (OCR)."""
-    if unit_forms.is_province(text):
-        return True
-    key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
-    return len(key) >= 6 and sum(one_edit(regex.sub(r"[\s-]+", " ", fold(p)), key)
-                                 for p in load("places")["provinces"]) == 1
+    """Whether `text` is a province as the registry spells it, or one letter off from only one (OCR)."""
+    return unit_forms.is_province(text) or len(_near_provinces(regex.sub(r"[\s-]+", " ", fold(text)).strip())) == 1
+
+
+def _near_provinces(key: str) -> list[str]:
+    """The provinces one letter off a place name of six letters or more (folded, hyphens as spaces)."""
+    return [p for p in load("places")["provinces"] if len(key) >= 6 and one_edit(regex.sub(r"[\s-]+", " ", fold(p)), key)]
 
 
 def _sentence_case(upper: str) -> str:

@@ -67,7 +67,6 @@ def _rules() -> dict:
         "closing": regex.compile(data["closing"]),
         "lead_label": regex.compile(data["lead_label"]),
         "leader_speakers": regex.compile(data["leader_speakers"]),
-        "lead_date": regex.compile(data["lead_date"]),
         "restates": regex.compile(data["restates"]),
         "restates_unless": regex.compile(data["restates_unless"]),
         "annex": regex.compile(data["annex"]),
@@ -163,26 +162,24 @@ def _unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = 
     return lists
 
 
-def _issuer_speaks(before: str, issuer: str | None) -> bool:
-    """Whether the words before "đề nghị" are the issuer itself: "Bộ Nội vụ trân trọng đề nghị …", also after
-    an opening phrase: "Thực hiện chỉ đạo của Chính phủ, Bộ Nội vụ đề nghị …" (folded text).
+def _issuer_speaks(speaker: str, issuer: str | None) -> bool:
+    """Whether the one who asks ("… đề nghị", folded, after any opening phrase) is the issuer itself:
+    "Bộ Nội vụ trân trọng đề nghị …", "Thực hiện chỉ đạo của Chính phủ, Bộ Nội vụ đề nghị …".
 
-    >>> _issuer_speaks("thuc hien chi dao cua chinh phu, bo noi vu ", "Bộ Nội vụ"), _issuer_speaks("ubnd tinh lam dong ", "Bộ Nội vụ")
+    >>> _issuer_speaks("bo noi vu tran trong", "Bộ Nội vụ"), _issuer_speaks("ubnd tinh lam dong", "Bộ Nội vụ")
     (True, False)
     """
-    before = before.strip(" ,").rsplit(",", 1)[-1]
-    before = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", before.strip(" ,"))
-    return bool(before) and before in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
+    speaker = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", speaker.strip(" ,"))
+    return bool(speaker) and speaker in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
 
 
-def _leader_speaks(before: str) -> bool:
-    """Whether the words before "đề nghị" are a leader of the issuing government (verbs.yaml `leader_speakers`):
-    "Phó Thủ tướng Chính phủ Hồ Đức Phớc đề nghị …", not "Chủ tịch UBND tỉnh Lâm Đồng đề nghị …" (folded text).
+def _leader_speaks(speaker: str) -> bool:
+    """Whether the one who asks (folded) is a leader of the issuing government (verbs.yaml `leader_speakers`):
+    "Phó Thủ tướng Chính phủ Hồ Đức Phớc đề nghị …", not "Chủ tịch UBND tỉnh Lâm Đồng đề nghị …".
 
-    >>> _leader_speaks("pho thu tuong chinh phu ho duc phoc "), _leader_speaks("chu tich ubnd tinh lam dong ")
+    >>> _leader_speaks("pho thu tuong chinh phu ho duc phoc"), _leader_speaks("chu tich ubnd tinh lam dong")
     (True, False)
     """
-    speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()
     m = _rules()["leader_speakers"].match(speaker)
     return bool(m) and not (m["name"] and unit_forms.is_province(m["name"]))
 
@@ -196,8 +193,9 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     m = rules["assign"].search(pre)
     if m:
         before = pre[: m.start(1)]
-        if m.group(1) in rules["assign_start_only"] and before.strip(" ,") and not _issuer_speaks(before, issuer) \
-                and not _leader_speaks(before):
+        speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()   # after an opening phrase ("Thực hiện …, X đề nghị")
+        if m.group(1) in rules["assign_start_only"] and speaker and not _issuer_speaks(speaker, issuer) \
+                and not _leader_speaks(speaker):
             return None
         return "assigned"
     post = fold(text[end:])
@@ -251,6 +249,12 @@ def _dated(task: str):
 _RANK = {"trung ương": 0, "bộ": 0, "tỉnh": 1, "sở": 2, "huyện": 3}
 
 
+def _assignable(mentions: list[units.UnitMention], issuer: str | None) -> list[units.UnitMention]:
+    """The mentions of units this issuer can task: not itself or a unit above it, never the Government's leadership."""
+    never = _rules()["never"]
+    return [m for m in mentions if not _not_assignable(m.unit, issuer) and m.unit not in never]
+
+
 def _not_assignable(unit: str, issuer: str | None) -> bool:
     """The issuer itself, or a unit above it: a city's plan cannot give the province a task."""
     if not issuer:
@@ -289,7 +293,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     parts = [_part(p) for p in _joined(paragraphs(document, skip=lambda line: _inside_table(line, in_tables)))]
     skipped, addressed = addressees.blocks([(p.kind, p.paragraph.text) for p in parts], issuer)
     aliases = unit_aliases.defined("\n".join(p.paragraph.text for p in parts), issuer)
-    addressed = [m for m in addressed if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
+    addressed = _assignable(addressed, issuer)
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
     used: set[int] = set()                        # headings whose items took their units
@@ -349,7 +353,8 @@ def _labelled_leads(parts: list[_Part], index: int, issuer: str | None, aliases:
 
     gives (Sở Tư pháp, 2026-06-30) for "Rà soát thủ tục hành chính". The task is the text before the label
     in its paragraph, else the numbered heading above; the date is a "Thời gian/Thời hạn …:" line of the
-    same item, read as a "Thời gian hoàn thành" cell (a year is its last day; "Thường xuyên" none).
+    same item (`deadlines.for_item`), read as a "Thời gian hoàn thành" cell (a year is its last day; "Thường
+    xuyên" none).
     """
     rules = _rules()
     part = parts[index]
@@ -358,8 +363,7 @@ def _labelled_leads(parts: list[_Part], index: int, issuer: str | None, aliases:
     if not label:
         return []
     named = regex.split(r"[;.]", body[label.end():], maxsplit=1)[0]
-    group = [m for lst in _unit_lists(named, issuer, aliases) for m in lst
-             if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
+    group = _assignable([m for lst in _unit_lists(named, issuer, aliases) for m in lst], issuer)
     if not group:
         return []
     task, task_part = body[:label.start()].strip(" .;:"), part
@@ -378,8 +382,7 @@ def _labelled_leads(parts: list[_Part], index: int, issuer: str | None, aliases:
         if later.kind not in _ITEM_LINES or rules["lead_label"].search(later.body, timeout=_T):
             break
         item.append(later.body)
-    when = rules["lead_date"].search(" ".join(item), timeout=_T)
-    date = next((d for d in deadlines.in_cell(when["when"]) if d.date), None) if when else None
+    date = deadlines.for_item(" ".join(item), lines=True)
     page, s, e = task_part.paragraph.span(task_part.body_start, task_part.body_start + len(task))
     return [Obligation(unit=m.unit, unit_mention=m.mention, action=task, deadline=date.date if date else None,
                        deadline_text=date.text if date else None, recurring=bool(date and date.recurring),
@@ -426,7 +429,7 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)
             continue
         for group in _unit_lists(s_text, issuer, aliases):
-            group = [m for m in group if not _not_assignable(m.unit, issuer) and m.unit not in rules["never"]]
+            group = _assignable(group, issuer)
             if not group:
                 continue
             role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article, issuer=issuer)

@@ -260,13 +260,9 @@ def verb_words(key: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _titles() -> regex.Pattern:
-    return regex.compile(r"(?:" + verb_words("titles") + r")\b")
-
-
 def title_pattern() -> regex.Pattern:
     """A person's title before a unit (rules/verbs.yaml `titles`), on folded text: "giam doc", "chu tich"."""
-    return _titles()
+    return regex.compile(r"(?:" + verb_words("titles") + r")\b")
 
 
 @lru_cache(maxsize=1)
@@ -282,7 +278,7 @@ def _longer_names(text: str, mentions: list[UnitMention], issuer: str | None) ->
         more = _LONGER_NAME.match(text, m.end)
         level = next((u.level for u in registry() if u.name == m.unit), None)
         if more and level not in ("nhóm", None) and not _UNIT_WORD.match(more.group(1)) \
-                and not _titles().match(fold(more.group(1))) and m.unit == canonical(m.mention, issuer):
+                and not title_pattern().match(fold(more.group(1))) and m.unit == canonical(m.mention, issuer):
             verb = _task_verbs().search(fold(text[: more.end()]), more.start(1))
             end = verb.start() if verb else more.end()      # "… và Hạ tầng chủ trì": the name stops at the verb
             longer = text[m.start:end]
@@ -319,7 +315,7 @@ def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scop
     kept_forms = []
     for f in forms:
         heads = [m for m in mentions if m.start < f.start < m.end]
-        if any(not _titles().match(fold(text[m.start:f.start]).strip()) for m in heads):
+        if any(not title_pattern().match(fold(text[m.start:f.start]).strip()) for m in heads):
             continue
         kept_forms.append(f)
     spans = [(f.start, f.end) for f in kept_forms]
