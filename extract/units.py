@@ -295,11 +295,23 @@ def find(text: str, issuer: str | None = None) -> list[UnitMention]:
     scope = scope_of(issuer)
     mentions = _longer_names(text, _phrase_matches(text, scope, issuer), issuer)
     for group in _enumerations(text, scope):
+        group = _until_longer(group, mentions)
+        if len(group) < 2:
+            continue
         lo, hi = group[0].start, group[-1].end
         mentions = [m for m in mentions if m.end <= lo or m.start >= hi] + group
     mentions = _with_forms(text, mentions, issuer, scope)
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def _until_longer(group: list[UnitMention], mentions: list[UnitMention]) -> list[UnitMention]:
+    """An enumeration up to the item that only begins a longer name found there: "Bộ Chỉ huy Quân sự
+    tỉnh, Công an tỉnh" lists no Bộ Công an, "Công an tỉnh" is a unit of its own."""
+    for k, item in enumerate(group[1:], 1):
+        if any(m.start == item.start and m.end > item.end for m in mentions):   # a later item starts at its short name
+            return group[:k]
+    return group
 
 
 def _with_forms(text: str, mentions: list[UnitMention], issuer: str | None, scope: str) -> list[UnitMention]:
