@@ -69,8 +69,8 @@ def joined(paras: list[Paragraph]) -> list[Paragraph]:
 
 def child_of(heading: Part, part: Part) -> bool:
     """Whether `part` is among the items under `heading` (deeper numbering, or bullets of a plain heading)."""
-    if heading.kind == "lead":          # "… yêu cầu các cơ quan, đơn vị:" over every numbered item
-        return part.kind is not None
+    if heading.kind in ("lead", "list"):   # "… yêu cầu các cơ quan, đơn vị:" over every numbered item; a
+        return part.kind is not None and part.level > heading.level   # "list" over those from its first one's level
     if heading.kind is None:
         return part.kind in ("dash", "plus", "paren", "letter")
     if heading.kind == "letter" and part.kind == "paren":    # "b) … cụ thể: (1) …"

@@ -297,6 +297,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
     used: set[int] = set()                        # headings whose items took their units
+    owning: set[int] = set()                      # "list" headings with an item that names its own units
     in_procedure = False
     for index, part in enumerate(parts):
         if rules["annex"].match(part.paragraph.text):
@@ -328,15 +329,28 @@ def find(document: Document, header: Header) -> list[Obligation]:
                              item=deadlines.for_item(body))
         if inherited:
             used.add(id(inherited[-1][0]))
-        if not own and inherited and not closing:
+            if own and inherited[-1][0].kind == "list":
+                owning.add(id(inherited[-1][0]))
+        if not own and inherited and not closing and id(inherited[-1][0]) not in owning:
             out += _rows(inherited[-1][1][0], _until_closing(body), part, clause, part.body_start,
                          inherited=heading_date)
         if pending_heading:
-            inherited.append((part, pending_heading))
+            inherited.append((_list_heading(part, parts[index + 1:index + 2]), pending_heading))
         elif not own and part.kind in (None, "dash") and addressed and addressees.generic_lead(body):
             inherited.append((_Part(part.paragraph, "lead", None, 0, 0), (addressed, None)))
     out += [row for h, g in inherited if id(h) not in used for row in _own_rows(h, g)]
     return _dedupe(out)
+
+
+def _list_heading(part: _Part, following: list[_Part]) -> _Part:
+    """A plain paragraph that names units and ends in ':' is a "list" heading when numbered items follow it:
+    "Bộ Nội vụ đề nghị các Bộ, ngành, địa phương:" over "1. Báo cáo …", "2. Gửi báo cáo … trước ngày …" (each
+    item a task of those units, GOLD.md O5) down to the first item's level; an item naming units of its own
+    makes it a preamble ("Thủ tướng Chính phủ yêu cầu … thực hiện các nhiệm vụ sau:" over "1. Bộ Tài chính …"),
+    and its later items inherit nothing. Under other headings only bullets and lettered items are its items."""
+    if part.kind is not None or not following or following[0].kind != "arabic":
+        return part
+    return _Part(part.paragraph, "list", None, following[0].level - 1, part.body_start)
 
 
 _ITEM_LINES = (None, "dash", "plus")   # the lines of an item under its numbered heading
