@@ -56,7 +56,7 @@ def _rules() -> dict:
         "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
         "object": regex.compile(r"(?:^|\s)(?:" + words("object_before") + r")\s*$"),
         "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?(?:[-–]\s+[^,;:.()]{0,80}?\s)?,?\s*"
-                              r"(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:"
+                              r"(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:" + data["subject_time"] + r")?(?:"
                               + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
@@ -96,15 +96,28 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
     rules = _rules()
     if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
         return []
+    placed = _placed_subject_end(text[:200])
     for m in regex.finditer(r"\s", text[:200]):
-        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban"):
-            continue                                        # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
+        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban") \
+                or m.start() < placed:                    # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
+            continue
         pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
                and not rules["verb"].match(fold(p)) for p, _ in pieces):
             return [units.UnitMention(units.canonical(p, issuer), p, i, i + len(p)) for p, i in pieces]
     return []
+
+
+def _placed_subject_end(text: str) -> int:
+    """Where a subject that ends with its place ends, when a task verb follows the place: "Ban Quản lý dự án
+    đầu tư xây dựng các công trình giao thông tỉnh | đẩy nhanh …" ("xây dựng" inside the name is no verb);
+    0 when no place word is followed by a verb."""
+    for level in _LEVEL_AT.finditer(text, timeout=_T):
+        end = level.end() + regex.match(r"(?:\s+\p{Lu}\p{Ll}*){0,3}", text[level.end():], timeout=_T).end()
+        if _rules()["verb"].match(fold(text[end:])):
+            return end
+    return 0
 
 
 _ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")

@@ -100,8 +100,8 @@ def scope_of(issuer: str | None) -> str:
 
     >>> scope_of("Sở Công Thương"), scope_of("UBND thành phố Buôn Ma Thuột"), scope_of("UBND tỉnh Đắk Lắk")
     ('sở', 'huyện', 'tỉnh')
-    >>> scope_of("UBND thành phố Hà Nội")
-    'tỉnh'
+    >>> scope_of("UBND thành phố Hà Nội"), scope_of("Văn phòng UBND tỉnh Nghệ An")
+    ('tỉnh', 'tỉnh')
     """
     if not issuer:
         return "any"
@@ -109,7 +109,9 @@ def scope_of(issuer: str | None) -> str:
     rules = load("units")
     if regex.match(rf"(?:{_folded('department_kinds')})\b", f, timeout=_TIMEOUT):
         return "sở"
-    m = regex.match(rf"(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f, timeout=_TIMEOUT)
+    # the Văn phòng of an UBND speaks for it (its thông báo kết luận give the UBND's tasks)
+    m = regex.match(rf"(?:van phong\s+)?(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f,
+                    timeout=_TIMEOUT)
     if m:
         level, place = m.groups()
         level = regex.sub(r"\s+", " ", level)
