@@ -312,6 +312,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     used: set[int] = set()                        # headings whose items took their units
     owning: set[int] = set()                      # "list" headings with an item that names its own units
     in_procedure = False
+    in_article = False                            # in the text of a Điều, not in a numbered item of it
     for index, part in enumerate(parts):
         if rules["annex"].match(part.paragraph.text):
             in_procedure = bool(rules["procedure_annex"].match(part.paragraph.text))
@@ -332,7 +333,9 @@ def find(document: Document, header: Header) -> list[Obligation]:
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
-        for group, task, at in _assignments(body, part.kind == "dieu", issuer, aliases):
+        if part.kind is not None:       # a plain paragraph after "Điều 3. … có hiệu lực …" is still the article's:
+            in_article = part.kind == "dieu"        # "Chánh Văn phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành"
+        for group, task, at in _assignments(body, in_article, issuer, aliases):
             group = addressees.named_members(group, addressed)
             own = True
             if not task or task.endswith(":"):
