@@ -279,6 +279,9 @@ def expand(item: str) -> list[str]:
     >>> expand("Đồng chí Chủ tịch UBND tỉnh Lâm Đồng")
     ['Đồng chí Chủ tịch UBND tỉnh Lâm Đồng']
     """
+    pieces = _inline_items(item)
+    if len(pieces) > 1:
+        return [r for piece in pieces for r in expand(piece)]
     text = _clean(item)
     if not text:
         return []
@@ -301,6 +304,24 @@ def expand(item: str) -> list[str]:
         return [f"{h} {m.group('scope')}" for h in _heads(m.group("heads"))]
     parts = _split_and(text)
     return parts if len(parts) > 1 else [single]
+
+
+def _inline_items(item: str) -> list[str]:
+    """Addressees written on one line, each a unit or a title, split at ';' and at inline dashes.
+
+    >>> _inline_items("Các sở, ban, ngành tỉnh; UBND các xã, phường, đặc khu.")
+    ['Các sở, ban, ngành tỉnh', 'UBND các xã, phường, đặc khu']
+    >>> _inline_items("- Sở Y tế; - Sở Tài chính; - UBND các xã, phường."), _inline_items("các tỉnh: Gia Lai; Đắk Lắk")
+    (['Sở Y tế', 'Sở Tài chính', 'UBND các xã, phường'], ['các tỉnh: Gia Lai; Đắk Lắk'])
+    """
+    heads = "|".join(regex.escape(h) for h in (*_rules()["unit_heads"], *_rules()["split_titles"]))
+    pieces = [p.strip(" .;,-–•+") for p in regex.split(r"\s*;\s*(?:[-–•+]\s*)?|\s+[-–•]\s+(?=\p{Lu})",
+                                                       item.lstrip("-–•+ "), timeout=_T)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) > 1 and all(regex.match(rf"(?i:(?:các\s+)?(?:{heads}))\b", p, timeout=_T) and not _bare_title(p)
+                               for p in pieces):   # "Bộ trưởng; Thủ trưởng cơ quan ngang Bộ": one title over both
+        return pieces
+    return [item]
 
 
 def _split_and(text: str) -> list[str]:
