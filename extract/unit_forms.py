@@ -70,6 +70,14 @@ def _sở_names() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _bộ_names() -> str:
+    """The folded names and aliases of the ministries (registry names opening with "Bộ "), as an alternation."""
+    names = {fold(n) for u in load("units")["units"] if u["name"].startswith("Bộ ") and u.get("level") == "bộ"
+             for n in (u["name"], *(u.get("aliases") or ())) if fold(n).startswith("bo ")}
+    return _alternation(names)
+
+
 def _alternation(words) -> str:
     return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
 
@@ -84,7 +92,7 @@ def _patterns() -> dict:
     listed = regex.compile(r"\bcac\s+tinh(?:\s*,\s*(?:thanh\s+pho|tp))?(?:\s+truc\s+thuoc\s+(?:trung\s+uong|tw))?\s*:?\s*")
     places = _alternation(_places())
     sở_names = "(?:" + _alternation(_sở_names()) + ")"
-    collectives = [(regex.compile(rf"\b(?:{c['pattern'].replace('{place}', '(?:' + places + ')').replace('{so}', sở_names)})"), c)
+    collectives = [(regex.compile(rf"\b(?:{c['pattern'].replace('{place}', '(?:' + places + ')').replace('{so}', sở_names).replace('{bo}', '(?:' + _bộ_names() + ')')})"), c)
                    for c in data["collectives"]]
     regional = [(regex.compile(rf"\b(?:{h['head']})(?P<region>\s+(?:chi\s+nhanh\s+)?khu\s+vuc\s+(?:[ivxlc]+|\d{{1,2}}))\b"), h)
                 for h in data.get("regional_heads", ())]
@@ -234,6 +242,7 @@ def _collectives(text: str, folded: str, scope: str, issuer: str | None = None) 
             if "{written}" in name:
                 written = text[m.start("written"):m.end("written")]
                 name = regex.sub(r"(?i)^(?:ủy|uỷ)\s+ban\s+nhân\s+dân", "UBND", written)
+                name = name[:1].upper() + name[1:]       # "các bệnh viện trực thuộc Bộ" → "Các …"
             name = name.replace("{own}", own).strip()
             out.append(FormMention(name, text[m.start():m.end()], m.start(), m.end()))
     return out
