@@ -204,6 +204,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
     m = rules["assign"].search(pre)
+    if m and _RECOUNTED.search(text[clause_start:start], timeout=_T):
+        return None                     # "… đã có Công văn số … giao X …": an earlier instruction recounted (O7)
     if m:
         before = pre[: m.start(1)]
         speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()   # after an opening phrase ("Thực hiện …, X đề nghị")
@@ -229,6 +231,9 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
             r"|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b", post):
         return "assigned"
     return None
+
+
+_RECOUNTED = regex.compile(r"(?<!\w)đã(?!\w)")   # a past-tense "đã" before the assignment verb of its clause
 
 
 def _task(text: str, group: list[units.UnitMention]) -> str:
