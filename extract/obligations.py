@@ -75,6 +75,7 @@ def _rules() -> dict:
         "conditional": regex.compile(r"^\s*(?:[-–+•]\s*)?(?:" + words("conditional_openers") + r")\b"),
         "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
         "never": set(data["never_assignees"]),
+        "recounted": regex.compile(data["recounted"]),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
 
@@ -204,7 +205,7 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
     m = rules["assign"].search(pre)
-    if m and _RECOUNTED.search(text[clause_start:start], timeout=_T):
+    if m and rules["recounted"].search(text[clause_start:start], timeout=_T):
         return None                     # "… đã có Công văn số … giao X …": an earlier instruction recounted (O7)
     if m:
         before = pre[: m.start(1)]
@@ -231,9 +232,6 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
             r"|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b", post):
         return "assigned"
     return None
-
-
-_RECOUNTED = regex.compile(r"(?<!\w)đã(?!\w)")   # a past-tense "đã" before the assignment verb of its clause
 
 
 def _task(text: str, group: list[units.UnitMention]) -> str:
