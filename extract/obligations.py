@@ -268,7 +268,9 @@ _RANK = {"trung ương": 0, "bộ": 0, "tỉnh": 1, "sở": 2, "huyện": 3}
 def _assignable(mentions: list[units.UnitMention], issuer: str | None) -> list[units.UnitMention]:
     """The mentions of units this issuer can task: not itself or a unit above it, never the Government's leadership."""
     never = _rules()["never"]
-    return [m for m in mentions if not _not_assignable(m.unit, issuer) and m.unit not in never]
+    own = fold(issuer or "")
+    return [m for m in mentions if not _not_assignable(m.unit, issuer) and m.unit not in never
+            and fold(m.mention) != own]         # "Thuế tỉnh Tây Ninh trả lời …" in its own letter
 
 
 def _not_assignable(unit: str, issuer: str | None) -> bool:
