@@ -160,7 +160,8 @@ def _unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = 
     """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
     `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
     mentions = units.find(text, issuer)
-    mentions = mentions + unit_aliases.mentions(text, list(aliases), mentions)   # before a kind word reads "Công ty" as a name
+    named = unit_aliases.mentions(text, list(aliases), mentions)   # before a kind word reads "Công ty" as a name
+    mentions = [m for m in mentions if not any(a.start <= m.start and m.end <= a.end for a in named)] + named
     mentions = _unknown_units(text, issuer, mentions) + mentions
     mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
     mentions.sort(key=lambda m: m.start)
@@ -312,6 +313,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
     skipped, addressed = addressees.blocks([(p.kind, p.paragraph.text) for p in parts], issuer)
     aliases = unit_aliases.defined("\n".join(p.paragraph.text for p in parts), issuer)
     addressed = _assignable(addressed, issuer)
+    aliases += unit_aliases.addressed("\n".join(p.paragraph.text for p in parts), addressed)   # "Quý cơ quan"
     stack: dict[int, str] = {}
     inherited: list[tuple[_Part, tuple]] = []     # open headings: (part, (units, date, task, at, clause))
     used: set[int] = set()                        # headings whose items took their units
@@ -348,11 +350,16 @@ def find(document: Document, header: Header) -> list[Obligation]:
             else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
                 out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date,
                              item=deadlines.for_item(body))
-        if inherited:
-            used.add(id(inherited[-1][0]))
-            if own and inherited[-1][0].kind == "list":
-                owning.add(id(inherited[-1][0]))
-        if not own and inherited and not closing and id(inherited[-1][0]) not in owning:
+        head = inherited[-1][0] if inherited else None
+        # a "list" heading's item is its units' task when it opens with a task verb ("1. Báo cáo …"), not when
+        # it tells something ("1. Trong thời gian qua, nước ta đã …": the heading's own words are the task)
+        takes = head is not None and not own and not closing and id(head) not in owning \
+            and (head.kind != "list" or bool(_rules()["verb"].match(" " + fold(body))))
+        if head is not None and (head.kind != "list" or own or takes):
+            used.add(id(head))
+        if own and head is not None and head.kind == "list":
+            owning.add(id(head))
+        if takes:
             out += _rows(inherited[-1][1][0], _until_closing(body), part, clause, part.body_start,
                          inherited=heading_date)
         if pending_heading:

@@ -60,16 +60,37 @@ def _name_before(before: str, issuer: str | None, kinds: tuple[str, ...]) -> str
     return None
 
 
+def addressed(text: str, units_addressed: list[units.UnitMention]) -> list[tuple[str, str]]:
+    """(honorific, unit) for each way `text` calls its addressees (`units.yaml` `honorific`): "Đề nghị Quý cơ
+    quan cho ý kiến …" in a letter to Sở Tư pháp tasks Sở Tư pháp; in a letter to several units, each of them.
+
+    >>> addressed("Đề nghị Quý Sở cho ý kiến.", [units.UnitMention("Sở Tư pháp", "Sở Tư pháp", 0, 10)])
+    [('Quý Sở', 'Sở Tư pháp')]
+    """
+    if not units_addressed:
+        return []
+    said = dict.fromkeys(m.group() for m in _honorific().finditer(text, timeout=_T))
+    return [(h, u) for h in said for u in dict.fromkeys(m.unit for m in units_addressed)]
+
+
+@lru_cache(maxsize=1)
+def _honorific() -> regex.Pattern:
+    return regex.compile(load("units")["honorific"])
+
+
 def mentions(text: str, aliases: list[tuple[str, str]], known: list[units.UnitMention]) -> list[units.UnitMention]:
     """Where `text` names a unit by its short name (not inside a longer name: "Công ty Cổ phần …",
-    nor in the brackets that define it)."""
+    nor in the brackets that define it); an honorific naming several addressees gives one mention of each."""
     out = []
     for alias, name in aliases:
         for m in list(regex.finditer(rf"(?<!\w){regex.escape(alias)}(?!\w)", text, timeout=_T)):
             after = text[m.end():].lstrip()
             if after[:1].isupper() or regex.search(r"là\s*[:\"“]?\s*$", text[:m.start()], timeout=_T):
                 continue
-            if any(k.start < m.end() and m.start() < k.end for k in known + out):
+            if any(k.start < m.end() and m.start() < k.end and not (m.start() <= k.start and k.end <= m.end())
+                   for k in known):
+                continue                 # inside a longer name; a known name inside it ("Quý đơn vị") gives way
+            if any(o.start < m.end() and m.start() < o.end and o.mention != alias for o in out):
                 continue
             out.append(units.UnitMention(name, alias, m.start(), m.end()))
     return out
