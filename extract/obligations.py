@@ -466,7 +466,10 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
     """
     rules = _rules()
     hits, stops = [], []
-    for s_text, s_off in _sentences(body, keep_semicolons=article):
+    pieces = _sentences(body, keep_semicolons=article)
+    if len(pieces) > 1 and _units_only(body, issuer, aliases):
+        pieces = [(body, 0)]            # a heading naming units across ';': "3. Các sở, ban, ngành; UBND các xã, phường"
+    for s_text, s_off in pieces:
         if _closes(s_text) or rules["conditional"].match(fold(s_text)):
             stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)
             continue
@@ -490,6 +493,19 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             end = s_end
         out.append((group, body[at:end if end is not None else len(body)].strip(), at))
     return out
+
+
+def _units_only(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> bool:
+    """Whether `text` names units and nothing else (separators and a closing ':' aside)."""
+    found = [m for lst in _unit_lists(text, issuer, aliases) for m in lst]
+    if not found:
+        return False
+    rest, at = [], 0
+    for m in sorted(found, key=lambda m: m.start):
+        rest.append(text[at:m.start])
+        at = max(at, m.end)
+    rest.append(text[at:])
+    return regex.fullmatch(r"[\s,;:.]*(?:(?:và)[\s,;:.]*)*", "".join(rest), timeout=_T) is not None
 
 
 def _clause_start(text: str, position: int) -> int:
