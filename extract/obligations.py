@@ -58,6 +58,8 @@ def _rules() -> dict:
         "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?(?:[-–]\s+[^,;:.()]{0,80}?\s)?,?\s*"
                               r"(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:" + data["subject_time"] + r")?(?:"
                               + words("responsible_after") + r")\b"),
+        "qualified": regex.compile(r"^\s*(?:" + data["collective_qualifier"] + r")\s+(?:\S+\s+){0,6}?(?:"
+                                   + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
@@ -227,6 +229,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
         return "heading"
     if rules["verb"].match(post) and len(pre.split()) <= 6:
         return "assigned"
+    if rules["qualified"].match(post) and len(pre.split()) <= 6 and any(" cac " in f" {fold(m.unit)} " for m in group):
+        return "assigned"               # "UBND các tỉnh, thành phố có dự án đi qua chủ động phối hợp …"
     # "Điều 3. Chánh Văn phòng …, Giám đốc Sở …, Thủ trưởng các cơ quan … chịu trách nhiệm thi hành …"
     if article and regex.match(
             r"^[^.]{0,240}?\b(?:chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)|to chuc thuc hien"
