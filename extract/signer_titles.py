@@ -53,8 +53,15 @@ def closest_position(line: str) -> tuple[str | None, float]:
     return best, score
 
 
+_KEPT_UPPER = frozenset({"HQ", "UBND", "HĐND", "MTTQ", "HĐTV", "TW", "CCHC"})   # abbreviations stay upper case
+
+
 def title_case(upper: str) -> str:
-    """PHÓ GIÁM ĐỐC → Phó Giám đốc; TRƯỞNG BAN BAN CHÍNH SÁCH, THUẾ QUỐC TẾ → Trưởng ban ban chính sách, …"""
+    """PHÓ GIÁM ĐỐC → Phó Giám đốc; TRƯỞNG BAN BAN CHÍNH SÁCH, THUẾ QUỐC TẾ → Trưởng ban ban chính sách, …
+
+    >>> title_case("PHÓ CHỦ TỊCH UBND TỈNH")
+    'Phó Chủ tịch UBND tỉnh'
+    """
     words = upper.lower().split()
     if not words:
         return upper
@@ -62,8 +69,7 @@ def title_case(upper: str) -> str:
     if words[0] == "phó" and len(words) > 1:
         out.append(words[1].capitalize())
         words = words[1:]
-    out += [w.upper() if len(w) <= 3 and w.isalpha() and w.upper() in ("HQ", "UBND", "HĐND") else w
-            for w in words[1:]]
+    out += [w.upper() if w.upper() in _KEPT_UPPER else w for w in words[1:]]
     return " ".join(out)
 
 
