@@ -11,10 +11,13 @@ starts in lower case, or follows a ';', continues the item before it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
 from congvan.extract.text import Paragraph
+from congvan.ingest.textnorm import fold
+from congvan.rules import load
 
 MARKER = regex.compile(
     r"""(?x)^\s*(?:
@@ -24,7 +27,7 @@ MARKER = regex.compile(
       | (?P<letter>[a-zđ])[.)]\s
       | (?P<dash>[-–•])\s*
       | (?P<plus>\+)\s*
-      | (?P<dieu>Điều\s+\d+)[.:]?\s
+      | (?P<dieu>Điều\s+\d+)(?:[.:]?\s|[.:]?$)
     )"""
 )
 LEVEL = {"roman": 1, "dieu": 2, "arabic": 2, "letter": 4, "paren": 4, "dash": 5, "plus": 6}
@@ -55,10 +58,13 @@ def part(paragraph: Paragraph) -> Part:
 
 
 def joined(paras: list[Paragraph]) -> list[Paragraph]:
-    """A paragraph that starts in lower case, or follows a ';', continues the one before (one item, one article)."""
+    """A paragraph that starts in lower case, or follows a ';', continues the one before (one item, one article);
+    so does a line whose dash is the hyphen of a unit's name wrapped there ("Giám đốc các Sở: Lao động" /
+    "- Thương binh và Xã hội, Nội vụ, …": `_wrapped_hyphen`)."""
     out: list[Paragraph] = []
     for p in paras:
-        if out and not MARKER.match(p.text) and (p.text[:1].islower() or out[-1].text.rstrip().endswith((";", ","))):
+        if out and (_wrapped_hyphen(out[-1].text, p.text) or not MARKER.match(p.text)
+                    and (p.text[:1].islower() or out[-1].text.rstrip().endswith((";", ",")))):
             prev = out[-1]
             shift = len(prev.text) + 1
             out[-1] = Paragraph(prev.text + " " + p.text, prev.pieces + tuple((o + shift, pg, po) for o, pg, po in p.pieces))
@@ -91,3 +97,25 @@ def sentences(body: str, keep_semicolons: bool = False) -> list[tuple[str, int]]
         out.append((piece, start))
         pos = start + len(piece)
     return out
+
+
+def _wrapped_hyphen(before: str, line: str) -> bool:
+    """Whether `line` opens with the second half of a registry name whose " - " the line break fell on.
+
+    >>> _wrapped_hyphen("Giám đốc các Sở: Lao động", "- Thương binh và Xã hội, Nội vụ"), _wrapped_hyphen("1. Sở Nội vụ", "- Chủ trì")
+    (True, False)
+    """
+    m = regex.match(r"[-–]\s*(\S+)", line)
+    words = before.split()
+    return bool(m and words) and (fold(words[-1]), fold(m.group(1)).strip(",;.")) in _hyphen_joints()
+
+
+@lru_cache(maxsize=1)
+def _hyphen_joints() -> frozenset[tuple[str, str]]:
+    """(word before, word after) each " - " inside the names and aliases of rules/units.yaml ("lao dong", "thuong")."""
+    joints = set()
+    for unit in load("units")["units"]:
+        for name in (unit["name"], *(unit.get("aliases") or ())):
+            for m in regex.finditer(r"(\S+)\s+[-–]\s+(\S+)", name):
+                joints.add((fold(m.group(1)), fold(m.group(2))))
+    return frozenset(joints)

@@ -335,6 +335,8 @@ def find(document: Document, header: Header) -> list[Obligation]:
         closed = [(h, g) for h, g in inherited if not _child_of(h, part)]
         inherited = [(h, g) for h, g in inherited if _child_of(h, part)]
         out += [row for h, g in closed if id(h) not in used for row in _own_rows(h, g)]
+        if part.kind is not None:       # a plain paragraph after "Điều 3." (or "… có hiệu lực …") is still the article's:
+            in_article = part.kind == "dieu"        # "Chánh Văn phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành"
         body = part.body
         if not body:
             continue
@@ -344,8 +346,6 @@ def find(document: Document, header: Header) -> list[Obligation]:
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
-        if part.kind is not None:       # a plain paragraph after "Điều 3. … có hiệu lực …" is still the article's:
-            in_article = part.kind == "dieu"        # "Chánh Văn phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành"
         for group, task, at in _assignments(body, in_article, issuer, aliases):
             group = addressees.named_members(group, addressed)
             own = True
