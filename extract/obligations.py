@@ -26,7 +26,6 @@ a "Thời hạn hoàn thành:" label dates the whole item, and a dated heading d
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 
 import regex
 
@@ -39,144 +38,15 @@ from congvan.extract.items import joined as _joined
 from congvan.extract.items import part as _part
 from congvan.extract.items import sentences as _sentences
 from congvan.extract.text import Line, paragraphs
+from congvan.extract.unit_lists import strip_titles as _strip_titles
+from congvan.extract.unit_lists import unit_lists as _unit_lists
+from congvan.extract.unit_lists import units_only as _units_only
+from congvan.extract.verb_rules import rules as _rules
 from congvan.ingest.model import Document
 from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
-from congvan.rules import alternation, load, pattern
 
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
-
-
-@lru_cache(maxsize=1)
-def _rules() -> dict:
-    data = load("verbs")
-    words = units.verb_words
-    return {
-        "assign": regex.compile(r"(?:^|\s)(" + words("assign_before") + r")\s*:?\s*$"),
-        "assign_start_only": {fold(w) for w in data["assign_before_clause_start_only"]},
-        "object": regex.compile(r"(?:^|\s)(?:" + words("object_before") + r")\s*$"),
-        "verb": regex.compile(r"^\s*(?:\([^)]{0,80}\)\s*)?(?:[-–]\s+[^,;:.()]{0,80}?\s)?,?\s*"
-                              r"(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?:" + data["subject_time"] + r")?(?:"
-                              + words("responsible_after") + r")\b"),
-        "qualified": regex.compile(r"^\s*(?:" + data["collective_qualifier"] + r")\s+(?:\S+\s+){0,6}?(?:"
-                                   + words("responsible_after") + r")\b"),
-        "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
-        "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
-        "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
-        "kinds": regex.compile(r"^(?!" + "|".join(regex.escape(k) for k in data["not_unit_starts"]) + r")(?:"
-                               + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
-                               + r")\b"),
-        "closing": regex.compile(data["closing"]),
-        "lead_label": regex.compile(data["lead_label"]),
-        "leader_speakers": regex.compile(data["leader_speakers"]),
-        "restates": regex.compile(data["restates"]),
-        "restates_unless": regex.compile(data["restates_unless"]),
-        "annex": regex.compile(data["annex"]),
-        "procedure_annex": regex.compile(data["procedure_annex"]),
-        "generic_task": regex.compile(data["generic_task"]),
-        "conditional": regex.compile(r"^\s*(?:[-–+•]\s*)?(?:" + words("conditional_openers") + r")\b"),
-        "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
-        "never": set(data["never_assignees"]),
-        "recounted": regex.compile(data["recounted"]),
-        "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
-    }
-
-
-def _strip_titles(pre_folded: str) -> str:
-    rules = _rules()
-    previous = None
-    while previous != pre_folded:
-        previous = pre_folded
-        pre_folded = regex.sub(r"\s*cac\s*$", "", pre_folded)
-        m = rules["title"].search(pre_folded)
-        if m:
-            pre_folded = pre_folded[: m.start()]
-    return pre_folded
-
-
-def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
-    """Units the registry does not know, as the subject of a clause: "Nhóm đánh giá …, Tổ kiểm tra … nghiên cứu"."""
-    rules = _rules()
-    if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
-        return []
-    placed = _placed_subject_end(text[:200])
-    for m in regex.finditer(r"\s", text[:200]):
-        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban") \
-                or m.start() < placed:                    # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
-            continue
-        pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
-        # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
-        if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
-               and not rules["verb"].match(fold(p)) for p, _ in pieces):
-            return [units.UnitMention(units.canonical(p, issuer), p, i, i + len(p)) for p, i in pieces]
-    return []
-
-
-def _placed_subject_end(text: str) -> int:
-    """Where a subject that ends with its place ends, when a task verb follows the place: "Ban Quản lý dự án
-    đầu tư xây dựng các công trình giao thông tỉnh | đẩy nhanh …" ("xây dựng" inside the name is no verb);
-    0 when no place word is followed by a verb."""
-    for level in _LEVEL_AT.finditer(text, timeout=_T):
-        end = level.end() + regex.match(r"(?:\s+\p{Lu}\p{Ll}*){0,3}", text[level.end():], timeout=_T).end()
-        if _rules()["verb"].match(fold(text[end:])):
-            return end
-    return 0
-
-
-_ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
-_LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
-
-
-def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
-    """A unit the registry does not know, right after an assignment verb: "Yêu cầu Ban Quản lý dự án … tổ chức"."""
-    rules = _rules()
-    out = []
-    for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T):
-        start = m.end()
-        start += rules["title_prefix"].match(fold(text[start:])).end()
-        if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known):
-            continue
-        if not rules["kinds"].match(text[start:]) or not text[start:start + 1].isupper():
-            continue
-        end = start
-        window = text[start:start + 120]
-        level = _LEVEL_AT.search(window, timeout=_T)
-        for w in regex.finditer(r"\S+", window):
-            if level and w.start() <= level.start():
-                end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
-                continue
-            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 \
-                    and not fold(window[:w.start()]).rstrip().endswith("ban"):
-                break
-            if regex.search(r"[,.;:(]", w.group()):
-                end = start + w.start() + len(w.group().rstrip(",.;:("))
-                break
-            end = start + w.end()
-        name = text[start:end]
-        if len(name.split()) >= 2:
-            out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
-    return out
-
-
-def _unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> list[list[units.UnitMention]]:
-    """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
-    `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
-    mentions = units.find(text, issuer)
-    named = unit_aliases.mentions(text, list(aliases), mentions)   # before a kind word reads "Công ty" as a name
-    mentions = [m for m in mentions if not any(a.start <= m.start and m.end <= a.end for a in named)] + named
-    mentions = _unknown_units(text, issuer, mentions) + mentions
-    mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
-    mentions.sort(key=lambda m: m.start)
-    lists: list[list[units.UnitMention]] = []
-    for m in mentions:
-        if lists:
-            gap = fold(text[lists[-1][-1].end:m.start])
-            gap = _strip_titles(regex.sub(r"^[\s,;]*(?:va\s+)?", "", gap))
-            if not gap.strip(" ,;"):
-                lists[-1].append(m)
-                continue
-        lists.append([m])
-    return lists
 
 
 def _issuer_speaks(speaker: str, issuer: str | None) -> bool:
@@ -497,19 +367,6 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             end = s_end
         out.append((group, body[at:end if end is not None else len(body)].strip(), at))
     return out
-
-
-def _units_only(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> bool:
-    """Whether `text` names units and nothing else (separators and a closing ':' aside)."""
-    found = [m for lst in _unit_lists(text, issuer, aliases) for m in lst]
-    if not found:
-        return False
-    rest, at = [], 0
-    for m in sorted(found, key=lambda m: m.start):
-        rest.append(text[at:m.start])
-        at = max(at, m.end)
-    rest.append(text[at:])
-    return regex.fullmatch(r"[\s,;:.]*(?:(?:và)[\s,;:.]*)*", "".join(rest), timeout=_T) is not None
 
 
 def _clause_start(text: str, position: int) -> int:

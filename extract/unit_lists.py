@@ -1,0 +1,123 @@
+"""Which units a sentence names, grouped into the lists a task is given to (extract.obligations): the registry's
+and the forms' names (extract.units), the short names a document defines (extract.unit_aliases), and units the
+registry does not know, named by a kind word as a clause's subject or after an assignment verb.
+
+>>> [[m.unit for m in group] for group in unit_lists("Giao Sở Nội vụ, Sở Tư pháp và Chánh Văn phòng UBND tỉnh rà soát", "UBND tỉnh Nghệ An")]
+[['Sở Nội vụ', 'Sở Tư pháp', 'Văn phòng UBND tỉnh']]
+>>> units_only("3. Các sở, ban, ngành; UBND các xã, phường"[3:], "UBND tỉnh Hà Tĩnh")
+True
+"""
+from __future__ import annotations
+
+import regex
+
+from congvan.extract import unit_aliases, units
+from congvan.extract.verb_rules import rules as verb_rules
+from congvan.ingest.textnorm import fold
+from congvan.rules import TIMEOUT as _T
+from congvan.rules import alternation
+
+
+def strip_titles(pre_folded: str) -> str:
+    rules = verb_rules()
+    previous = None
+    while previous != pre_folded:
+        previous = pre_folded
+        pre_folded = regex.sub(r"\s*cac\s*$", "", pre_folded)
+        m = rules["title"].search(pre_folded)
+        if m:
+            pre_folded = pre_folded[: m.start()]
+    return pre_folded
+
+def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
+    """Units the registry does not know, as the subject of a clause: "Nhóm đánh giá …, Tổ kiểm tra … nghiên cứu"."""
+    rules = verb_rules()
+    if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
+        return []
+    placed = _placed_subject_end(text[:200])
+    for m in regex.finditer(r"\s", text[:200]):
+        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban") \
+                or m.start() < placed:                    # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
+            continue
+        pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
+        # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
+        if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
+               and not rules["verb"].match(fold(p)) for p, _ in pieces):
+            return [units.UnitMention(units.canonical(p, issuer), p, i, i + len(p)) for p, i in pieces]
+    return []
+
+def _placed_subject_end(text: str) -> int:
+    """Where a subject that ends with its place ends, when a task verb follows the place: "Ban Quản lý dự án
+    đầu tư xây dựng các công trình giao thông tỉnh | đẩy nhanh …" ("xây dựng" inside the name is no verb);
+    0 when no place word is followed by a verb."""
+    for level in _LEVEL_AT.finditer(text, timeout=_T):
+        end = level.end() + regex.match(r"(?:\s+\p{Lu}\p{Ll}*){0,3}", text[level.end():], timeout=_T).end()
+        if verb_rules()["verb"].match(fold(text[end:])):
+            return end
+    return 0
+
+_ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
+
+_LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
+
+def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
+    """A unit the registry does not know, right after an assignment verb: "Yêu cầu Ban Quản lý dự án … tổ chức"."""
+    rules = verb_rules()
+    out = []
+    for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T):
+        start = m.end()
+        start += rules["title_prefix"].match(fold(text[start:])).end()
+        if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known):
+            continue
+        if not rules["kinds"].match(text[start:]) or not text[start:start + 1].isupper():
+            continue
+        end = start
+        window = text[start:start + 120]
+        level = _LEVEL_AT.search(window, timeout=_T)
+        for w in regex.finditer(r"\S+", window):
+            if level and w.start() <= level.start():
+                end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
+                continue
+            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 \
+                    and not fold(window[:w.start()]).rstrip().endswith("ban"):
+                break
+            if regex.search(r"[,.;:(]", w.group()):
+                end = start + w.start() + len(w.group().rstrip(",.;:("))
+                break
+            end = start + w.end()
+        name = text[start:end]
+        if len(name.split()) >= 2:
+            out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
+    return out
+
+def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> list[list[units.UnitMention]]:
+    """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
+    `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
+    mentions = units.find(text, issuer)
+    named = unit_aliases.mentions(text, list(aliases), mentions)   # before a kind word reads "Công ty" as a name
+    mentions = [m for m in mentions if not any(a.start <= m.start and m.end <= a.end for a in named)] + named
+    mentions = _unknown_units(text, issuer, mentions) + mentions
+    mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
+    mentions.sort(key=lambda m: m.start)
+    lists: list[list[units.UnitMention]] = []
+    for m in mentions:
+        if lists:
+            gap = fold(text[lists[-1][-1].end:m.start])
+            gap = strip_titles(regex.sub(r"^[\s,;]*(?:va\s+)?", "", gap))
+            if not gap.strip(" ,;"):
+                lists[-1].append(m)
+                continue
+        lists.append([m])
+    return lists
+
+def units_only(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> bool:
+    """Whether `text` names units and nothing else (separators and a closing ':' aside)."""
+    found = [m for lst in unit_lists(text, issuer, aliases) for m in lst]
+    if not found:
+        return False
+    rest, at = [], 0
+    for m in sorted(found, key=lambda m: m.start):
+        rest.append(text[at:m.start])
+        at = max(at, m.end)
+    rest.append(text[at:])
+    return regex.fullmatch(r"[\s,;:.]*(?:(?:và)[\s,;:.]*)*", "".join(rest), timeout=_T) is not None
