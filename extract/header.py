@@ -127,6 +127,11 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     'Sở Công Thương'
     >>> agency_name("BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ XÂY DỰNG TỈNH"), agency_name("CÔNG AN TĨNH LẮM ĐÔNG")
     ('Ban Quản lý dự án đầu tư xây dựng tỉnh', 'Công an tỉnh Lâm Đồng')
+
+    Under its parent line (`scope_issuer`), a body is read in the parent's scope:
+
+    >>> agency_name("VĂN PHÒNG", "UBND tỉnh Ninh Bình"), agency_name("VĂN PHÒNG", "Sở Y tế"), agency_name("VĂN PHÒNG", "Bộ Tài chính")
+    ('Văn phòng UBND tỉnh', 'Văn phòng Sở', 'Văn phòng')
     """
     text = regex.sub(r"\s+", " ", upper).strip(" .,;:-")
     folded = fold(text)
@@ -138,7 +143,9 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     same = _registry_spelling(text)
     if same:
         return same
-    known = units.canonical(text, scope_issuer, scopes=(units.scope_of(scope_issuer), "sở", "huyện", "tỉnh"))
+    # under a parent line, its scope alone: "UBND TỈNH NINH BÌNH / VĂN PHÒNG" is the UBND's Văn phòng, not a Sở's
+    scopes = (units.scope_of(scope_issuer),) if scope_issuer else ("any", "sở", "huyện", "tỉnh")
+    known = units.canonical(text, scope_issuer, scopes=scopes)
     if known != text.strip(" -–;,.:"):
         return known
     if not _is_upper(text):
@@ -383,11 +390,13 @@ def find(document: Document, signers: signer.Registry | None = None) -> Header:
             break
     if header.reference is None:
         header = _consolidation(all_lines, header)
-    bodies = [agency_name(b) for b in _agencies(zone)]
+    written = _agencies(zone)
+    bodies = [agency_name(b) for b in written]
     if bodies and _joint(header.symbol) and len(bodies) > 1:
         header = replace(header, issuer="; ".join(bodies))   # co-equal issuers of a văn bản liên tịch
     elif bodies:
-        header = replace(header, issuer=bodies[-1], parent_issuer=bodies[-2] if len(bodies) > 1 else None)
+        issuer = agency_name(written[-1], bodies[-2]) if len(bodies) > 1 else bodies[-1]   # read under its parent
+        header = replace(header, issuer=issuer, parent_issuer=bodies[-2] if len(bodies) > 1 else None)
     if header.issued_date is None or header.issuer is None:
         joined = " ".join(line.text for line in zone)
         for m in [pattern("header", "annex_pointer").search(joined, timeout=_T)]:
