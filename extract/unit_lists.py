@@ -39,12 +39,15 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
         if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban") \
                 or m.start() < placed:                    # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
             continue
+        if rules["not_in_names"].search(fold(text[:m.start()])):
+            return []                   # "Ban quản lý dự án không được thành lập …": a clause, not a name
         pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
                and not rules["verb"].match(fold(p)) for p, _ in pieces):
             return [units.UnitMention(units.canonical(p, issuer), p, i, i + len(p)) for p, i in pieces]
     return []
+
 
 def _placed_subject_end(text: str) -> int:
     """Where a subject that ends with its place ends, when a task verb follows the place: "Ban Quản lý dự án

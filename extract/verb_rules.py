@@ -46,6 +46,7 @@ def rules() -> dict:
         "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
         "never": set(data["never_assignees"]),
         "recounted": regex.compile(data["recounted"]),
+        "not_in_names": regex.compile(r"(?:^|\s)(?:" + words("not_in_names") + r")(?=\s|$)"),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
 
