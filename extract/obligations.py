@@ -40,6 +40,7 @@ from congvan.extract.items import sentences as _sentences
 from congvan.extract.text import Line, paragraphs
 from congvan.extract.unit_lists import strip_titles as _strip_titles
 from congvan.extract.unit_lists import unit_lists as _unit_lists
+from congvan.extract.unit_lists import listed_across as _listed_across
 from congvan.extract.unit_lists import units_only as _units_only
 from congvan.extract.verb_rules import rules as _rules
 from congvan.ingest.model import Document
@@ -343,6 +344,8 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
     pieces = _sentences(body, keep_semicolons=article)
     if len(pieces) > 1 and len(body) < 300 and ";" in body and _units_only(body, issuer, aliases):
         pieces = [(body, 0)]            # a heading naming units across ';': "3. Các sở, ban, ngành; UBND các xã, phường"
+    elif len(pieces) > 1:
+        pieces = _listed_across(pieces, body, issuer, aliases)
     for s_text, s_off in pieces:
         if _closes(s_text) or rules["conditional"].match(fold(s_text)):
             stops.append(s_off)             # a generic closing or a conditional instruction (GOLD.md O3)

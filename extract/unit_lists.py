@@ -124,3 +124,22 @@ def units_only(text: str, issuer: str | None, aliases: list[tuple[str, str]] = (
         at = max(at, m.end)
     rest.append(text[at:])
     return regex.fullmatch(r"[\s,;:.]*(?:(?:và)[\s,;:.]*)*", "".join(rest), timeout=_T) is not None
+
+
+def listed_across(pieces: list[tuple[str, int]], body: str, issuer: str | None,
+                   aliases: list[tuple[str, str]] = ()) -> list[tuple[str, int]]:
+    """Sentences split at a ';' that separates the units of one list joined again: "Chủ tịch UBND tỉnh yêu cầu
+    Thủ trưởng các sở, ban, ngành; Chủ tịch UBND các xã, phường tập trung …" (a unit ends the piece before, a
+    unit, after its title, opens the next); tasks split at ';' stay apart (GOLD.md O5)."""
+    found = [m for lst in unit_lists(body, issuer, aliases) for m in lst]
+    ends, starts = {m.end for m in found}, {m.start for m in found}
+    out = [pieces[0]]
+    for text, off in pieces[1:]:
+        before, at = out[-1]
+        lead = off + len(text) - len(text.lstrip())
+        titled = lead + verb_rules()["title_prefix"].match(fold(body[lead:lead + 60])).end()
+        if before.rstrip().endswith(";") and at + len(before.rstrip(" ;")) in ends and {lead, titled} & starts:
+            out[-1] = (body[at:off + len(text)], at)
+        else:
+            out.append((text, off))
+    return out
