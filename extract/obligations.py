@@ -344,7 +344,7 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
     pieces = _sentences(body, keep_semicolons=article)
     if len(pieces) > 1 and len(body) < 300 and ";" in body and _units_only(body, issuer, aliases):
         pieces = [(body, 0)]            # a heading naming units across ';': "3. Các sở, ban, ngành; UBND các xã, phường"
-    elif len(pieces) > 1:
+    elif len(pieces) > 1 and ";" in body:
         pieces = _listed_across(pieces, body, issuer, aliases)
     for s_text, s_off in pieces:
         if _closes(s_text) or rules["conditional"].match(fold(s_text)):
