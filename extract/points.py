@@ -45,7 +45,7 @@ def _title(text: str) -> str | None:
     if title.startswith("(") and title.endswith(")") and title[1:-1].count("(") == title[1:-1].count(")") \
             and ")" not in title[1:-1].split("(")[0]:
         title = title[1:-1].strip()
-    return title or None
+    return title if any(ch.isalnum() for ch in title) else None   # "TCTP 3.1.2 (đạt 0,5/1 điểm)": a bracket, no title
 
 
 def _points(m: regex.Match) -> tuple[float | None, float | None, float | None]:
