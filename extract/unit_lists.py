@@ -32,21 +32,36 @@ def strip_titles(pre_folded: str) -> str:
 def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
     """Units the registry does not know, as the subject of a clause: "Nhóm đánh giá …, Tổ kiểm tra … nghiên cứu"."""
     rules = verb_rules()
-    if not rules["kinds"].match(text) or any(m.start == 0 for m in known):
+    if not (rules["kinds"].match(text) or any(m.start == 0 for m in known)):
         return []
+    spans = {(m.start, m.end) for m in known}   # a piece the registry knows is one of the list, given already
     placed = _placed_subject_end(text[:200])
     for m in regex.finditer(r"\s", text[:200]):
         if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban") \
-                or m.start() < placed:                    # "Ban Chỉ đạo …" is a name, not "Ban" + a verb
-            continue
+                or m.start() < placed or any(a < m.start() < b for a, b in spans):
+            continue                    # "Ban Chỉ đạo …", a known name: a name, not a kind word + a verb
         if rules["not_in_names"].search(fold(text[:m.start()])):
             return []                   # "Ban quản lý dự án không được thành lập …": a clause, not a name
         pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
-        if all(p and rules["kinds"].match(p) and p[:1].isupper() and len(p.split()) >= 2
-               and not rules["verb"].match(fold(p)) for p, _ in pieces):
-            return [units.UnitMention(units.canonical(p, issuer), p, i, i + len(p)) for p, i in pieces]
+        if all((i, i + len(p)) in spans or p and _kind_named(p, rules) and len(p.split()) >= 2
+               and not rules["verb"].match(fold(p)) and not any(a == i for a, _ in spans)
+               for p, i in pieces):             # a known name and more is a clause ("UBND tỉnh yêu cầu Sở …")
+            return [units.UnitMention(units.canonical(_capitalised(p), issuer), p, i, i + len(p)) for p, i in pieces
+                    if (i, i + len(p)) not in spans]
     return []
+
+
+def _kind_named(piece: str, rules: dict) -> bool:
+    """A unit's name by its kind word: "Trung tâm Y tế các huyện", or a collective "các bệnh viện tuyến tỉnh"."""
+    if piece[:1].isupper():
+        return bool(rules["kinds"].match(piece))
+    rest = regex.sub(r"^các\s+", "", piece)
+    return rest != piece and bool(rules["kinds"].match(_capitalised(rest)))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _placed_subject_end(text: str) -> int:
