@@ -144,15 +144,16 @@ _RANK = {"trung ương": 0, "bộ": 0, "tỉnh": 1, "sở": 2, "huyện": 3}
 def _assignable(mentions: list[units.UnitMention], issuer: str | None) -> list[units.UnitMention]:
     """The mentions of units this issuer can task: not itself or a unit above it, never the Government's leadership."""
     never = _rules()["never"]
-    own = fold(issuer or "")
-    return [m for m in mentions if not _not_assignable(m.unit, issuer) and m.unit not in never
-            and fold(m.mention) != own]         # "Thuế tỉnh Tây Ninh trả lời …" in its own letter
+    return [m for m in mentions if not _not_assignable(m.unit, issuer, m.mention) and m.unit not in never]
 
 
-def _not_assignable(unit: str, issuer: str | None) -> bool:
-    """The issuer itself, or a unit above it: a city's plan cannot give the province a task."""
+def _not_assignable(unit: str, issuer: str | None, mention: str = "") -> bool:
+    """The issuer itself (also as written: "Thuế tỉnh Tây Ninh trả lời …" in its own letter), or a unit above
+    it: a city's plan cannot give the province a task."""
     if not issuer:
         return False
+    if fold(mention) == fold(issuer):
+        return True
     def short(name: str) -> str:
         return fold(name).replace("hoi dong nhan dan", "hdnd").replace("uy ban nhan dan", "ubnd")
 
@@ -229,7 +230,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         # a "list" heading's item is its units' task when it opens with a task verb ("1. Báo cáo …"), not when
         # it tells something ("1. Trong thời gian qua, nước ta đã …": the heading's own words are the task)
         takes = head is not None and not own and not closing and id(head) not in owning \
-            and (head.kind != "list" or bool(_rules()["verb"].match(" " + fold(body))))
+            and (head.kind != "list" or bool(rules["verb"].match(" " + fold(body))))
         if head is not None and (head.kind != "list" or own or takes):
             used.add(id(head))
         if own and head is not None and head.kind == "list":

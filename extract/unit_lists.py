@@ -29,18 +29,20 @@ def strip_titles(pre_folded: str) -> str:
             pre_folded = pre_folded[: m.start()]
     return pre_folded
 
+
 def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
     """Units the registry does not know, as the subject of a clause: "Nhóm đánh giá …, Tổ kiểm tra … nghiên cứu"."""
     rules = verb_rules()
     if not (rules["kinds"].match(text) or any(m.start == 0 for m in known)):
         return []
     spans = {(m.start, m.end) for m in known}   # a piece the registry knows is one of the list, given already
+    folded = fold(text)                          # same offsets as `text`
     placed = _placed_subject_end(text[:200])
     for m in regex.finditer(r"\s", text[:200]):
-        if not rules["verb"].match(fold(text[m.start():])) or fold(text[:m.start()]).endswith("ban") \
+        if not rules["verb"].match(folded[m.start():]) or folded[:m.start()].endswith("ban") \
                 or m.start() < placed or any(a < m.start() < b for a, b in spans):
             continue                    # "Ban Chỉ đạo …", a known name: a name, not a kind word + a verb
-        if rules["not_in_names"].search(fold(text[:m.start()])):
+        if rules["not_in_names"].search(folded[:m.start()]):
             return []                   # "Ban quản lý dự án không được thành lập …": a clause, not a name
         pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
@@ -74,9 +76,12 @@ def _placed_subject_end(text: str) -> int:
             return end
     return 0
 
+
 _ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
 
+
 _LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
+
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
     """A unit the registry does not know, right after an assignment verb: "Yêu cầu Ban Quản lý dự án … tổ chức"."""
@@ -108,6 +113,7 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
             out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
     return out
 
+
 def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> list[list[units.UnitMention]]:
     """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
     `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
@@ -127,6 +133,7 @@ def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = (
                 continue
         lists.append([m])
     return lists
+
 
 def units_only(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> bool:
     """Whether `text` names units and nothing else (separators and a closing ':' aside)."""
