@@ -143,6 +143,41 @@ def _stamp(text: str) -> bool:
         bool(regex.search(r"\.{3,}", text))
 
 
+def unstamped(text: str) -> str | None:
+    """A title line the receipt stamp beside it was read into, without the stamp's name; None for a
+    line of the stamp alone. The stamp's name is printed in capitals, the title beside it is not.
+
+    >>> unstamped("CỔNG THÔNG TÍN bà TỬ CHÍNH PHỦ Quy định chức năng, nhiệm vụ, quyền hạn và")
+    'Quy định chức năng, nhiệm vụ, quyền hạn và'
+    >>> unstamped("Í gổnG THôNG TH ĐIỆN TỬ CHÍNH PHỦ"), unstamped("Quy chế của Cổng Thông tin điện tử Chính phủ")
+    (None, None)
+    """
+    m = pattern("header", "receipt_stamp_name").search(fold(text), timeout=_T)
+    if m is None:
+        return None
+    stamp, rest = text[m.start():m.end()], (text[:m.start()] + " " + text[m.end():]).strip(" .,;:-")
+    if not _mostly_upper(stamp) or _is_upper(rest) or len(regex.findall(r"\p{L}{2,}", rest)) < 3:
+        return None
+    return rest
+
+
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+
+
+def _specks(text: str) -> bool:
+    """A line of OCR's letters read from a fold or a dashed rule across the title: at most three
+    marks of one or two letters, one of them a lone consonant (never a Vietnamese word): "Ti T".
+
+    >>> _specks("Ti T"), _specks("và xã"), _specks("năm 2025")
+    (True, False, False)
+    """
+    tokens = text.split()
+    return 0 < len(tokens) <= 3 and all(sum(c.isalpha() for c in t) <= 2 for t in tokens) and \
+        any(len(t) == 1 and t.isalpha() and fold(t) not in "aeiouy" for t in tokens)
+
+
 def _is_place_date(text: str) -> bool:
     return (pattern("header", "place_date").search(text, timeout=_T) or
             pattern("header", "place_date_plain").search(strip_marks(text), timeout=_T)) is not None
@@ -166,8 +201,12 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str], text: str) -
         if dien:
             return _tidy(_cut_dien(join_wrapped(parts), dien.group("authority") or "", agencies))
         if _skippable(line):
-            if parts and not any(c.isalnum() for c in line) and not _stamp(line):
-                break
+            line = unstamped(line)
+            if line is None:
+                if parts and not any(c.isalnum() for c in nxt.text) and not _stamp(nxt.text):
+                    break
+                continue
+        if _specks(line):
             continue
         if _ends_title(line, parts, agencies):
             break

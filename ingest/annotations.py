@@ -59,6 +59,9 @@ _STAMP_TAIL = regex.compile(
 
 
 _DOTTED = regex.compile(r"^\S*(?:\.{3,}|…)\S*$")  # a stamp's blank filled in by hand: "Ngày...06..19.1.2026."
+# the head line of a receiving office's stamp, whose name line stands just above it: "VĂN PHÒNG CHÍNH PHỦ / CÔNG VĂN ĐẾN"
+_NAMED_RECEIPT = regex.compile(r"^\s*CÔNG\s+VĂN\s+ĐẾN\s*$")
+_NAME_LINE = regex.compile(r"^\s*\p{Lu}+(?:\s+\p{Lu}+){1,7}\s*$")
 
 
 def is_stamp(text: str) -> bool:
@@ -75,6 +78,9 @@ def split_stamp_lines(lines: Sequence[str]) -> tuple[list[str], list[str]]:
     """
     stamp = [bool(STAMP_ANCHOR.search(line, timeout=_T) or RECEIPT_ANCHOR.search(line, timeout=_T))
              for line in lines]
+    for i in range(1, len(lines)):   # the receiving office's name heads its "CÔNG VĂN ĐẾN" stamp
+        if _NAMED_RECEIPT.match(lines[i], timeout=_T) and _NAME_LINE.match(lines[i - 1], timeout=_T):
+            stamp[i - 1] = True
     changed = any(stamp)
     while changed:
         changed = False

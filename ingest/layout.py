@@ -95,10 +95,56 @@ def _group(words: Sequence[Word]) -> list[_Line]:
             lines.append(_Line([word], word.top, word.bottom, [word.top], [word.bottom]))
         else:
             best.add(word)
+    _rehome_tall(lines)
     for line in lines:
         line.words.sort(key=lambda w: w.x0)
     lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
     return lines
+
+
+def _rehome_tall(lines: list[_Line]) -> None:
+    """Moves a word whose box a seal, a fold or a stroke stretched upwards (or downwards) from the
+    line it was put in to the line below (or above) that holds its foot (or head).
+
+    Words join lines in the order of their box's middle, so a stretched box can reach a line
+    above before its own line exists: "Quyết" (box 184–206 pt, its line 193–206) joined the
+    heading "QUYẾT ĐỊNH" (175–196) of a real scan, and the title lost its word. A word moves only
+    when neither its top nor its foot lies near its line's and the other line takes its whole
+    band and one of its edges while it spans only part of its own line's band (a word that spans all of
+    its line's band and more, as "Thủy" between its hook and its tail, stays).
+
+    >>> from congvan.ingest.model import Word
+    >>> heading = [Word("QUYẾT", 264, 174.5, 321, 196.1), Word("ĐỊNH", 325, 176.3, 361, 192.5)]
+    >>> title = [Word("Bãi", 104, 193.6, 124, 203.3), Word("bỏ", 128, 193.3, 141, 203.3), Word("Quyết", 191, 184.3, 226, 206.2),
+    ...          Word("định", 229, 193.6, 254, 206.2), Word("số", 258, 190.7, 270, 203.7)]
+    >>> [[w.text for w in line] for line in group_lines(heading + title)]
+    [['QUYẾT', 'ĐỊNH'], ['Bãi', 'bỏ', 'Quyết', 'định', 'số']]
+    """
+    if len(lines) < 2:
+        return
+    moves = []
+    for i, line in enumerate(lines):
+        for word in line.words:
+            if _covers(word, line) >= 0.8 or not _solid(word):
+                continue
+            for other in lines[max(0, i - 4):i + 5]:
+                if other is not line and _covers(word, other) >= 0.8 and sum(map(_solid, other.words)) >= 2 and \
+                        min(abs(word.top - other.top), abs(word.bottom - other.bottom)) <= 0.3 * other.height:
+                    moves.append((word, line, other))
+                    break
+    for word, line, other in moves:
+        line.words.remove(word)
+        other.words.append(word)
+    for line in {id(line): line for _, line, _ in moves}.values():
+        if line.words:
+            line.tops, line.bottoms = sorted(w.top for w in line.words), sorted(w.bottom for w in line.words)
+            line.top, line.bottom = _median(line.tops), _median(line.bottoms)
+    lines[:] = [line for line in lines if line.words]
+
+
+def _covers(word: Word, line: _Line) -> float:
+    """The share of the line's band the word's box spans."""
+    return (min(line.bottom, word.bottom) - max(line.top, word.top)) / max(line.height, 1e-6)
 
 
 def _median(values: list[float]) -> float:

@@ -63,7 +63,7 @@ class OcrSettings:
     correct: bool = True
     confident_at: float = 101.0
     # Bump when the code changes what a page reads under the same settings.
-    revision: int = 21
+    revision: int = 22
 
     def key(self, engine: str = "") -> str:
         """Cache key: a hash of every setting and of the engine's identity (`engine`).

@@ -133,6 +133,15 @@ def test_lines_about_the_ban_co_yeu_chinh_phu_are_text_and_its_contact_line_is_a
     assert split_stamp_lines(text + box) == (text, box)
 
 
+def test_a_receiving_offices_stamp_takes_its_name_line():
+    # dev-real-scans s02 (a BQP circular as the Văn phòng Chính phủ received it): the stamp's name, then its head
+    lines = ["VĂN PHÒNG CHÍNH PHỦ", "CÔNG VĂN ĐẾN", "Kính chuyển:", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "THÔNG TƯ"]
+    assert split_stamp_lines(lines) == (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "THÔNG TƯ"],
+                                        ["VĂN PHÒNG CHÍNH PHỦ", "CÔNG VĂN ĐẾN", "Kính chuyển:"])
+    # a title line above a heading that is no stamp stays
+    assert split_stamp_lines(["BỘ NỘI VỤ", "CÔNG VĂN"]) == (["BỘ NỘI VỤ", "CÔNG VĂN"], [])
+
+
 def test_a_receipt_stamp_read_by_ocr_is_split_from_the_header():
     lines = ["THỦ TƯỚNG CHÍNH PHỦ", "QUYẾT ĐỊNH", "ĐẾN Số: 125", "Ngày...06..19.1.2026.", "Giờ: 15h",
              "Ban hành Kế hoạch hành động quốc gia", "ĐẾN NĂM 2030", "Chuyển: Vụ KGVX"]
