@@ -13,7 +13,8 @@ A word is changed only where that is unambiguous:
 - a valid syllable may only gain marks, never change them ("tô chức" → "tổ chức"; "tỉnh"
   never becomes "tình", "Nguyễn" never "Nguyên"), and only when it makes no known pair
   with either neighbour and exactly one of its marked forms does (a neighbour that makes a
-  word with its other neighbour does not count: "hành chính qua" stays, "chính quả" aside);
+  word with its other neighbour does not count: "hành chính qua" stays, "chính quả" aside;
+  unless the three stand in one word: "nghệ" takes "thông" from "công nghệ thông tin", not from "tin");
 - a run of capitalised words (a name: "Thái Doãn Thanh") is left alone unless it is a
   registry phrase without some of its marks ("Quang Ngai" → "Quảng Ngãi");
 - the word before a comma is the last evidence ("phòng, chông" → "phòng, chống": a compound
@@ -41,6 +42,8 @@ Case is kept (CHU → CHỦ, Chu → Chủ). The raw text stays beside the corre
 'Sở Công Thương tỉnh Quảng Ngãi tổ chức'
 >>> correct_text("ông Nguyên Văn Tình, tỉnh Bình Định")
 'ông Nguyên Văn Tình, tỉnh Bình Định'
+>>> correct_text("ngành công nghệ thông tin\\nviên thông")   # was "thông tín" (of "thông tín viên")
+'ngành công nghệ thông tin\\nviễn thông'
 """
 from __future__ import annotations
 
@@ -120,8 +123,10 @@ def correct_text(text: str, confident: frozenset[str] = frozenset(), lex: Lexico
             if lex.valid(token.lower):  # a neighbour that makes a word with its other neighbour is taken
                 far_left = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if left else None
                 far_right = _neighbour(tokens, i + 2, tokens[i + 1].suffix, after=True) if right else None
-                left = None if left and far_left and _taken(far_left, left, lex) else left
-                right = None if right and far_right and _taken(right, far_right, lex) else right
+                left = None if left and far_left and _taken(far_left, left, lex) \
+                    and not lex.triple(far_left, left, token.lower) else left   # "công nghệ thông tin": not taken
+                right = None if right and far_right and _taken(right, far_right, lex) \
+                    and not lex.triple(token.lower, right, far_right) else right
             comma = _neighbour(tokens, i - 1, token.prefix, comma=True) if i and tokens[i - 1] is not None \
                 and tokens[i - 1].suffix == "," else None
             before = _neighbour(tokens, i - 2, tokens[i - 1].prefix) if comma else None

@@ -84,6 +84,7 @@ class Lexicon:
     counts: Mapping[tuple[str, str], int] = field(default_factory=dict)  # how often a syllable (key) occurs in running text
     text_pairs: Mapping[tuple[tuple[str, str], tuple[str, str]], int] = field(default_factory=dict)  # adjacent syllables of running text, how often
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # word → the forms with more marks
+    triples: frozenset[tuple[tuple[str, str], ...]] = frozenset()  # three adjacent syllables of a word of the list
 
     def gaining(self, word: str, *, shared: bool = False) -> tuple[str, ...]:
         """The syllables that are `word` with marks added. `shared`: worked out for processes forked
@@ -107,6 +108,10 @@ class Lexicon:
 
     def pair(self, left: str, right: str, registry: bool = False) -> bool:
         return (tone_key(left), tone_key(right)) in (self.registry_pairs if registry else self.pairs)
+
+    def triple(self, first: str, second: str, third: str) -> bool:
+        """The three syllables stand together in a word of the list ("nghệ thông tin" of "công nghệ thông tin")."""
+        return (tone_key(first), tone_key(second), tone_key(third)) in self.triples
 
 
 def fill_forms(lex: Lexicon, seen: int = 3) -> None:
@@ -165,7 +170,8 @@ def lexicon() -> Lexicon:
     return Lexicon(frozenset(syllables), frozenset(tone_key(s) for s in syllables),
                    {k: tuple(v) for k, v in by_letters.items()}, word_pairs | registry_pairs,
                    {k: v for k, v in phrases.items() if v is not None}, registry_pairs,
-                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs, *_counts())
+                   frozenset(load("ocr_lexicon").get("keep", [])), word_pairs, *_counts(),
+                   triples=frozenset(tuple(tone_key(s) for s in w[i:i + 3]) for w in words for i in range(len(w) - 2)))
 
 
 def _counts() -> tuple[dict[tuple[str, str], int], dict]:
