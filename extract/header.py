@@ -89,6 +89,8 @@ def title_case_place(text: str) -> str:
     ('Tp.Hồ Chí Minh', 'TP. Hồ Chí Minh')
     >>> title_case_place("Bắn Tre"), title_case_place("Bỉm Sơn"), title_case_place("Ngãi Giao")
     ('Bến Tre', 'Bỉm Sơn', 'Ngãi Giao')
+    >>> title_case_place("PHAN RANG-THÁP CHÀM"), title_case_place("Bà Rịa - Vũng Tàu")
+    ('Phan Rang-Tháp Chàm', 'Bà Rịa - Vũng Tàu')
     """
     key = regex.sub(r"[\s-]+", " ", fold(text)).strip()
     city = regex.match(r"thanh pho (?=\S)|tp\. ?(?=\S)|tp (?=\S)", key)
@@ -100,7 +102,7 @@ def title_case_place(text: str) -> str:
     near = _near_provinces(name)
     if len(near) == 1:
         return f"{prefix}{near[0]}"   # OCR changed a letter: "Bắn Tre" is Bến Tre
-    return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
+    return regex.sub(r"\p{L}+", lambda w: w[0][:1].upper() + w[0][1:].lower(), " ".join(text.split()), timeout=_T)
 
 
 def _registry_spelling(text: str) -> str | None:
