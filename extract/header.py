@@ -147,6 +147,7 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
         return same
     # under a parent line, its scope alone: "UBND TỈNH NINH BÌNH / VĂN PHÒNG" is the UBND's Văn phòng, not a Sở's
     scopes = (units.scope_of(scope_issuer),) if scope_issuer else ("any", "sở", "huyện", "tỉnh")
+    scopes = ("any",) if scopes == ("bộ",) else scopes   # "BỘ TÀI CHÍNH / VĂN PHÒNG": the issuer as written
     known = units.canonical(text, scope_issuer, scopes=scopes)
     if known != text.strip(" -–;,.:"):
         return known

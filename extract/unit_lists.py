@@ -44,7 +44,7 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
             continue                    # "Ban Chỉ đạo …", a known name: a name, not a kind word + a verb
         if rules["not_in_names"].search(folded[:m.start()]):
             return []                   # "Ban quản lý dự án không được thành lập …": a clause, not a name
-        pieces = [(p, text.find(p)) for p in regex.split(r",\s*|\s+và\s+", text[:m.start()])]
+        pieces = [(p, text.find(p)) for p in _JOINED.split(text[:m.start()], timeout=_T)]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all((i, i + len(p)) in spans or p and _kind_named(p, rules) and len(p.split()) >= 2
                and not rules["verb"].match(fold(p)) and not any(a == i for a, _ in spans)
@@ -78,40 +78,61 @@ def _placed_subject_end(text: str) -> int:
 
 
 _ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
+# a person's title before a unit's name: "Vụ trưởng Vụ Tổ chức cán bộ", "Cục trưởng Cục Ứng dụng và Phát triển công nghệ"
+_TITLED_AT = regex.compile(rf"(?:^|[\s,;:])({alternation('verbs', 'titles')})\s+(?=\p{{Lu}})")
+# "và" between two units, not inside one name ("Cục Ứng dụng và Phát triển công nghệ"): a name or a title follows
+_JOINED = regex.compile(rf",\s*|\s+và\s+(?=(?:{alternation('units', 'name_starts')}|{alternation('verbs', 'titles')}"
+                        rf"|{alternation('verbs', 'unit_kinds')}|{alternation('verbs', 'written_kinds')})\b)")
 
 
 _LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
 
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
-    """A unit the registry does not know, right after an assignment verb: "Yêu cầu Ban Quản lý dự án … tổ chức"."""
+    """A unit the registry does not know, right after an assignment verb ("Yêu cầu Ban Quản lý dự án … tổ chức")
+    or after a person's title ("Vụ trưởng Vụ Tổ chức cán bộ, Cục trưởng Cục Ứng dụng và Phát triển công nghệ
+    chịu trách nhiệm thi hành")."""
     rules = verb_rules()
     out = []
-    for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T):
-        start = m.end()
-        start += rules["title_prefix"].match(fold(text[start:])).end()
-        if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known):
+    starts = [m.end() + rules["title_prefix"].match(fold(text[m.end():])).end()
+              for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T)]
+    starts += [m.end() for m in _TITLED_AT.finditer(text[:20_000], timeout=_T)]
+    for start in sorted(set(starts)):
+        if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known + out):
             continue
         if not rules["kinds"].match(text[start:]) or not text[start:start + 1].isupper():
             continue
-        end = start
-        window = text[start:start + 120]
-        level = _LEVEL_AT.search(window, timeout=_T)
-        for w in regex.finditer(r"\S+", window):
-            if level and w.start() <= level.start():
-                end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
-                continue
-            if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 \
-                    and not fold(window[:w.start()]).rstrip().endswith("ban"):
-                break
-            if regex.search(r"[,.;:(]", w.group()):
-                end = start + w.start() + len(w.group().rstrip(",.;:("))
-                break
-            end = start + w.end()
+        end = _name_end(text, start, rules)
         name = text[start:end]
         if len(name.split()) >= 2:
             out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
     return out
+
+
+def _name_end(text: str, start: int, rules: dict) -> int:
+    """Where the name of a unit the registry does not know, starting at `start`, ends: at its place word, before
+    its verb, at punctuation, or before "và" that joins another unit or title."""
+    end = start
+    window = text[start:start + 120]
+    level = _LEVEL_AT.search(window, timeout=_T)
+    kind = rules["kinds"].match(window)
+    first = len(window) - len(window[kind.end():].lstrip()) if kind else 0   # the word after the kind word names
+    for w in regex.finditer(r"\S+", window):                                # it: "Vụ Tổ chức cán bộ"
+        if level and w.start() <= level.start():
+            end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
+            continue
+        joined = w.group() in "-–" and regex.match(r"\s+\p{Lu}", window[w.end():])   # "Vụ Kế hoạch - Tài chính"
+        if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 and w.start() != first \
+                and not joined and not fold(window[:w.start()]).rstrip().endswith("ban"):
+            break
+        if w.group() == "và" and _JOINED.match(window, w.start() - 1) \
+                or w.start() > 0 and rules["not_in_names"].match(fold(window[w.start() - 1:])):
+            break   # another unit or title after "và"; a word no name holds ("được", "không", "phân công")
+        if regex.search(r"[,.;:(]", w.group()):
+            end = start + w.start() + len(w.group().rstrip(",.;:("))
+            break
+        end = start + w.end()
+    return end
 
 
 def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> list[list[units.UnitMention]]:

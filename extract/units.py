@@ -68,11 +68,20 @@ def _localise(name: str, issuer: str | None) -> str:
 
     >>> _localise("Văn phòng UBND tỉnh", "UBND thành phố Cần Thơ"), _localise("Văn phòng UBND tỉnh", "UBND tỉnh Gia Lai")
     ('Văn phòng UBND thành phố', 'Văn phòng UBND tỉnh')
+
+    An office of a department-level issuer that is no Sở is the issuer's own ("Văn phòng Sở" in a Cục's letter):
+
+    >>> _localise("Văn phòng Sở", "Cục Thuế"), _localise("Thanh tra Sở", "Sở Tư pháp"), _localise("Văn phòng Sở", "Chi cục Thủy lợi")
+    ('Văn phòng Cục', 'Thanh tra Sở', 'Văn phòng Chi cục')
     """
     word = local_word(issuer)
     name = localised(name, word)
     if name.endswith(" tỉnh") and _central_city(issuer):
         name = name[: -len("tỉnh")] + "thành phố"
+    if name.endswith(" Sở") and issuer:
+        kind = regex.match(rf"(?:{_folded('department_kinds')})\b", fold(issuer), timeout=_TIMEOUT)
+        if kind and kind.group() != "so":
+            name = name[: -len("Sở")] + issuer[:kind.end()]
     return name
 
 
@@ -100,8 +109,8 @@ def scope_of(issuer: str | None) -> str:
 
     >>> scope_of("Sở Công Thương"), scope_of("UBND thành phố Buôn Ma Thuột"), scope_of("UBND tỉnh Đắk Lắk")
     ('sở', 'huyện', 'tỉnh')
-    >>> scope_of("UBND thành phố Hà Nội"), scope_of("Văn phòng UBND tỉnh Nghệ An")
-    ('tỉnh', 'tỉnh')
+    >>> scope_of("UBND thành phố Hà Nội"), scope_of("Văn phòng UBND tỉnh Nghệ An"), scope_of("Bộ Nội vụ")
+    ('tỉnh', 'tỉnh', 'bộ')
     """
     if not issuer:
         return "any"
@@ -109,6 +118,8 @@ def scope_of(issuer: str | None) -> str:
     rules = load("units")
     if regex.match(rf"(?:{_folded('department_kinds')})\b", f, timeout=_TIMEOUT):
         return "sở"
+    if any(u.level == "bộ" and fold(u.name) == f for u in registry()):
+        return "bộ"   # a ministry: "Văn phòng", "Thanh tra" are the ministry's own
     # the Văn phòng of an UBND speaks for it (its thông báo kết luận give the UBND's tasks)
     m = regex.match(rf"(?:van phong\s+)?(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f,
                     timeout=_TIMEOUT)

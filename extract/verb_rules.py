@@ -32,7 +32,8 @@ def rules() -> dict:
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
         "kinds": regex.compile(r"^(?!" + "|".join(regex.escape(k) for k in data["not_unit_starts"]) + r")(?:"
-                               + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"], key=len, reverse=True))
+                               + "|".join(regex.escape(k) for k in sorted(data["unit_kinds"] + data["written_kinds"],
+                                                                          key=len, reverse=True))
                                + r")\b"),
         "closing": regex.compile(data["closing"]),
         "lead_label": regex.compile(data["lead_label"]),
