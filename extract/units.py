@@ -207,14 +207,15 @@ def _phrase_matches(text: str, scope: str, issuer: str | None) -> list[UnitMenti
 
 @lru_cache(maxsize=8)
 def _shorts(scope: str) -> dict[str, list[tuple[str, str]]]:
-    """kind word → [(folded short name, canonical)], longest first, for enumerations."""
+    """kind word → [(folded short name, canonical)], longest first, for enumerations; a kind word may stand for
+    the registry's ("các ngành: Xây dựng, Y tế" lists Sở)."""
     kinds = load("units").get("kinds", {})
     out: dict[str, list[tuple[str, str]]] = {k: [] for k in kinds}
     for unit in units_for_scope(scope):
         for n in (unit.name, *unit.aliases):
-            for kind in kinds:
-                if n.startswith(kind + " "):
-                    out[kind].append((fold(n[len(kind) + 1:]), unit.name))
+            for kind, registry_kind in kinds.items():
+                if n.startswith(registry_kind + " "):
+                    out[kind].append((fold(n[len(registry_kind) + 1:]), unit.name))
     for kind in out:
         out[kind].sort(key=lambda x: -len(x[0]))
     return out
