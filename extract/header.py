@@ -17,17 +17,16 @@ import regex
 
 from congvan.extract import handwritten, header_symbol, recipients, signer, subject, unit_forms, units
 from congvan.extract.model import Header
+from congvan.extract.agency_case import AGENCY_START, sentence_case
 from congvan.extract.symbols import repair_symbol
 from congvan.extract.text import Line, lines, one_edit
 from congvan.ingest.model import Document
 from congvan.ingest.textnorm import fold, strip_marks
 from congvan.rules import TIMEOUT as _T
-from congvan.rules import alternation, load, pattern, words
+from congvan.rules import load, pattern, words
 
-_AGENCY_START = regex.compile(rf"(?i)^(?:{alternation('header', 'agency_starts')})\b")
 _AGENCY_START_MARKS = tuple(words("header", "agency_start_marks"))  # read without marks where OCR lost them
 _LEVEL_WORDS = words("units", "level_words")
-_ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
 
 
 def _is_upper(text: str) -> bool:
@@ -61,7 +60,7 @@ def _agency_start(text: str) -> str | None:
     >>> _agency_start("KHOA HỆ THỐNG THÔNG TIN"), _agency_start("CÔNG NGHỆ THÔNG TIN"), _agency_start("SỐ 1")
     ('KHOA HỆ THỐNG THÔNG TIN', None, None)
     """
-    if _AGENCY_START.match(text):
+    if AGENCY_START.match(text):
         return text
     folded = fold(text)
     for start in _AGENCY_START_MARKS:
@@ -160,8 +159,8 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
             # a level word as written, or one whose marks OCR changed before a province ("TĨNH LẮM ĐÔNG");
             # never "QUẢN LÝ DỰ ÁN" read as "quận"
             if text[m.start():m.end()].lower() == level or _province(place):
-                return f"{_sentence_case(head)} {level} {title_case_place(place)}".strip()
-    return _sentence_case(text)
+                return f"{sentence_case(head)} {level} {title_case_place(place)}".strip()
+    return sentence_case(text)
 
 
 def _province(text: str) -> bool:
@@ -172,21 +171,6 @@ def _province(text: str) -> bool:
 def _near_provinces(key: str) -> list[str]:
     """The provinces one letter off a place name of six letters or more (folded, hyphens as spaces)."""
     return [p for p in load("places")["provinces"] if len(key) >= 6 and one_edit(regex.sub(r"[\s-]+", " ", fold(p)), key)]
-
-
-def _sentence_case(upper: str) -> str:
-    """An upper-case agency name written as Nghị định 30/2020 writes one: its kind word, and the first word
-    of what it does, capitalised ("CỤC QUẢN LÝ THỊ TRƯỜNG" → "Cục Quản lý thị trường"; the kinds: header.yaml
-    `agency_starts`); acronyms kept.
-
-    >>> _sentence_case("CỤC QUẢN LÝ THỊ TRƯỜNG"), _sentence_case("BAN QUẢN LÝ DỰ ÁN"), _sentence_case("KHOA HỆ THỐNG THÔNG TIN")
-    ('Cục Quản lý thị trường', 'Ban Quản lý dự án', 'Khoa Hệ thống thông tin')
-    """
-    words = upper.split()
-    kind = _AGENCY_START.match(upper)
-    after = len(kind.group().split()) if kind else None
-    return " ".join(w if w in _ACRONYMS else w.capitalize() if i in (0, after) else w.lower()
-                    for i, w in enumerate(words))
 
 
 def _joint(symbol: str | None) -> bool:

@@ -236,12 +236,20 @@ def _copy_lines_after(lines: list[Line], start: int) -> list[str]:
     return out
 
 
+_SIGNED_MARK = regex.compile(r"(?i)^\(\s*(?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu|ký\s+tên,?\s*đóng\s+dấu)\s*\)$")
+
+
 def _copy_list(block: list[str]) -> tuple[str, ...]:
-    """'- A;' / '- B' lines (with wrapped continuations) → ('A', 'B')."""
+    """'- A;' / '- B' lines (with wrapped continuations) → ('A', 'B'); a published copy's "(Đã ký)" where
+    the signature stood is no item.
+
+    >>> _copy_list(["- Như trên;", "- Lưu: VT.", "(Đã ký)"])
+    ('Như trên', 'Lưu: VT')
+    """
     items: list[str] = []
     for text in block:
         piece = text.strip()
-        if not piece:
+        if not piece or _SIGNED_MARK.match(piece, timeout=_T):
             continue
         if piece[0] in "-–•+" or not items:
             items.append(piece.lstrip("-–•+ \t"))

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import regex
 
+from congvan.extract import units
+from congvan.extract.agency_case import AGENCY_START, sentence_case
 from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
 from congvan.rules import load, pattern
@@ -61,7 +63,20 @@ def title_case(upper: str) -> str:
 
     >>> title_case("PHÓ CHỦ TỊCH UBND TỈNH")
     'Phó Chủ tịch UBND tỉnh'
+
+    A position over a unit's name writes the name as the registry does, or as an agency is written:
+
+    >>> title_case("VỤ TRƯỞNG VỤ PHÁP CHẾ"), title_case("GIÁM ĐỐC SỞ Y TẾ")
+    ('Vụ trưởng Vụ Pháp chế', 'Giám đốc Sở Y tế')
+    >>> title_case("CỤC TRƯỞNG CỤC KINH TẾ - QUẢN LÝ ĐẦU TƯ XÂY DỰNG")
+    'Cục trưởng Cục Kinh tế - Quản lý đầu tư xây dựng'
     """
+    head = leading_position(upper)
+    if head:
+        rest = regex.sub(r"^\S+(?:\s+\S+){%d}\s*" % (len(head.split()) - 1), "", upper.strip(), timeout=_T)
+        if rest and AGENCY_START.match(rest):
+            known = units.canonical(rest, scopes=("any",))
+            return f"{head} {known if known != rest.strip(' -–;,.:') else sentence_case(rest)}"
     words = upper.lower().split()
     if not words:
         return upper

@@ -152,7 +152,7 @@ def test_a_ministrys_head_of_department_signs_tl_with_the_title_of_the_vu():
     # a ministry's công văn signed for the minister by the head of a Vụ (Nghị định 30/2020 Phụ lục I, II.7)
     lines = _lines("Nơi nhận:", "- Như trên;", "- Lưu: VT, PLDSKT.", "TL. BỘ TRƯỞNG",
                    "VỤ TRƯỞNG VỤ PHÁP LUẬT DÂN SỰ - KINH TẾ", "Nguyễn Thanh Tú")
-    assert signer.find(lines)[1:] == ("Nguyễn Thanh Tú", "Vụ trưởng vụ pháp luật dân sự - kinh tế", "TL.")
+    assert signer.find(lines)[1:] == ("Nguyễn Thanh Tú", "Vụ trưởng Vụ Pháp luật dân sự - Kinh tế", "TL.")
     lines = _lines("Nơi nhận:", "- Lưu: VT.", "TL. BỘ TRƯỞNG", "KT. VỤ TRƯỞNG VỤ PHÁP CHẾ", "PHÓ VỤ TRƯỞNG", "Lê Văn Bình")
     assert signer.find(lines)[1:] == ("Lê Văn Bình", "Phó Vụ trưởng", "TL.")
 
