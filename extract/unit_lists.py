@@ -15,7 +15,7 @@ from congvan.extract import unit_aliases, units
 from congvan.extract.verb_rules import rules as verb_rules
 from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
-from congvan.rules import alternation
+from congvan.rules import alternation, load
 
 
 def strip_titles(pre_folded: str) -> str:
@@ -80,6 +80,9 @@ def _placed_subject_end(text: str) -> int:
 _ASSIGN_AT = regex.compile(rf"(?i)(?:^|[\s,;:])({alternation('verbs', 'assign_before_unknown')})\s+")
 # a person's title before a unit's name: "Vụ trưởng Vụ Tổ chức cán bộ", "Cục trưởng Cục Ứng dụng và Phát triển công nghệ"
 _TITLED_AT = regex.compile(rf"(?:^|[\s,;:])({alternation('verbs', 'titles')})\s+(?=\p{{Lu}})")
+_KIND_TITLES = {fold(title): kind for title, kind in load("verbs")["kind_titles"].items()}
+_KIND_TITLE_AT = regex.compile(r"(?:^|[\s,;:])(" + "|".join(regex.escape(t).replace(r"\ ", r"\s+") for t in sorted(
+    load("verbs")["kind_titles"], key=len, reverse=True)) + r")\s+(?=\p{Lu})", flags=regex.I)
 # "và" between two units, not inside one name ("Cục Ứng dụng và Phát triển công nghệ"): a name or a title follows
 _JOINED = regex.compile(rf",\s*|\s+và\s+(?=(?:{alternation('units', 'name_starts')}|{alternation('verbs', 'titles')}"
                         rf"|{alternation('verbs', 'unit_kinds')}|{alternation('verbs', 'written_kinds')})\b)")
@@ -97,15 +100,22 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
     starts = [m.end() + rules["title_prefix"].match(fold(text[m.end():])).end()
               for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T)]
     starts += [m.end() for m in _TITLED_AT.finditer(text[:20_000], timeout=_T)]
+    written = {}   # a title holding its unit's kind word: "Trưởng phòng Quản lý xây dựng" → Phòng Quản lý xây dựng
+    for m in _KIND_TITLE_AT.finditer(text[:20_000], timeout=_T):
+        kind = _KIND_TITLES[regex.sub(r"\s+", " ", fold(m.group(1)))]
+        at = m.end(1) - len(kind)                     # the title's last word is the kind word, same length
+        written[at] = text[:at] + kind + text[at + len(kind):]
+        starts.append(at)
     for start in sorted(set(starts)):
         if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known + out):
             continue
-        if not rules["kinds"].match(text[start:]) or not text[start:start + 1].isupper():
+        seen = written.get(start, text)
+        if not rules["kinds"].match(seen[start:]) or not seen[start:start + 1].isupper():
             continue
-        end = _name_end(text, start, rules)
-        name = text[start:end]
+        end = _name_end(seen, start, rules)
+        name = seen[start:end]
         if len(name.split()) >= 2:
-            out.append(units.UnitMention(units.canonical(name, issuer), name, start, end))
+            out.append(units.UnitMention(units.canonical(name, issuer), text[start:end], start, end))
     return out
 
 
@@ -123,7 +133,8 @@ def _name_end(text: str, start: int, rules: dict) -> int:
             continue
         joined = w.group() in "-–" and regex.match(r"\s+\p{Lu}", window[w.end():])   # "Vụ Kế hoạch - Tài chính"
         if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 and w.start() != first \
-                and not joined and not fold(window[:w.start()]).rstrip().endswith("ban"):
+                and not joined and not fold(window[:w.start()]).rstrip().endswith("ban") \
+                and not rules["name_final"].match(fold(text[start + w.start():])):   # "… Quản lý xây dựng chủ trì"
             break
         if w.group() == "và" and _JOINED.match(window, w.start() - 1) \
                 or w.start() > 0 and rules["not_in_names"].match(fold(window[w.start() - 1:])):

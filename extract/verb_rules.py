@@ -48,6 +48,8 @@ def rules() -> dict:
         "never": set(data["never_assignees"]),
         "recounted": regex.compile(data["recounted"]),
         "not_in_names": regex.compile(r"(?:^|\s)(?:" + words("not_in_names") + r")(?=\s|$)"),
+        "name_final": regex.compile(r"^(?:" + words("name_final_verbs") + r")(?=(?:\s*[,;.]|\s+va\s+(?:"
+                                    + words("titles") + r")\b|\s+(?:" + words("responsible_after") + r")\b|\s*$))"),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
     }
 
