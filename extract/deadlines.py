@@ -22,7 +22,7 @@ from congvan.rules import TIMEOUT as _T
 from congvan.rules import pattern
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
-_KEYS = ("period", "recurring", "relative", "date", "month", "quarter", "year")   # in the order they take text
+_KEYS = ("period", "recurring", "relative", "date", "month", "quarter", "half", "year")   # in the order they take text
 _DAY_KEYS = _KEYS[:4]   # an ongoing task's: no month, quarter or year (`for_task`)
 
 
@@ -46,6 +46,8 @@ def _dated(match, key: str) -> str | None:
         q = g["q"].upper()
         q = _ROMAN.get(q) or int(q)
         return _valid(int(g["y"]), 3 * q)
+    if key == "half":
+        return _valid(int(g["y"]), 6 if g["h"].lower() == "đầu" else 12)
     if key == "year":
         return _valid(int(g["y"]), 12)
     return None
