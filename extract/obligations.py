@@ -79,7 +79,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
     m = rules["assign"].search(pre)
-    if m and rules["recounted"].search(text[clause_start:start], timeout=_T):
+    if m and (rules["recounted"].search(text[clause_start:start], timeout=_T)
+              or rules["recounted_lead"].search(text[text.rfind(".", 0, start) + 1:start], timeout=_T)):
         return None                     # "… đã có Công văn số … giao X …": an earlier instruction recounted (O7)
     if m:
         before = pre[: m.start(1)]

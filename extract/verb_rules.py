@@ -47,6 +47,7 @@ def rules() -> dict:
         "heading_lead": regex.compile(r"^(?:" + words("heading_lead") + r")$"),
         "never": set(data["never_assignees"]),
         "recounted": regex.compile(data["recounted"]),
+        "recounted_lead": regex.compile(data["recounted_lead"]),
         "not_in_names": regex.compile(r"(?:^|\s)(?:" + words("not_in_names") + r")(?=\s|$)"),
         "name_final": regex.compile(r"^(?:" + words("name_final_verbs") + r")(?=(?:\s*[,;.]|\s+va\s+(?:"
                                     + words("titles") + r")\b|\s+(?:" + words("responsible_after") + r")\b|\s*$))"),
