@@ -34,6 +34,10 @@ from congvan.rules import TIMEOUT, load, pattern
 _CODE_TOKEN = regex.compile(r"\d{1,2}(?:\s?[.,]\s?\d{1,2}){0,2}")
 
 
+_NOT_UNIT = regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in load("criteria")["not_unit_headers"])
+                          + r")(?!\w)")
+
+
 @lru_cache(maxsize=None)
 def column_patterns() -> dict[str, regex.Pattern]:
     """Per column role (code, content, unit, …), the header words of rules/criteria.yaml as one
@@ -164,7 +168,8 @@ def _roles(row: Sequence[str | None]) -> dict[str, int]:
             span += 1
         named = sorted((m.start(), role) for role in _ROLE_ORDER
                        if role not in roles and (m := column_patterns()[role].search(text, timeout=TIMEOUT))
-                       and not (role == "unit" and ("tieu chi" in text or "linh vuc" in text)))
+                       and not (role == "unit" and ("tieu chi" in text or "linh vuc" in text
+                                                         or _NOT_UNIT.search(text, timeout=TIMEOUT))))
         if len(named) > 1 and span > 1:
             roles.update((role, i + k) for k, (_, role) in enumerate(named[:span]))
         elif named:
@@ -176,8 +181,8 @@ def _header(row: Sequence[str | None]) -> dict[str, int] | None:
     """The roles of a header row, completed by position when OCR lost some of its cells; else None."""
     roles = _roles(row)
     filled = [c for c in row if c and c.strip()]
-    if "unit" not in roles or any(_CODE_TOKEN.fullmatch((c or "").strip(" .")) for c in row):
-        return None
+    if "unit" not in roles or len(filled) < 2 or any(_CODE_TOKEN.fullmatch((c or "").strip(" .")) for c in row):
+        return None   # (a header names two columns at least: one cell is a line of text a frame holds)
     if len(roles) < 2 and len(filled) > 2:
         return None
     used = set(roles.values())

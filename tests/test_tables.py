@@ -265,3 +265,20 @@ def test_vertical_rules_are_the_runs_the_transposed_page_gives():
     transposed = _runs(_close_gaps(np.ascontiguousarray(dark.T)), 40)
     assert all(np.array_equal(a, b) for a, b in zip(along, transposed))
     assert (len(along[0]), int(along[0].min())) == (246, 126)
+
+
+def test_text_in_a_frame_and_a_statistics_table_assign_no_one():
+    """A report's framed paragraph (one cell a line, dev-cchc 329/BC-UBND p. 12: "đơn vị sự nghiệp công lập"
+    read as a header) and a statistics table whose "Đơn vị tính" is a unit of measure are no task tables."""
+    from congvan.extract.assignment_tables import table_rows
+    from congvan.ingest.model import Document, Page
+
+    framed = (("đơn vị sự nghiệp công lập",), ("03/7/2025, Hội đồng nhân dân tỉnh Lâm Đồng ban hành Nghị quyết",),
+              ("phủ ban hành Quyết định thành lập Ban Quản lý các Khu công nghiệp tỉnh",))
+    statistics = (("", "", "Đơn vị tính", "Số liệu", ""), ("1", "Số thủ tục hành chính", "Sở Tư pháp", "120", ""))
+    task = (("STT", "Nội dung", "Đơn vị thực hiện", "Thời gian hoàn thành"),
+            ("1", "Rà soát thủ tục hành chính", "Sở Tư pháp", "Quý II/2026"))
+    page = Page(1, "", "text", tables=(framed, statistics))
+    assert table_rows(Document("a", "a.pdf", (page,)), "UBND tỉnh Lâm Đồng") == []
+    rows = table_rows(Document("b", "b.pdf", (Page(1, "", "text", tables=(task,)),)), "UBND tỉnh Lâm Đồng")
+    assert [(r.unit, r.deadline_text) for r in rows] == [("Sở Tư pháp", "Quý II/2026")]
