@@ -34,6 +34,8 @@ from congvan.rules import TIMEOUT, load, pattern
 _CODE_TOKEN = regex.compile(r"\d{1,2}(?:\s?[.,]\s?\d{1,2}){0,2}")
 
 
+_SCORE_HEADER = regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in load("criteria")["score_headers"])
+                              + r")(?!\w)")
 _NOT_UNIT = regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in load("criteria")["not_unit_headers"])
                           + r")(?!\w)")
 
@@ -186,6 +188,8 @@ def _header(row: Sequence[str | None]) -> dict[str, int] | None:
     if len(roles) < 2 and len(filled) > 2:
         return None
     used = set(roles.values())
+    if "content" not in roles and any(_SCORE_HEADER.search(fold(c or ""), timeout=TIMEOUT) for c in row):
+        return None   # "STT | Đơn vị | Điểm chuẩn tối đa | Điểm thẩm định | Chỉ số": units' scores, no task (score_tables)
     if "code" not in roles and 0 not in used and roles["unit"] > 1:
         roles["code"] = 0
         used.add(0)

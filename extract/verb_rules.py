@@ -48,6 +48,7 @@ def rules() -> dict:
         "never": set(data["never_assignees"]),
         "recounted": regex.compile(data["recounted"]),
         "recounted_lead": regex.compile(data["recounted_lead"]),
+        "recounted_after": regex.compile(data["recounted_after"]),
         "not_in_names": regex.compile(r"(?:^|\s)(?:" + words("not_in_names") + r")(?=\s|$)"),
         "name_final": regex.compile(r"^(?:" + words("name_final_verbs") + r")(?=(?:\s*[,;.]|\s+va\s+(?:"
                                     + words("titles") + r")\b|\s+(?:" + words("responsible_after") + r")\b|\s*$))"),

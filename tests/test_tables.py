@@ -267,9 +267,10 @@ def test_vertical_rules_are_the_runs_the_transposed_page_gives():
     assert (len(along[0]), int(along[0].min())) == (246, 126)
 
 
-def test_text_in_a_frame_and_a_statistics_table_assign_no_one():
+def test_text_in_a_frame_and_tables_of_figures_assign_no_one():
     """A report's framed paragraph (one cell a line, dev-cchc 329/BC-UBND p. 12: "đơn vị sự nghiệp công lập"
-    read as a header) and a statistics table whose "Đơn vị tính" is a unit of measure are no task tables."""
+    read as a header), a statistics table whose "Đơn vị tính" is a unit of measure and a table of units'
+    scores (no task column) are no task tables."""
     from congvan.extract.assignment_tables import table_rows
     from congvan.ingest.model import Document, Page
 
@@ -278,7 +279,9 @@ def test_text_in_a_frame_and_a_statistics_table_assign_no_one():
     statistics = (("", "", "Đơn vị tính", "Số liệu", ""), ("1", "Số thủ tục hành chính", "Sở Tư pháp", "120", ""))
     task = (("STT", "Nội dung", "Đơn vị thực hiện", "Thời gian hoàn thành"),
             ("1", "Rà soát thủ tục hành chính", "Sở Tư pháp", "Quý II/2026"))
-    page = Page(1, "", "text", tables=(framed, statistics))
+    scores = (("STT", "Đơn vị", "Điểm chuẩn tối đa", "Điểm tự đánh giá", "Điểm thẩm định", "Chỉ số"),
+              ("1", "Sở Tư pháp", "14,50", "14,50", "13,50", "93,10%"))   # an appraisal annex (dev-cchc): scores
+    page = Page(1, "", "text", tables=(framed, statistics, scores))
     assert table_rows(Document("a", "a.pdf", (page,)), "UBND tỉnh Lâm Đồng") == []
     rows = table_rows(Document("b", "b.pdf", (Page(1, "", "text", tables=(task,)),)), "UBND tỉnh Lâm Đồng")
     assert [(r.unit, r.deadline_text) for r in rows] == [("Sở Tư pháp", "Quý II/2026")]
