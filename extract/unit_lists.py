@@ -44,6 +44,8 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
             continue                    # "Ban Chỉ đạo …", a known name: a name, not a kind word + a verb
         if rules["not_in_names"].search(folded[:m.start()]):
             return []                   # "Ban quản lý dự án không được thành lập …": a clause, not a name
+        if ";" in text[:m.start()]:
+            return []                   # a subject never runs across ";": "Ban Lễ tang; Ban Tổ chức Lễ tang; đứng tên …"
         pieces = [(p, text.find(p)) for p in _JOINED.split(text[:m.start()], timeout=_T)]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all((i, i + len(p)) in spans or p and _kind_named(p, rules) and len(p.split()) >= 2
