@@ -34,18 +34,20 @@ from congvan.rules import TIMEOUT, load, pattern
 _CODE_TOKEN = regex.compile(r"\d{1,2}(?:\s?[.,]\s?\d{1,2}){0,2}")
 
 
-_SCORE_HEADER = regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in load("criteria")["score_headers"])
-                              + r")(?!\w)")
-_NOT_UNIT = regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in load("criteria")["not_unit_headers"])
-                          + r")(?!\w)")
+def _any_word(words: Sequence[str]) -> regex.Pattern:
+    """Header words of rules/criteria.yaml as one whole-word pattern on folded text."""
+    return regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in words) + r")(?!\w)")
+
+
+_SCORE_HEADER = _any_word(load("criteria")["score_headers"])
+_NOT_UNIT = _any_word(load("criteria")["not_unit_headers"])
 
 
 @lru_cache(maxsize=None)
 def column_patterns() -> dict[str, regex.Pattern]:
     """Per column role (code, content, unit, …), the header words of rules/criteria.yaml as one
     whole-word pattern on folded text ("Đơn vị thực hiện" → unit)."""
-    return {role: regex.compile(r"(?<!\w)(?:" + "|".join(regex.escape(fold(w)) for w in words) + r")(?!\w)")
-            for role, words in load("criteria")["columns"].items() if words}
+    return {role: _any_word(words) for role, words in load("criteria")["columns"].items() if words}
 
 
 @dataclass(frozen=True, slots=True)

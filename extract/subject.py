@@ -201,11 +201,12 @@ def _titled(zone: list[Line], i: int, t: dict, agencies: list[str], text: str) -
         if dien:
             return _tidy(_cut_dien(join_wrapped(parts), dien.group("authority") or "", agencies))
         if _skippable(line):
-            line = unstamped(line)
-            if line is None:
-                if parts and not any(c.isalnum() for c in nxt.text) and not _stamp(nxt.text):
+            kept = unstamped(line)      # a title line the receipt stamp's name was read into
+            if kept is None:
+                if parts and not any(c.isalnum() for c in line) and not _stamp(line):
                     break
                 continue
+            line = kept
         if _specks(line):
             continue
         if _ends_title(line, parts, agencies):

@@ -99,8 +99,8 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
     chịu trách nhiệm thi hành")."""
     rules = verb_rules()
     out = []
-    starts = [m.end() + rules["title_prefix"].match(fold(text[m.end():])).end()
-              for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T)]
+    folded = fold(text)                          # same offsets as `text` (and as its kind words capitalised)
+    starts = [rules["title_prefix"].match(folded, m.end()).end() for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T)]
     starts += [m.end() for m in _TITLED_AT.finditer(text[:20_000], timeout=_T)]
     written = {}   # a title holding its unit's kind word: "Trưởng phòng Quản lý xây dựng" → Phòng Quản lý xây dựng
     for m in _KIND_TITLE_AT.finditer(text[:20_000], timeout=_T):
@@ -114,16 +114,16 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
         seen = written.get(start, text)
         if not rules["kinds"].match(seen[start:]) or not seen[start:start + 1].isupper():
             continue
-        end = _name_end(seen, start, rules)
+        end = _name_end(seen, folded, start, rules)
         name = seen[start:end]
         if len(name.split()) >= 2:
             out.append(units.UnitMention(units.canonical(name, issuer), text[start:end], start, end))
     return out
 
 
-def _name_end(text: str, start: int, rules: dict) -> int:
+def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
     """Where the name of a unit the registry does not know, starting at `start`, ends: at its place word, before
-    its verb, at punctuation, or before "và" that joins another unit or title."""
+    its verb, at punctuation, or before "và" that joins another unit or title (`folded`: `text` folded)."""
     end = start
     window = text[start:start + 120]
     level = _LEVEL_AT.search(window, timeout=_T)
@@ -134,12 +134,13 @@ def _name_end(text: str, start: int, rules: dict) -> int:
             end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
             continue
         joined = w.group() in "-–" and regex.match(r"\s+\p{Lu}", window[w.end():])   # "Vụ Kế hoạch - Tài chính"
-        if rules["verb"].match(fold(text[start + w.start():])) and w.start() > 0 and w.start() != first \
-                and not joined and not fold(window[:w.start()]).rstrip().endswith("ban") \
-                and not rules["name_final"].match(fold(text[start + w.start():])):   # "… Quản lý xây dựng chủ trì"
+        at = start + w.start()
+        if rules["verb"].match(folded[at:]) and w.start() > 0 and w.start() != first \
+                and not joined and not folded[start:at].rstrip().endswith("ban") \
+                and not rules["name_final"].match(folded[at:]):   # "… Quản lý xây dựng chủ trì"
             break
         if w.group() == "và" and _JOINED.match(window, w.start() - 1) \
-                or w.start() > 0 and rules["not_in_names"].match(fold(window[w.start() - 1:])):
+                or w.start() > 0 and rules["not_in_names"].match(folded[at - 1:start + len(window)]):
             break   # another unit or title after "và"; a word no name holds ("được", "không", "phân công")
         if regex.search(r"[,.;:(]", w.group()):
             end = start + w.start() + len(w.group().rstrip(",.;:("))

@@ -78,11 +78,21 @@ def _localise(name: str, issuer: str | None) -> str:
     name = localised(name, word)
     if name.endswith(" tỉnh") and _central_city(issuer):
         name = name[: -len("tỉnh")] + "thành phố"
-    if name.endswith(" Sở") and issuer:
-        kind = regex.match(rf"(?:{_folded('department_kinds')})\b", fold(issuer), timeout=_TIMEOUT)
-        if kind and kind.group() != "so":
-            name = name[: -len("Sở")] + issuer[:kind.end()]
+    kind = _department_kind(fold(issuer or "")) if name.endswith(" Sở") else None
+    if kind and kind.group() != "so":
+        name = name[: -len("Sở")] + issuer[:kind.end()]   # fold keeps offsets: the kind word as written
     return name
+
+
+def _department_kind(folded_issuer: str) -> regex.Match | None:
+    """The kind word a department-level issuer's name opens with (units.yaml `department_kinds`), folded."""
+    return regex.match(rf"(?:{_folded('department_kinds')})\b", folded_issuer, timeout=_TIMEOUT)
+
+
+@lru_cache(maxsize=1)
+def _ministries() -> frozenset[str]:
+    """The registry's ministries, folded: an issuer that is one reads scope `bộ`."""
+    return frozenset(fold(u.name) for u in registry() if u.level == "bộ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +126,9 @@ def scope_of(issuer: str | None) -> str:
         return "any"
     f = fold(issuer)
     rules = load("units")
-    if regex.match(rf"(?:{_folded('department_kinds')})\b", f, timeout=_TIMEOUT):
+    if _department_kind(f):
         return "sở"
-    if any(u.level == "bộ" and fold(u.name) == f for u in registry()):
+    if f in _ministries():
         return "bộ"   # a ministry: "Văn phòng", "Thanh tra" are the ministry's own
     # the Văn phòng of an UBND speaks for it (its thông báo kết luận give the UBND's tasks)
     m = regex.match(rf"(?:van phong\s+)?(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f,

@@ -62,6 +62,14 @@ class _Line:
         insort(self.bottoms, word.bottom)
         self.top, self.bottom = _median(self.tops), _median(self.bottoms)
 
+    def drop(self, word: Word) -> None:
+        """Gives a word up (`_rehome_tall`); the band of the words left. A line left empty keeps its band."""
+        self.words.remove(word)
+        self.tops.remove(word.top)
+        self.bottoms.remove(word.bottom)
+        if self.words:
+            self.top, self.bottom = _median(self.tops), _median(self.bottoms)
+
     @property
     def height(self) -> float:
         return self.bottom - self.top
@@ -133,12 +141,8 @@ def _rehome_tall(lines: list[_Line]) -> None:
                     moves.append((word, line, other))
                     break
     for word, line, other in moves:
-        line.words.remove(word)
-        other.words.append(word)
-    for line in {id(line): line for _, line, _ in moves}.values():
-        if line.words:
-            line.tops, line.bottoms = sorted(w.top for w in line.words), sorted(w.bottom for w in line.words)
-            line.top, line.bottom = _median(line.tops), _median(line.bottoms)
+        line.drop(word)
+        other.add(word)
     lines[:] = [line for line in lines if line.words]
 
 
