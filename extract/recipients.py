@@ -106,6 +106,27 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
 
 
+def body_follows(previous: str, line: str) -> bool:
+    """Whether `line` is the body's first line after `previous`, a one-line "Kính gửi: X" without a closing
+    mark: the block ends where `_block` ends it (a body opener, or an address short enough not to wrap).
+
+    >>> body_follows("Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn", "Ngày 03 tháng 8 năm 2012, Thông tấn xã")
+    True
+    >>> body_follows("Kính gửi: Bộ trưởng", "Bộ Công Thương"), body_follows("Kính gửi: Thuế", "tỉnh Nghệ An.")
+    (False, False)
+    >>> body_follows("Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung", "ương")
+    False
+    """
+    m = pattern("header", "kinh_gui").match(previous) or pattern("header", "dong_kinh_gui").match(previous)
+    rest = m["rest"].strip() if m else ""
+    if not rest or not line[:1].isupper():
+        return False
+    if _body_opener().match(line) or pattern("header", "body_start").match(line) or _body_verb(line):
+        return True
+    wraps = len(previous.strip()) >= _WRAPS or rest.endswith((":", ",")) or _bare_title(rest)
+    return not wraps and not _starts_unit(line)
+
+
 def _body_verb(text: str) -> bool:
     """A line that is a sentence of the body, by its verb: "Sở Tư pháp nhận được Phiếu chuyển …".
 

@@ -93,6 +93,10 @@ def starts_paragraph(previous: str, line: str) -> bool:
     """
     if _STARTS_PARAGRAPH.match(line) or _ENDS_PARAGRAPH.search(previous):
         return True
+    from congvan.extract.recipients import body_follows   # (recipients reads Lines of this module)
+
+    if body_follows(previous, line):   # "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn" / "Ngày 03 tháng 8 …"
+        return True
     letters = [c for c in previous if c.isalpha()]
     upper_prev = bool(letters) and all(c.isupper() for c in letters)
     letters = [c for c in line if c.isalpha()]
