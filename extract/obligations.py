@@ -74,7 +74,8 @@ def _leader_speaks(speaker: str) -> bool:
 
 def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False,
           issuer: str | None = None) -> str | None:
-    """`assigned` (the list is given the task), `heading` (tasks follow), or None (object, description)."""
+    """`assigned` (the list is given the task), `article` (given it by a closing article's "… chịu trách nhiệm
+    thi hành"), `heading` (tasks follow), or None (object, description)."""
     rules = _rules()
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
@@ -104,15 +105,23 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     if rules["qualified"].match(post) and len(pre.split()) <= 6 and any(" cac " in f" {fold(m.unit)} " for m in group):
         return "assigned"               # "UBND các tỉnh, thành phố có dự án đi qua chủ động phối hợp …"
     # "Điều 3. Chánh Văn phòng …, Giám đốc Sở …, Thủ trưởng các cơ quan … chịu trách nhiệm thi hành …"
-    if article and regex.match(
-            r"^[^.]{0,240}?\b(?:chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)|to chuc thuc hien"
-            r"|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b", post):
-        return "assigned"
+    if article and _ARTICLE_TASK.match(post):
+        return "article"
     return None
 
 
-def _task(text: str, group: list[units.UnitMention]) -> str:
+_ARTICLE_TASK = regex.compile(r"^[^.]{0,240}?\b(?P<task>chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)"
+                              r"|to chuc thuc hien|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b")
+
+
+def _task(text: str, group: list[units.UnitMention], article: bool = False) -> str:
+    """The task after the units; in a closing article, from its verb on: "Điều 3. Chánh Văn phòng …; Chủ tịch UBND
+    các huyện, thị xã, thành phố thuộc tỉnh; Các thành viên Tổ công tác … chịu trách nhiệm thi hành …" (757/QĐ-UBND
+    Quảng Ninh) → "chịu trách nhiệm thi hành …", not "thuộc tỉnh; Các thành viên …"."""
     rest = text[group[-1].end:]
+    verb = _ARTICLE_TASK.match(fold(rest)) if article else None
+    if verb:
+        rest = rest[verb.start("task"):]
     rest = regex.sub(r"^\s*(?:\([^)]{0,80}\))?\s*[:,]?\s*", "", rest)
     return rest.strip()
 
@@ -127,7 +136,7 @@ def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inheri
     codes = tuple(dict.fromkeys(m.group(1) for m in _CRITERION_CODE.finditer(task, timeout=_T)))
     page, s, e = part.paragraph.span(offset, offset + len(task))
     return [
-        Obligation(unit=m.unit, unit_mention=m.mention, action=task.strip(" ;.") or part.body.strip(),
+        Obligation(unit=m.unit, unit_mention=m.mention, action=task.strip(" ;./") or part.body.strip(),
                    deadline=chosen.date if chosen else None, deadline_text=chosen.text if chosen else None,
                    recurring=bool(chosen and chosen.recurring), criteria=codes, page=page, start=s, end=e,
                    clause=clause)
@@ -359,7 +368,7 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article, issuer=issuer)
             if role is None:
                 continue
-            task = _task(s_text, group)
+            task = _task(s_text, group, article=role == "article")
             at = s_off + (s_text.rfind(task) if task else len(s_text))
             hits.append((group, role, at, s_off, s_off + len(s_text)))
         if s_text.rstrip().endswith(":") and not any(h[3] == s_off for h in hits):

@@ -74,7 +74,10 @@ def run_deadlines(ex):
 
 
 def run_verbs(ex):
-    return [[o.unit, o.deadline] for o in obligations.find(_doc(ex["text"]), Header(issuer=ex.get("issuer")))]
+    """[unit, deadline] per obligation; [unit, deadline, task] when the example names the tasks too."""
+    with_task = any(len(e) == 3 for e in ex.get("expect") or [])
+    return [[o.unit, o.deadline] + ([o.action] if with_task else [])
+            for o in obligations.find(_doc(ex["text"]), Header(issuer=ex.get("issuer")))]
 
 
 def run_places(ex):
