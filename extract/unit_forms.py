@@ -127,8 +127,8 @@ def _level(written: str | None, place_key: str) -> str:
     return "thành phố" if place_key in _cities() else "tỉnh"
 
 
-def _placed_name(template: str, level: str, place: str, issuer: str | None) -> str:
-    if place == issuer_place(issuer):
+def _placed_name(template: str, level: str, place: str, issuer: str | None, keep_place: bool = False) -> str:
+    if place == issuer_place(issuer) and not keep_place:
         template = template.replace(" {level} {place}", " {level}").replace(" {place}", "")
     return template.format(level=level, place=place)
 
@@ -145,7 +145,10 @@ def _placed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
             if not text[m.start()].isupper():   # a name is capitalised: "thống kê tỉnh Gia Lai có …" is a verb
                 continue
             key = m.group("place")
-            name = _placed_name(head["name"], _level(m.group("level"), key), _places()[key], issuer)
+            level = _level(m.group("level"), key)
+            # "UBND thành phố Quảng Ngãi" is the city that bears its province's name: it keeps the name
+            other = m.group("level") is not None and level != _level(None, key)
+            name = _placed_name(head["name"], level, _places()[key], issuer, head.get("keep_place", False) or other)
             out.append(FormMention(name, text[m.start():m.end()], m.start(), m.end()))
     for m in pats["so"].finditer(folded, timeout=_T):
         key = m.group("place")
