@@ -279,8 +279,10 @@ _LONGER_NAME = regex.compile(r"\s+(?:và|-|–)\s+(\p{Lu}\p{Ll}*(?:\s+\p{Ll}+){0
 
 @lru_cache(maxsize=None)
 def verb_words(key: str) -> str:
-    """A regex alternation of the folded words of one list of rules/verbs.yaml, longest first."""
-    return "|".join(regex.escape(w) for w in sorted((fold(w) for w in load("verbs")[key]), key=len, reverse=True))
+    """A regex alternation of the folded words of one list of rules/verbs.yaml, longest first; a comma inside a
+    phrase may be left out, as writers and OCR do ("theo chức năng nhiệm vụ")."""
+    return "|".join(regex.escape(w).replace(",\\ ", ",?\\ ")
+                    for w in sorted((fold(w) for w in load("verbs")[key]), key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
