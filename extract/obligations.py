@@ -96,7 +96,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
         return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
     if rules["object"].search(pre):
         return None
-    if rules["negation"].match(post) or rules["recounted_after"].match(text[end:], timeout=_T):
+    if rules["negation"].match(post) or rules["accountable"].match(post) \
+            or rules["recounted_after"].match(text[end:], timeout=_T):
         return None                     # "… ban hành Quyết định số 10797/QĐ-HĐTĐ …": issued already (O7)
     if heading_form and not pre.strip(" ,:;"):
         return "heading"

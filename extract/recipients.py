@@ -27,23 +27,16 @@ from functools import lru_cache
 import regex
 
 from congvan.extract import units
+from congvan.extract.address_lines import WRAPS as _WRAPS
+from congvan.extract.address_lines import bare_title as _bare_title
+from congvan.extract.address_lines import body_opener as _body_opener
+from congvan.extract.address_lines import body_verb as _body_verb
+from congvan.extract.address_lines import recipient_rules as _rules
+from congvan.extract.address_lines import starts_unit as _starts_unit
 from congvan.extract.text import Line
 from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
 from congvan.rules import load, pattern
-
-_WRAPS = 50  # characters: an address line shorter than this ended where it was meant to
-
-
-def _rules() -> dict:
-    return load("header")["recipients"]
-
-
-@lru_cache(maxsize=1)
-def _body_opener() -> regex.Pattern:
-    """A sentence of the body starting inside an address line: "… trung ương Triển khai việc …"."""
-    words = "|".join(regex.escape(w) for w in sorted(_rules()["body_openers"], key=len, reverse=True))
-    return regex.compile(rf"(?:^|(?<=[\p{{L}}\d)]\s))(?:{words})(?![\p{{L}}])|(?:^|\s)Ngày\s+\d")
 
 
 def _cut_body(text: str) -> tuple[str, bool]:
@@ -104,48 +97,6 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         if stop:
             break
     return [i for i in items if not detail.match(i.lstrip("-–•+ "))]
-
-
-def body_follows(previous: str, line: str) -> bool:
-    """Whether `line` is the body's first line after `previous`, a one-line "Kính gửi: X" without a closing
-    mark: the block ends where `_block` ends it (a body opener, or an address short enough not to wrap).
-
-    >>> body_follows("Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn", "Ngày 03 tháng 8 năm 2012, Thông tấn xã")
-    True
-    >>> body_follows("Kính gửi: Bộ trưởng", "Bộ Công Thương"), body_follows("Kính gửi: Thuế", "tỉnh Nghệ An.")
-    (False, False)
-    >>> body_follows("Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung", "ương")
-    False
-    """
-    m = pattern("header", "kinh_gui").match(previous) or pattern("header", "dong_kinh_gui").match(previous)
-    rest = m["rest"].strip() if m else ""
-    if not rest or not line[:1].isupper():
-        return False
-    if _body_opener().match(line) or pattern("header", "body_start").match(line) or _body_verb(line):
-        return True
-    wraps = len(previous.strip()) >= _WRAPS or rest.endswith((":", ",")) or _bare_title(rest)
-    return not wraps and not _starts_unit(line)
-
-
-def _body_verb(text: str) -> bool:
-    """A line that is a sentence of the body, by its verb: "Sở Tư pháp nhận được Phiếu chuyển …".
-
-    >>> _body_verb("Sở Tư pháp nhận được Phiếu chuyển số 3578/PC-VP"), _body_verb("- Sở Tư pháp;")
-    (True, False)
-    """
-    verbs = "|".join(regex.escape(v) for v in _rules()["body_verbs"])
-    return regex.search(rf"(?<=\p{{L}}\s)(?:{verbs})(?!\p{{L}})", text, timeout=_T) is not None
-
-
-def _bare_title(text: str) -> bool:
-    """An address that is only a title, its unit on the next line: "Bộ trưởng" / "Bộ Công Thương"."""
-    folded = regex.sub(r"[^a-z ]", "", fold(text.lstrip("-–•+ "))).strip()
-    return any(folded == fold(p) for p in load("header")["positions"])
-
-
-def _starts_unit(text: str) -> bool:
-    heads = "|".join(regex.escape(h) for h in _rules()["unit_heads"])
-    return regex.match(rf"(?:{heads})\b", text, timeout=_T) is not None
 
 
 def _stamp_debris(text: str) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import regex
 
+from congvan.extract.address_lines import body_follows
 from congvan.ingest.model import Document
 
 # A line that starts a new paragraph: bullets, numbering, headings, fixed labels.
@@ -93,8 +94,6 @@ def starts_paragraph(previous: str, line: str) -> bool:
     """
     if _STARTS_PARAGRAPH.match(line) or _ENDS_PARAGRAPH.search(previous):
         return True
-    from congvan.extract.recipients import body_follows   # (recipients reads Lines of this module)
-
     if body_follows(previous, line):   # "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn" / "Ngày 03 tháng 8 …"
         return True
     letters = [c for c in previous if c.isalpha()]

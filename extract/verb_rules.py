@@ -29,6 +29,7 @@ def rules() -> dict:
         "qualified": regex.compile(r"^\s*(?:" + data["collective_qualifier"] + r")\s+(?:\S+\s+){0,6}?(?:"
                                    + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
+        "accountable": regex.compile(data["accountable_after"]),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
         "kinds": regex.compile(r"^(?!" + "|".join(regex.escape(k) for k in data["not_unit_starts"]) + r")(?:"
