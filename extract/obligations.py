@@ -111,7 +111,7 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     return None
 
 
-_ARTICLE_TASK = regex.compile(r"^[^.]{0,240}?\b(?P<task>chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)"
+_ARTICLE_TASK = regex.compile(r"^[^.]{0,600}?\b(?P<task>chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)"
                               r"|to chuc thuc hien|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b")
 
 

@@ -90,7 +90,7 @@ _JOINED = regex.compile(rf",\s*|\s+và\s+(?=(?:{alternation('units', 'name_start
                         rf"|{alternation('verbs', 'unit_kinds')}|{alternation('verbs', 'written_kinds')})\b)")
 
 
-_LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)")
+_LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[\s,.;:]|$)(?!\s+hội\b)")   # not "xã hội"
 
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
@@ -126,10 +126,20 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
     its verb, at punctuation, or before "và" that joins another unit or title (`folded`: `text` folded)."""
     end = start
     window = text[start:start + 120]
-    level = _LEVEL_AT.search(window, timeout=_T)
+    pairs = [(start + m.start(), start + m.end()) for m in rules["comma_pair"].finditer(folded[start:start + 120])]
+    bare = rules["comma_pair"].sub(lambda m: m.group().replace(",", " "), folded[start:start + 120])
+    cut = regex.search(r"[,.;:(]", bare)                  # a place word after the first mark is another unit's
+    level = _LEVEL_AT.search(window[:cut.start() if cut else len(window)], timeout=_T)
     kind = rules["kinds"].match(window)
     first = len(window) - len(window[kind.end():].lstrip()) if kind else 0   # the word after the kind word names
+    paired = 0                                                              # the end of a comma pair read whole
     for w in regex.finditer(r"\S+", window):                                # it: "Vụ Tổ chức cán bộ"
+        if start + w.start() < paired:
+            word = w.group().rstrip(",.;:(")
+            end = start + w.start() + len(word)
+            if word != w.group():
+                break                        # "… chữa bệnh, Chánh Thanh tra Bộ": the mark after the pair ends it
+            continue
         if level and w.start() <= level.start():
             end = start + w.end()            # a name ends with its place: "… xây dựng tỉnh"
             continue
@@ -142,6 +152,10 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
         if w.group() == "và" and _JOINED.match(window, w.start() - 1) \
                 or w.start() > 0 and rules["not_in_names"].match(folded[at - 1:start + len(window)]):
             break   # another unit or title after "và"; a word no name holds ("được", "không", "phân công")
+        pair = next((e for b, e in pairs if b <= start + w.end() - 1 < e), None) if w.group().endswith(",") else None
+        if pair:                             # "Cục Quản lý Khám, chữa bệnh": the pair goes on ("chữa" folds to "chưa")
+            end, paired = start + w.end(), pair
+            continue
         if regex.search(r"[,.;:(]", w.group()):
             end = start + w.start() + len(w.group().rstrip(",.;:("))
             break

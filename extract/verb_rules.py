@@ -51,6 +51,7 @@ def rules() -> dict:
         "recounted_lead": regex.compile(data["recounted_lead"]),
         "recounted_after": regex.compile(data["recounted_after"]),
         "not_in_names": regex.compile(r"(?:^|\s)(?:" + words("not_in_names") + r")(?=\s|$)"),
+        "comma_pair": regex.compile(r"(?:" + words("comma_pairs") + r")\b"),
         "name_final": regex.compile(r"^(?:" + words("name_final_verbs") + r")(?=(?:\s*[,;.]|\s+va\s+(?:"
                                     + words("titles") + r")\b|\s+(?:" + words("responsible_after") + r")\b|\s*$))"),
         "intro": regex.compile(r"^(?:" + words("intro_phrases") + r")\b[^,]*$"),
