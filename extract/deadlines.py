@@ -16,6 +16,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+import regex
+
 from congvan.extract.items import sentences
 from congvan.extract.model import Deadline
 from congvan.rules import TIMEOUT as _T
@@ -40,8 +42,11 @@ def _dated(match, key: str) -> str | None:
     if key == "date":
         d, m, y = (g["d"], g["m"], g["y"]) if g.get("y") else (g["d2"], g["m2"], g["y2"])
         return _valid(int(y), int(m), int(d))
-    if key == "month":
-        return _valid(int(g["y"]), int(g["m"]))
+    if key == "month":                   # "trước tháng 6/2026": the month before it is the last
+        y, m = int(g["y"]), int(g["m"])
+        if g.get("before"):
+            y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        return _valid(y, m)
     if key == "quarter":
         q = g["q"].upper()
         q = _ROMAN.get(q) or int(q)
@@ -109,11 +114,18 @@ def for_task(task: str) -> list:
     [None, '2025-11-30']
     >>> for_task("c) Thường xuyên theo dõi, đôn đốc giải ngân vốn ngân sách nhà nước trong năm 2026.")
     [None]
+
+    A date after "để" (what the task is for) is another's, once the task has its own: "báo cáo trước ngày
+    20/12/2025 để UBND tỉnh báo cáo Bộ Nội vụ trước ngày 25/12/2025" gives 2025-12-20 only.
     """
     out = []
     for sentence, _ in sentences(task, keep_semicolons=True):
         found = find(sentence, _DAY_KEYS if pattern("deadlines", "ongoing").match(sentence, timeout=_T) else _KEYS)
         dated = [d for d in found if d.date]
+        purpose = regex.search(r"(?<!\w)để(?!\w)", sentence[dated[0].end:], timeout=_T) if dated else None
+        if purpose:                     # "… trước ngày 20/12/2025 để UBND tỉnh báo cáo Bộ Nội vụ trước ngày 25/12/2025":
+            cut = dated[0].end + purpose.start()   # a date of what the task is for is not the task's
+            dated = [d for d in dated if d.start < cut]
         out += dated or [found[0] if found else None]
     return out
 
