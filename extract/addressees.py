@@ -126,12 +126,15 @@ def generic_lead(body: str) -> bool:
     return bool(_patterns()["generic_lead"].search(fold(body), timeout=_T))
 
 
-def named_members(group: list[units.UnitMention], addressed: list[units.UnitMention]) -> list[units.UnitMention]:
+def named_members(group: list[units.UnitMention], addressed: list[units.UnitMention], text: str = ""
+                  ) -> list[units.UnitMention]:
     """A collective whose members the address names means those members (GOLD.md O4; `rules/units.yaml`
     `addressed_members`): "UBND các tỉnh, thành phố trực thuộc Trung ương" of a text addressed to named
     provinces ("Chủ tịch UBND các tỉnh, thành phố trực thuộc Trung ương: Hà Tĩnh, Quảng Trị, …") means those
     provinces; "các cơ quan báo chí" of a letter addressed to Báo Nhân dân, Đài Truyền hình Việt Nam, … means
-    those (10988/BNV-CQĐP). Two named members at least; else the collective stays one unit.
+    those (10988/BNV-CQĐP); and, in `text`, an office written in the plural, "các Sở Xây dựng nêu trên", means
+    the same office of each place the address names ("Sở Xây dựng các tỉnh, thành phố: Gia Lai, Đắk Lắk, …",
+    96/CĐ-BXD). Two named members at least; else the collective stays one unit.
 
     >>> a = [units.UnitMention("UBND tỉnh Hà Tĩnh", "", 0, 0), units.UnitMention("UBND thành phố Huế", "", 0, 0),
     ...      units.UnitMention("Báo Nhân dân", "", 0, 0), units.UnitMention("Thông tấn xã Việt Nam", "", 0, 0)]
@@ -141,13 +144,26 @@ def named_members(group: list[units.UnitMention], addressed: list[units.UnitMent
     ['Báo Nhân dân', 'Thông tấn xã Việt Nam']
     """
     members = _members()
-    if all(m.unit not in members for m in group):
+    if all(m.unit not in members and not _plural(m, text) for m in group):
         return group
     out = []
     for m in group:
-        named = [n for n in addressed if n.unit.startswith(members[m.unit])] if m.unit in members else []
+        starts = members.get(m.unit) or ((m.unit + " ",) if _plural(m, text) else ())
+        named = [n for n in addressed if n.unit.startswith(starts)] if starts else []
         out += [units.UnitMention(n.unit, m.mention, m.start, m.end) for n in named] if len(named) >= 2 else [m]
     return out
+
+
+def _plural(mention: units.UnitMention, text: str) -> bool:
+    """A unit written in the plural in `text`: "Các Sở Xây dựng nêu trên".
+
+    >>> _plural(units.UnitMention("Sở Xây dựng", "Sở Xây dựng", 4, 15), "Các Sở Xây dựng nêu trên")
+    True
+    >>> _plural(units.UnitMention("Sở Xây dựng", "Sở Xây dựng", 0, 11), "Sở Xây dựng nêu trên")
+    False
+    """
+    return bool(text) and fold(text[max(0, mention.start - 4):mention.start]).endswith("cac ") \
+        and not fold(mention.unit).startswith("cac ")
 
 
 @lru_cache(maxsize=1)

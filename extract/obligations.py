@@ -91,7 +91,7 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
             return None
         return "assigned"
     post = fold(text[end:])
-    heading_form = regex.match(r"^\s*(?:\([^)]*\))?\s*(?::|$)", post)
+    heading_form = rules["heading_tail"].match(post)
     if heading_form and rules["heading_lead"].match(pre.strip(" ,:;")):
         return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
     if rules["object"].search(pre):
@@ -120,6 +120,8 @@ def _task(text: str, group: list[units.UnitMention], article: bool = False) -> s
     các huyện, thị xã, thành phố thuộc tỉnh; Các thành viên Tổ công tác … chịu trách nhiệm thi hành …" (757/QĐ-UBND
     Quảng Ninh) → "chịu trách nhiệm thi hành …", not "thuộc tỉnh; Các thành viên …"."""
     rest = text[group[-1].end:]
+    if _rules()["heading_tail"].fullmatch(fold(rest).rstrip(" .")):   # "4. Các Sở Xây dựng nêu trên": a heading
+        return ":" if rest.rstrip().endswith(":") else ""
     verb = _ARTICLE_TASK.match(fold(rest)) if article else None
     if verb:
         rest = rest[verb.start("task"):]
@@ -230,7 +232,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         own = False
         pending_heading = None
         for group, task, at in _assignments(body, in_article, issuer, aliases):
-            group = addressees.named_members(group, addressed)
+            group = addressees.named_members(group, addressed, body)
             own = True
             if not task or task.endswith(":"):
                 pending_heading = (group, _dated(task) if task else None, task, at, clause)  # tasks follow as items
@@ -371,6 +373,7 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
                 continue
             task = _task(s_text, group, article=role == "article")
             at = s_off + (s_text.rfind(task) if task else len(s_text))
+            group = [replace(m, start=m.start + s_off, end=m.end + s_off) for m in group]   # where they stand in `body`
             hits.append((group, role, at, s_off, s_off + len(s_text)))
         if s_text.rstrip().endswith(":") and not any(h[3] == s_off for h in hits):
             stops.append(s_off)             # a lead-in to the items below ("… như sau:") is not this task

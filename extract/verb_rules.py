@@ -30,6 +30,8 @@ def rules() -> dict:
                                    + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "accountable": regex.compile(data["accountable_after"]),
+        # a heading's units and its colon, fillers between: "4. Các Sở: Xây dựng, Công Thương theo chức năng, nhiệm vụ:"
+        "heading_tail": regex.compile(r"^\s*(?:\([^)]*\))?\s*,?\s*(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?::|$)"),
         "title": regex.compile(r"(?:^|\s)(?:" + words("titles") + r")(?:\s+các)?\s*$"),
         "title_prefix": regex.compile(r"(?:(?:" + words("titles") + r")\s+)?"),
         "kinds": regex.compile(r"^(?!" + "|".join(regex.escape(k) for k in data["not_unit_starts"]) + r")(?:"
