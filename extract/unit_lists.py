@@ -112,13 +112,45 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
         if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known + out):
             continue
         seen = written.get(start, text)
-        if not rules["kinds"].match(seen[start:]) or not seen[start:start + 1].isupper():
-            continue
-        end = _name_end(seen, folded, start, rules)
-        name = seen[start:end]
+        plural = regex.match(r"các\s+(?=\p{Ll})", seen[start:start + 10])   # "Giám đốc các bệnh viện": a collective
+        if plural:
+            at = start + plural.end()
+            seen = seen[:at] + seen[at].upper() + seen[at + 1:]
+            if not rules["kinds"].match(seen[at:]):
+                continue
+            end = _name_end(seen, folded, at, rules)
+            listed = _listed_after(text, folded, end, rules)
+            if listed:                           # "yêu cầu các hội: Hiệp hội Vận tải ô tô, Hội Nghề cá và …"
+                out += [units.UnitMention(units.canonical(text[a:b], issuer), text[a:b], a, b) for a, b in listed]
+                continue
+            name = "Các " + text[at:end]
+        else:
+            if not rules["kinds"].match(seen[start:]) or not seen[start:start + 1].isupper():
+                continue
+            end = _name_end(seen, folded, start, rules)
+            name = seen[start:end]
         if len(name.split()) >= 2:
             out.append(units.UnitMention(units.canonical(name, issuer), text[start:end], start, end))
     return out
+
+
+def _listed_after(text: str, folded: str, at: int, rules: dict) -> list[tuple[int, int]]:
+    """The names a plural collective lists after its colon ("các hội: Hiệp hội Vận tải ô tô, Hội Nghề cá và Hội Tin
+    học hoàn thành …"), each opening with a kind word: their spans; none when no colon follows or a piece is no name."""
+    colon = regex.match(r"\s*:\s*", text[at:at + 5])
+    if not colon:
+        return []
+    spans, start = [], at + colon.end()
+    while start < len(text) and rules["kinds"].match(text[start:]) and text[start:start + 1].isupper():
+        end = _name_end(text, folded, start, rules)
+        if len(text[start:end].split()) < 2:
+            return []
+        spans.append((start, end))
+        joint = _JOINED.match(text, end)
+        if not joint:
+            break
+        start = joint.end()
+    return spans
 
 
 def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
@@ -137,7 +169,7 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
         if start + w.start() < paired:
             word = w.group().rstrip(",.;:(")
             end = start + w.start() + len(word)
-            if word != w.group():
+            if word != w.group() and start + w.start() + len(word) >= paired:
                 break                        # "… chữa bệnh, Chánh Thanh tra Bộ": the mark after the pair ends it
             continue
         if level and w.start() <= level.start():
