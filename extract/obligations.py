@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import regex
 
-from congvan.extract import addressees, deadlines, unit_aliases, unit_forms, units
+from congvan.extract import addressees, deadlines, speakers, unit_aliases, units
 from congvan.extract.model import Header, Obligation
 from congvan.extract.items import Part as _Part
 from congvan.extract.items import child_of as _child_of
@@ -50,28 +50,6 @@ from congvan.rules import TIMEOUT as _T
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
 
 
-def _issuer_speaks(speaker: str, issuer: str | None) -> bool:
-    """Whether the one who asks ("… đề nghị", folded, after any opening phrase) is the issuer itself:
-    "Bộ Nội vụ trân trọng đề nghị …", "Thực hiện chỉ đạo của Chính phủ, Bộ Nội vụ đề nghị …".
-
-    >>> _issuer_speaks("bo noi vu tran trong", "Bộ Nội vụ"), _issuer_speaks("ubnd tinh lam dong", "Bộ Nội vụ")
-    (True, False)
-    """
-    speaker = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", speaker.strip(" ,"))
-    return bool(speaker) and speaker in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
-
-
-def _leader_speaks(speaker: str) -> bool:
-    """Whether the one who asks (folded) is a leader of the issuing government (verbs.yaml `leader_speakers`):
-    "Phó Thủ tướng Chính phủ Hồ Đức Phớc đề nghị …", not "Chủ tịch UBND tỉnh Lâm Đồng đề nghị …".
-
-    >>> _leader_speaks("pho thu tuong chinh phu ho duc phoc"), _leader_speaks("chu tich ubnd tinh lam dong")
-    (True, False)
-    """
-    m = _rules()["leader_speakers"].match(speaker)
-    return bool(m) and not (m["name"] and unit_forms.is_province(m["name"]))
-
-
 def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False,
           issuer: str | None = None) -> str | None:
     """`assigned` (the list is given the task), `article` (given it by a closing article's "… chịu trách nhiệm
@@ -86,8 +64,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     if m:
         before = pre[: m.start(1)]
         speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()   # after an opening phrase ("Thực hiện …, X đề nghị")
-        if m.group(1) in rules["assign_start_only"] and speaker and not _issuer_speaks(speaker, issuer) \
-                and not _leader_speaks(speaker):
+        if m.group(1) in rules["assign_start_only"] and speaker and not speakers.issuer_speaks(speaker, issuer) \
+                and not speakers.leader_speaks(speaker):
             return None
         return "assigned"
     post = fold(text[end:])
