@@ -113,6 +113,7 @@ def _stamp_debris(text: str) -> bool:
 def _clean(item: str) -> str:
     text = regex.sub(r"\s+", " ", item.lstrip("-–•+ \t")).strip()
     text = pattern("header", "recipient_purpose").sub("", text, timeout=_T)
+    text = pattern("header", "recipient_detail_bracket").sub("", text, timeout=_T)   # "(Địa chỉ: …; MST: …)"
     text = regex.sub(r"\s*;\s*", ", ", text.strip(" ;,.:"), timeout=_T)
     text = regex.sub(r"^(?:Đ|D)[ôồốổơ]ng\s+chí\b", "Đồng chí", text, timeout=_T)   # OCR: "Đông chí"
     return _mend_collectives(_mend_places(text))
