@@ -25,6 +25,7 @@ from congvan.rules import pattern
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _KEYS = ("period", "recurring", "relative", "date", "month", "quarter", "half", "year")   # in the order they take text
+_RECURRING_TRIGGER = regex.compile(r"(?i)(?<!\w)(?:chậm\s+nhất|trước|vào|đến)(?=\s)")
 _DAY_KEYS = _KEYS[:4]   # an ongoing task's: no month, quarter or year (`for_task`)
 
 
@@ -74,6 +75,10 @@ def find(text: str, keys: tuple[str, ...] = _KEYS) -> list[Deadline]:
             s, e = m.span()
             if key == "recurring":
                 s = text.rfind(" ", 0, s + 1) + 1 if s else s
+                trigger = None                # "… tình hình về UBND tỉnh trước 15 giờ hằng ngày": from its trigger
+                for trigger in _RECURRING_TRIGGER.finditer(text, s, e, timeout=_T):
+                    pass
+                s = trigger.start() if trigger else s
             if not free(s, e):
                 continue
             if key == "period":              # "có hiệu lực từ … đến hết ngày …": its dates are no deadline

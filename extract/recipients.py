@@ -304,6 +304,8 @@ def _split_and(text: str) -> list[str]:
 
     >>> _split_and("Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh"), _split_and("Bộ trưởng, Thủ trưởng cơ quan ngang Bộ")
     (['Công an tỉnh', 'Bộ Chỉ huy Quân sự tỉnh'], ['Bộ trưởng, Thủ trưởng cơ quan ngang Bộ'])
+    >>> _split_and("Chỉ huy trưởng Bộ Chỉ huy Quân sự tỉnh, Giám đốc Công an tỉnh")
+    ['Chỉ huy trưởng Bộ Chỉ huy Quân sự tỉnh', 'Giám đốc Công an tỉnh']
     """
     heads = "|".join(regex.escape(h) for h in _rules()["unit_heads"])
     parts = regex.split(rf"\s+và\s+(?=(?:{heads})\b)", text, timeout=_T)
@@ -311,6 +313,11 @@ def _split_and(text: str) -> list[str]:
         return parts
     parts = regex.split(rf"\s*,\s*(?:và\s+)?(?=(?:{heads})\b)", text, timeout=_T)
     if len(parts) > 1 and all(regex.match(rf"(?:{heads})\b", p) and _known(p) for p in parts):
+        return parts
+    # … and a head behind a title ("Chỉ huy trưởng Bộ Chỉ huy Quân sự tỉnh, Giám đốc Công an tỉnh")
+    titles = "|".join(regex.escape(t) for t in _rules()["split_titles"])
+    parts = regex.split(rf"\s*,\s*(?:và\s+)?(?=(?:{titles})\s)", text, timeout=_T)
+    if len(parts) > 1 and all(_known(p) for p in parts):
         return parts
     return [text]
 
