@@ -225,10 +225,16 @@ def _listed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
 
 
 def _own(issuer: str | None) -> str:
-    """The issuer's level and place: "HĐND thành phố Hà Nội" → "thành phố Hà Nội" ("" without a place)."""
+    """The issuer's level and place: "HĐND thành phố Hà Nội" → "thành phố Hà Nội", "UBND xã Đắk Mil" → "xã Đắk Mil"
+    ("" without a place).
+
+    >>> _own("HĐND thành phố Hà Nội"), _own("UBND xã Đắk Mil"), _own("Bộ Nội vụ")
+    ('thành phố Hà Nội', 'xã Đắk Mil', '')
+    """
     place = issuer_place(issuer)
-    if not place:
-        return ""
+    if not place:    # a commune's own: "UBND xã Đắk Mil" → "xã Đắk Mil"
+        local = regex.search(r"(?<!\w)(?:xã|phường|đặc khu|thị trấn)\s+\S.*$", issuer or "", timeout=_T)
+        return local.group() if local else ""
     return ("thành phố " if regex.search(r"\bthanh\s+pho\b", fold(issuer or "")) else "tỉnh ") + place
 
 
