@@ -57,9 +57,11 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
 
 
 def _kind_named(piece: str, rules: dict) -> bool:
-    """A unit's name by its kind word: "Trung tâm Y tế các huyện", or a collective "các bệnh viện tuyến tỉnh"."""
+    """A unit's name by its kind word: "Trung tâm Y tế các huyện", or a collective "các bệnh viện tuyến tỉnh"; a kind
+    word alone names nothing ("Hội đồng" of "Hội đồng thẩm định ban hành …": "thẩm định" names it)."""
     if piece[:1].isupper():
-        return bool(rules["kinds"].match(piece))
+        kind = rules["kinds"].match(piece)
+        return bool(kind) and bool(piece[kind.end():].strip())
     rest = regex.sub(r"^các\s+", "", piece)
     return rest != piece and bool(rules["kinds"].match(_capitalised(rest)))
 
