@@ -75,10 +75,8 @@ def find(text: str, keys: tuple[str, ...] = _KEYS) -> list[Deadline]:
             s, e = m.span()
             if key == "recurring":
                 s = text.rfind(" ", 0, s + 1) + 1 if s else s
-                trigger = None                # "… tình hình về UBND tỉnh trước 15 giờ hằng ngày": from its trigger
-                for trigger in _RECURRING_TRIGGER.finditer(text, s, e, timeout=_T):
-                    pass
-                s = trigger.start() if trigger else s
+                triggers = list(_RECURRING_TRIGGER.finditer(text, s, e, timeout=_T))
+                s = triggers[-1].start() if triggers else s   # "… về UBND tỉnh trước 15 giờ hằng ngày": from its trigger
             if not free(s, e):
                 continue
             if key == "period":              # "có hiệu lực từ … đến hết ngày …": its dates are no deadline

@@ -98,9 +98,10 @@ def _task(text: str, group: list[units.UnitMention], article: bool = False) -> s
     các huyện, thị xã, thành phố thuộc tỉnh; Các thành viên Tổ công tác … chịu trách nhiệm thi hành …" (757/QĐ-UBND
     Quảng Ninh) → "chịu trách nhiệm thi hành …", not "thuộc tỉnh; Các thành viên …"."""
     rest = text[group[-1].end:]
-    if _rules()["heading_tail"].fullmatch(fold(rest).rstrip(" .")):   # "4. Các Sở Xây dựng nêu trên": a heading
+    folded = fold(rest)
+    if _rules()["heading_tail"].fullmatch(folded.rstrip(" .")):   # "4. Các Sở Xây dựng nêu trên": a heading
         return ":" if rest.rstrip().endswith(":") else ""
-    verb = _ARTICLE_TASK.match(fold(rest)) if article else None
+    verb = _ARTICLE_TASK.match(folded) if article else None
     if verb:
         rest = rest[verb.start("task"):]
     rest = regex.sub(r"^\s*(?:\([^)]{0,80}\))?\s*[:,]?\s*", "", rest)

@@ -217,11 +217,16 @@ def _listed_places(text: str) -> regex.Match | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _split_titles() -> str:
+    """The titles that open the head of another body on one address line (header.yaml `split_titles`), an alternation."""
+    return "|".join(regex.escape(t) for t in _rules()["split_titles"])
+
+
 def _heads(text: str) -> list[str]:
     """'Bí thư Tỉnh ủy, Thành ủy, Chủ tịch UBND' → ['Bí thư Tỉnh ủy, Thành ủy', 'Chủ tịch UBND']:
     cut before each title that starts a head of another body."""
-    titles = "|".join(regex.escape(t) for t in _rules()["split_titles"])
-    parts = regex.split(rf"(?:\s*,\s*|\s+và\s+)(?=(?i:{titles})\b)", text, timeout=_T)
+    parts = regex.split(rf"(?:\s*,\s*|\s+và\s+)(?=(?i:{_split_titles()})\b)", text, timeout=_T)
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -315,8 +320,7 @@ def _split_and(text: str) -> list[str]:
     if len(parts) > 1 and all(regex.match(rf"(?:{heads})\b", p) and _known(p) for p in parts):
         return parts
     # … and a head behind a title ("Chỉ huy trưởng Bộ Chỉ huy Quân sự tỉnh, Giám đốc Công an tỉnh")
-    titles = "|".join(regex.escape(t) for t in _rules()["split_titles"])
-    parts = regex.split(rf"\s*,\s*(?:và\s+)?(?=(?:{titles})\s)", text, timeout=_T)
+    parts = regex.split(rf"\s*,\s*(?:và\s+)?(?=(?:{_split_titles()})\s)", text, timeout=_T)
     if len(parts) > 1 and all(_known(p) for p in parts):
         return parts
     return [text]

@@ -224,6 +224,14 @@ def _listed(text: str, folded: str, issuer: str | None) -> list[FormMention]:
     return list(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=1)
+def _commune_levels() -> str:
+    """The level words that name a commune (the values of units.yaml `local_levels`: xã, phường, thị trấn, đặc
+    khu), an alternation."""
+    words = (w.strip() for v in load("units")["local_levels"].values() for w in v.split(","))
+    return "|".join(regex.escape(w) for w in dict.fromkeys(words))
+
+
 def _own(issuer: str | None) -> str:
     """The issuer's level and place: "HĐND thành phố Hà Nội" → "thành phố Hà Nội", "UBND xã Đắk Mil" → "xã Đắk Mil"
     ("" without a place).
@@ -233,7 +241,7 @@ def _own(issuer: str | None) -> str:
     """
     place = issuer_place(issuer)
     if not place:    # a commune's own: "UBND xã Đắk Mil" → "xã Đắk Mil"
-        local = regex.search(r"(?<!\w)(?:xã|phường|đặc khu|thị trấn)\s+\S.*$", issuer or "", timeout=_T)
+        local = regex.search(rf"(?<!\w)(?:{_commune_levels()})\s+\S.*$", issuer or "", timeout=_T)
         return local.group() if local else ""
     return ("thành phố " if regex.search(r"\bthanh\s+pho\b", fold(issuer or "")) else "tỉnh ") + place
 

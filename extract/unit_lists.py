@@ -161,9 +161,9 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
     end = start
     window = text[start:start + 120]
     pairs = [(start + m.start(), start + m.end()) for m in rules["comma_pair"].finditer(folded[start:start + 120])]
-    bare = rules["comma_pair"].sub(lambda m: m.group().replace(",", " "), folded[start:start + 120])
-    cut = regex.search(r"[,.;:(]", bare)                  # a place word after the first mark is another unit's
-    level = _LEVEL_AT.search(window[:cut.start() if cut else len(window)], timeout=_T)
+    cut = next((m.start() for m in regex.finditer(r"[,.;:(]", window)   # a place word after the first mark (not
+                if not any(b <= start + m.start() < e for b, e in pairs)), len(window))   # a pair's) is another unit's
+    level = _LEVEL_AT.search(window[:cut], timeout=_T)
     kind = rules["kinds"].match(window)
     first = len(window) - len(window[kind.end():].lstrip()) if kind else 0   # the word after the kind word names
     paired = 0                                                              # the end of a comma pair read whole
@@ -171,7 +171,7 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
         if start + w.start() < paired:
             word = w.group().rstrip(",.;:(")
             end = start + w.start() + len(word)
-            if word != w.group() and start + w.start() + len(word) >= paired:
+            if word != w.group() and end >= paired:
                 break                        # "… chữa bệnh, Chánh Thanh tra Bộ": the mark after the pair ends it
             continue
         if level and w.start() <= level.start():
