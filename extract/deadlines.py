@@ -117,12 +117,16 @@ def for_task(task: str) -> list:
     [None, '2025-11-30']
     >>> for_task("c) Thường xuyên theo dõi, đôn đốc giải ngân vốn ngân sách nhà nước trong năm 2026.")
     [None]
+    >>> [d.date for d in for_task("Đăng ký trước ngày 22/12/2011. Thời gian tổ chức Hội thi ngày 30/12/2011.")]
+    ['2011-12-22']
 
     A date after "để" (what the task is for) is another's, once the task has its own: "báo cáo trước ngày
     20/12/2025 để UBND tỉnh báo cáo Bộ Nội vụ trước ngày 25/12/2025" gives 2025-12-20 only.
     """
     out = []
     for sentence, _ in sentences(task, keep_semicolons=True):
+        if out and pattern("deadlines", "event_sentence").match(sentence, timeout=_T):
+            continue                    # "Thời gian tổ chức Hội thi ngày 30/12/2011": when the event is, no task
         found = find(sentence, _DAY_KEYS if pattern("deadlines", "ongoing").match(sentence, timeout=_T) else _KEYS)
         dated = [d for d in found if d.date]
         purpose = regex.search(r"(?<!\w)để(?!\w)", sentence[dated[0].end:], timeout=_T) if dated else None

@@ -72,8 +72,12 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     heading_form = rules["heading_tail"].match(post)
     if heading_form and rules["heading_lead"].match(pre.strip(" ,:;")):
         return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
+    if rules["heading_lead"].match(pre.strip(" ,:;")) and rules["verb"].match(post):
+        return "assigned"               # the clause's topic acts: "1. Đối với các sở, ban, ngành báo cáo theo phụ lục 1"
     if rules["object"].search(pre):
         return None
+    if rules["owing"].match(post) and len(pre.split()) <= 6:
+        return "assigned"               # "X đến nay chưa có báo cáo …, khẩn trương gửi báo cáo …"
     if rules["negation"].match(post) or rules["accountable"].match(post) \
             or rules["recounted_after"].match(text[end:], timeout=_T):
         return None                     # "… ban hành Quyết định số 10797/QĐ-HĐTĐ …": issued already (O7)

@@ -61,6 +61,8 @@ def _block(lines: list[Line], i: int, first: str) -> list[str]:
         items.append(rest.strip())
     if stop:
         return items
+    # a one-line address ends at its full stop, however long: "Kính gửi: Đồng chí Bí thư Tỉnh ủy Bến Tre Lê Đức Thọ."
+    ended = items[-1].endswith(".") if items else False
     detail = pattern("header", "recipient_detail")
     skipped = 0
     for line in lines[i + 1:i + 40]:
@@ -190,6 +192,22 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _whole_names(kind: str, names: list[str]) -> list[str]:
+    """The names of a category list, a name that holds a comma made whole again where the registry knows it:
+    "Các Bộ: Y tế, Văn hóa, Thể thao và Du lịch" → Y tế; Văn hóa, Thể thao và Du lịch (6365/VPCP-KGVX).
+
+    >>> _whole_names("Bộ", ["Y tế", "Văn hóa", "Thể thao và Du lịch", "Công an"])
+    ['Y tế', 'Văn hóa, Thể thao và Du lịch', 'Công an']
+    """
+    out: list[str] = []
+    for name in names:
+        if out and _known(f"{kind} {out[-1]}, {name}") and not _known(f"{kind} {name}"):
+            out[-1] = f"{out[-1]}, {name}"
+        else:
+            out.append(name)
+    return out
+
+
 def _two_places(name: str) -> list[str]:
     """Two province names OCR ran together without their comma: "Lào Cai Thái Nguyên" → both.
 
@@ -273,7 +291,7 @@ def expand(item: str) -> list[str]:
     if m:
         title = (m.group("title") or "").strip()
         kind = m.group("kind")[0].upper() + m.group("kind")[1:]
-        return [f"{title} {kind} {n}".strip() for n in _names(m.group("names"))]
+        return [f"{title} {kind} {n}".strip() for n in _whole_names(kind, _names(m.group("names")))]
     m = pattern("header", "recipient_title_list").match(text, timeout=_T)
     if m:
         return [f"{m.group('title').strip()} {n}" for n in _names(m.group("names"))]

@@ -19,9 +19,23 @@ def issuer_speaks(speaker: str, issuer: str | None) -> bool:
 
     >>> issuer_speaks("bo noi vu tran trong", "Bộ Nội vụ"), issuer_speaks("ubnd tinh lam dong", "Bộ Nội vụ")
     (True, False)
+
+    The one who signs may ask in the first person, as a Thủ tướng's công điện does: "Tôi khẩn thiết đề nghị …".
+
+    >>> issuer_speaks("toi khan thiet", "Thủ tướng Chính phủ"), issuer_speaks("chung toi", "Bộ Y tế")
+    (True, True)
+
+    … or by its name without its province, as a province's own letters do: "UBND tỉnh tiếp tục chỉ đạo …".
+
+    >>> issuer_speaks("ubnd tinh tiep tuc", "UBND tỉnh Lâm Đồng"), issuer_speaks("ubnd tinh", "UBND tỉnh Gia Lai")
+    (True, True)
     """
-    speaker = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat)\s*$", "", speaker.strip(" ,"))
-    return bool(speaker) and speaker in {fold(issuer or ""), fold(units.canonical(issuer or ""))}
+    speaker = regex.sub(r"\s*\b(?:tran trong|kinh|xin|trong|thong nhat|khan thiet|cung|tiep tuc)\s*$", "",
+                        speaker.strip(" ,"))
+    folded = fold(issuer or "")
+    return bool(speaker) and (speaker in {folded, fold(units.canonical(issuer or "")), "toi", "chung toi"}
+                              or folded.startswith(speaker + " ")
+                              and unit_forms.is_province(folded[len(speaker):]))   # "UBND tỉnh" of UBND tỉnh X
 
 
 def leader_speaks(speaker: str) -> bool:

@@ -69,13 +69,28 @@ def addressed(text: str, units_addressed: list[units.UnitMention]) -> list[tuple
     """
     if not units_addressed:
         return []
-    said = dict.fromkeys(m.group() for m in _honorific().finditer(text, timeout=_T))
+    said = dict.fromkeys([m.group() for m in _honorific().finditer(text, timeout=_T)]
+                         + [m["group"] for m in _group().finditer(text, timeout=_T)])
     return [(h, u) for h in said for u in dict.fromkeys(m.unit for m in units_addressed)]
 
 
 @lru_cache(maxsize=1)
 def _honorific() -> regex.Pattern:
     return regex.compile(load("units")["honorific"])
+
+
+@lru_cache(maxsize=1)
+def _group() -> regex.Pattern:
+    """`units.yaml` `addressed_group`: "đề nghị các cơ quan, đơn vị gửi …" calls the addressees by group words."""
+    return regex.compile(load("units")["addressed_group"])
+
+
+def _asked(text: str, alias: str, start: int) -> bool:
+    """Whether group words at `start` are the ones a request calls the addressees by (the group words elsewhere,
+    "phối hợp với các cơ quan, đơn vị", are anyone)."""
+    return not alias.startswith("các") or any(
+        m.start("group") == start for m in _group().finditer(text, max(0, start - 20), start + len(alias) + 60,
+                                                             timeout=_T))
 
 
 def mentions(text: str, aliases: list[tuple[str, str]], known: list[units.UnitMention]) -> list[units.UnitMention]:
@@ -85,7 +100,8 @@ def mentions(text: str, aliases: list[tuple[str, str]], known: list[units.UnitMe
     for alias, name in aliases:
         for m in list(regex.finditer(rf"(?<!\w){regex.escape(alias)}(?!\w)", text, timeout=_T)):
             after = text[m.end():].lstrip()
-            if after[:1].isupper() or regex.search(r"là\s*[:\"“]?\s*$", text[:m.start()], timeout=_T):
+            if after[:1].isupper() or regex.search(r"là\s*[:\"“]?\s*$", text[:m.start()], timeout=_T) \
+                    or not _asked(text, alias, m.start()):
                 continue
             if any(k.start < m.end() and m.start() < k.end and not (m.start() <= k.start and k.end <= m.end())
                    for k in known):

@@ -19,11 +19,20 @@ from congvan.rules import alternation, load
 
 
 def strip_titles(pre_folded: str) -> str:
+    """The words before a unit without the titles that stand for it, two titles joined included: "đề nghị đồng chí
+    Bí thư và" (before "Chủ tịch Ủy ban nhân dân các tỉnh …", 1225/CĐ-TTg) → "đề nghị".
+
+    >>> strip_titles("de nghi dong chi bi thu va "), strip_titles("phoi hop voi giam doc"), strip_titles("so y te va ")
+    ('de nghi', 'phoi hop voi', 'so y te va ')
+    """
     rules = verb_rules()
     previous = None
     while previous != pre_folded:
         previous = pre_folded
         pre_folded = regex.sub(r"\s*cac\s*$", "", pre_folded)
+        joined = regex.search(r"\s*(?:,|\bva)\s*$", pre_folded)
+        if joined and rules["title"].search(pre_folded[:joined.start()]):
+            pre_folded = pre_folded[:joined.start()]      # "Bí thư và" before "Chủ tịch Ủy ban nhân dân …"
         m = rules["title"].search(pre_folded)
         if m:
             pre_folded = pre_folded[: m.start()]
@@ -210,6 +219,7 @@ def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = (
     for m in mentions:
         if lists:
             gap = fold(text[lists[-1][-1].end:m.start])
+            gap = regex.sub(r"^\s*(?:co\s+)?lien\s+quan(?=\s*[,;]|\s+va\s)", "", gap)   # "các sở, ngành liên quan, …"
             gap = strip_titles(regex.sub(r"^[\s,;]*(?:va\s+)?", "", gap))
             if not gap.strip(" ,;"):
                 lists[-1].append(m)

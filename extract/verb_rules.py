@@ -29,6 +29,7 @@ def rules() -> dict:
         "qualified": regex.compile(r"^\s*(?:" + data["collective_qualifier"] + r")\s+(?:\S+\s+){0,6}?(?:"
                                    + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
+        "owing": regex.compile(data["owing_after"]),
         "accountable": regex.compile(data["accountable_after"]),
         # a heading's units and its colon, fillers between: "4. Các Sở: Xây dựng, Công Thương theo chức năng, nhiệm vụ:"
         "heading_tail": regex.compile(r"^\s*(?:\([^)]*\))?\s*,?\s*(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?::|$)"),

@@ -21,7 +21,7 @@ def remove_stamps(image: Image.Image, threshold: int = 20, seal_white: int = 150
     the pixel becomes white. `mode="brightest"`: `brightest_channel` instead.
 
     >>> img = Image.new("RGB", (4, 1)); img.putdata([(200, 90, 100), (20, 20, 20), (40, 40, 90), (90, 10, 10)])
-    >>> list(remove_stamps(img).getdata())
+    >>> list(remove_stamps(img).tobytes())
     [255, 20, 255, 90]
 
     A grayscale page comes back as it is (not copied: nothing here changes an image in place).
@@ -44,7 +44,7 @@ def brightest_channel(image: Image.Image) -> Image.Image:
     handwriting, a green receipt stamp) turns light, black and grey ink stays as it is.
 
     >>> img = Image.new("RGB", (3, 1)); img.putdata([(200, 60, 70), (20, 20, 20), (40, 50, 190)])
-    >>> list(brightest_channel(img).getdata())
+    >>> list(brightest_channel(img).tobytes())
     [200, 20, 190]
     """
     if image.mode != "RGB":

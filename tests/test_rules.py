@@ -207,6 +207,6 @@ def test_rule_words_python_reads_from_the_rules_files():
     assert set(rules.words("verbs", "assign_before_unknown")) <= set(rules.words("verbs", "assign_before"))
     assert units.LOCAL_WORDS == ("thành phố", "huyện", "thị xã", "quận", "xã", "phường", "đặc khu")
     assert set(units.LOCAL_WORDS) <= set(rules.words("units", "level_words"))
-    assert rules.alternation("units", "kinds") == "Phòng|ngành|Ban|Cục|Sở|Bộ"
+    assert rules.alternation("units", "kinds") == "Phòng|ngành|Ban|Cục|Sở|Bộ|Vụ"
     assert rules.alternation("verbs", "assign_before_unknown") == \
         r"giao\s+trách\s+nhiệm\s+cho|phân\s+công|giao\s+cho|yêu\s+cầu|đề\s+nghị|giao"
