@@ -105,14 +105,18 @@ _LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[
 
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
-    """A unit the registry does not know, right after an assignment verb ("Yêu cầu Ban Quản lý dự án … tổ chức")
-    or after a person's title ("Vụ trưởng Vụ Tổ chức cán bộ, Cục trưởng Cục Ứng dụng và Phát triển công nghệ
+    """A unit the registry does not know, right after an assignment verb ("Yêu cầu Ban Quản lý dự án … tổ chức"),
+    after a known one and a ';', or after a person's title ("Vụ trưởng Vụ Tổ chức cán bộ, Cục trưởng Cục Ứng dụng và Phát triển công nghệ
     chịu trách nhiệm thi hành")."""
     rules = verb_rules()
     out = []
     folded = fold(text)                          # same offsets as `text` (and as its kind words capitalised)
     starts = [rules["title_prefix"].match(folded, m.end()).end() for m in _ASSIGN_AT.finditer(text[:20_000], timeout=_T)]
     starts += [m.end() for m in _TITLED_AT.finditer(text[:20_000], timeout=_T)]
+    # … and the next of a list across ';' after a known unit: "Giao các sở, ngành tỉnh; UBND các huyện, thành
+    # phố; Các Ban QLDA chuyên ngành tỉnh báo cáo …"
+    ends = {k.end for k in known}
+    starts += [m.end() for m in regex.finditer(r";\s*", text[:20_000], timeout=_T) if m.start() in ends]
     written = {}   # a title holding its unit's kind word: "Trưởng phòng Quản lý xây dựng" → Phòng Quản lý xây dựng
     for m in _KIND_TITLE_AT.finditer(text[:20_000], timeout=_T):
         kind = _KIND_TITLES[regex.sub(r"\s+", " ", fold(m.group(1)))]
@@ -123,7 +127,7 @@ def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMe
         if any(k.start <= start < k.end or abs(k.start - start) <= 1 for k in known + out):
             continue
         seen = written.get(start, text)
-        plural = regex.match(r"các\s+(?=\p{Ll})", seen[start:start + 10])   # "Giám đốc các bệnh viện": a collective
+        plural = regex.match(r"[Cc]ác\s+(?=\p{L})", seen[start:start + 10])   # "Giám đốc các bệnh viện": a collective
         if plural:
             at = start + plural.end()
             seen = seen[:at] + seen[at].upper() + seen[at + 1:]
@@ -206,6 +210,30 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
     return end
 
 
+_LEVEL = r"cấp\s+(?:tỉnh|huyện|xã|trung\s+ương|cơ\s+sở)"
+_OTHER_LEVEL = regex.compile(rf"(?:\s*,\s*|\s+và\s+)({_LEVEL})(?!\w)", regex.IGNORECASE)
+
+
+def _other_levels(text: str, issuer: str | None, mentions: list[units.UnitMention]) -> list[units.UnitMention]:
+    """The same body at the other levels a name lists after its own (GOLD.md O4): "Ban Chỉ huy PTDS cấp tỉnh, cấp
+    xã" → … cấp tỉnh and … cấp xã; "UBND cấp huyện, cấp xã" → UBND cấp huyện and UBND cấp xã.
+
+    >>> [m.unit for m in _other_levels("Giao UBND cấp huyện, cấp xã rà soát.", None, units.find("Giao UBND cấp huyện"))]
+    ['UBND cấp xã']
+    """
+    out = []
+    for m in mentions:
+        own = regex.search(rf"(?i)\b{_LEVEL}$", m.unit)
+        if not own or not regex.search(rf"(?i){_LEVEL}$", m.mention):
+            continue
+        at = m.end
+        while (more := _OTHER_LEVEL.match(text, at, timeout=_T)) and not any(k.start == more.start(1) for k in mentions):
+            name = units.canonical(m.unit[:own.start()] + " ".join(more.group(1).split()).lower(), issuer)
+            out.append(units.UnitMention(name, more.group(1), more.start(1), more.end(1)))
+            at = more.end()
+    return out
+
+
 def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = ()) -> list[list[units.UnitMention]]:
     """Unit mentions grouped into lists joined by commas, 'và' and titles ("Giám đốc các Sở A, B và Chánh VP");
     `aliases`: the short names the document gives units ("Công ty", extract.unit_aliases)."""
@@ -214,6 +242,7 @@ def unit_lists(text: str, issuer: str | None, aliases: list[tuple[str, str]] = (
     mentions = [m for m in mentions if not any(a.start <= m.start and m.end <= a.end for a in named)] + named
     mentions = _unknown_units(text, issuer, mentions) + mentions
     mentions = mentions + _unknown_after_verbs(text, issuer, mentions)
+    mentions = mentions + _other_levels(text, issuer, mentions)
     mentions.sort(key=lambda m: m.start)
     lists: list[list[units.UnitMention]] = []
     for m in mentions:
