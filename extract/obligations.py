@@ -214,14 +214,14 @@ def find(document: Document, header: Header) -> list[Obligation]:
         heading_date = inherited[-1][1][1] if inherited else None
         own = False
         pending_heading = None
-        for group, task, at in _assignments(body, in_article, issuer, aliases):
+        for group, task, at, lead in _assignments(body, in_article, issuer, aliases):
             group = addressees.named_members(group, addressed, body)
             own = True
             if not task or task.endswith(":"):
-                pending_heading = (group, _dated(task) if task else None, task, at, clause)  # tasks follow as items
+                pending_heading = (group, _dated(task) if task else lead, task, at, clause)  # tasks follow as items
             else:                               # "- UBND các phường, xã: Rà soát …" has its task inline
                 out += _rows(group, task, part, clause, part.body_start + at, inherited=heading_date,
-                             item=deadlines.for_item(body))
+                             item=lead or deadlines.for_item(body))
         head = inherited[-1][0] if inherited else None
         # a "list" heading's item is its units' task when it opens with a task verb ("1. Báo cáo …"), not when
         # it tells something ("1. Trong thời gian qua, nước ta đã …": the heading's own words are the task)
@@ -330,11 +330,14 @@ def _own_rows(heading: _Part, pending: tuple) -> list[Obligation]:
 
 
 def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tuple[str, str]] = ()
-                 ) -> list[tuple[list, str, int]]:
-    """(unit list, its task, where the task starts) for each assigned list of a paragraph.
+                 ) -> list[tuple[list, str, int, object]]:
+    """(unit list, its task, where the task starts, the deadline written before the units) for each assigned
+    list of a paragraph.
 
     A task runs from its units to the next sentence that names other assignees, so the later
     sentences of an item ("…; báo cáo Thủ tướng Chính phủ trong tháng 11 năm 2025") stay with it.
+    A deadline may open the clause, before its units: "Trước ngày 20/12/2025, Sở Tài chính tổng hợp …",
+    "Hằng tháng, các sở, ban, ngành báo cáo …" (`_lead_deadline`).
     """
     rules = _rules()
     hits, stops = [], []
@@ -356,18 +359,44 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
                 continue
             task = _task(s_text, group, article=role == "article")
             at = s_off + (s_text.rfind(task) if task else len(s_text))
+            lead = _lead_deadline(s_text, group[0].start)
+            own = s_off + max(s_text.rfind(c, 0, group[0].start) for c in ".;:") + 1   # its clause, after a ';'
             group = [replace(m, start=m.start + s_off, end=m.end + s_off) for m in group]   # where they stand in `body`
-            hits.append((group, role, at, s_off, s_off + len(s_text)))
+            hits.append((group, role, at, s_off, s_off + len(s_text), lead, own))
         if s_text.rstrip().endswith(":") and not any(h[3] == s_off for h in hits):
             stops.append(s_off)             # a lead-in to the items below ("… như sau:") is not this task
     out = []
-    for group, role, at, s_start, s_end in hits:
-        end = min([h[3] for h in hits if h[3] > s_start] + [x for x in stops if x > s_start], default=None)
+    for group, role, at, s_start, s_end, lead, _ in hits:
+        end = min([h[3] for h in hits if h[3] > s_start] + [x for x in stops if x > s_start]
+                  + [h[6] for h in hits if h[3] == s_start and h[6] > at], default=None)   # "…; chậm nhất …, B gửi …"
         own_text = body[at:s_end].strip()
         if not own_text or own_text.endswith(":"):    # a heading: its tasks follow as items
             end = s_end
-        out.append((group, body[at:end if end is not None else len(body)].strip(), at))
+        out.append((group, body[at:end if end is not None else len(body)].strip(), at, lead))
     return out
+
+
+def _lead_deadline(text: str, position: int):
+    """The deadline that opens the clause of the units at `position`, before them and a comma: "Trước ngày
+    20/12/2025, Sở Tài chính tổng hợp …" → 2025-12-20; "Hằng tháng, các sở, ban, ngành báo cáo …" → recurring.
+
+    >>> _lead_deadline("Trước ngày 20/12/2025, Sở Tài chính tổng hợp.", 23).date
+    '2025-12-20'
+    >>> _lead_deadline("Hằng tháng, trước ngày 20, các sở báo cáo.", 27).text
+    'Hằng tháng, trước ngày 20'
+    >>> _lead_deadline("Ngày 03 tháng 8 năm 2012, Thông tấn xã Việt Nam có tin.", 26)
+    """
+    cut = max(text.rfind(c, 0, position) for c in ".;:") + 1
+    before = text[cut:position]
+    found = deadlines.find(before)
+    if not found or not regex.fullmatch(r"(?:[^,]{0,40}?,\s*){1,2}(?:(?:" + units.verb_words("titles") + r")\s+)?",
+                                        fold(before[found[-1].end:]), timeout=_T):
+        return None
+    dated = [d for d in found if d.date]
+    if dated:
+        return dated[-1]
+    comma = before.rfind(",")             # a recurring one, as written: "Hằng tháng, trước ngày 20"
+    return replace(found[0], text=before[found[0].start:comma].strip(), end=comma)
 
 
 def _clause_start(text: str, position: int) -> int:
