@@ -61,6 +61,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     if m and (rules["recounted"].search(text[clause_start:start], timeout=_T)
               or rules["recounted_lead"].search(text[text.rfind(".", 0, start) + 1:start], timeout=_T)):
         return None                     # "… đã có Công văn số … giao X …": an earlier instruction recounted (O7)
+    if rules["cooperate_only"].match(fold(text[end:])):
+        return None                     # "… Sở Công Thương theo chức năng, nhiệm vụ phối hợp thực hiện.": a partner
     if m:
         before = pre[: m.start(1)]
         speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()   # after an opening phrase ("Thực hiện …, X đề nghị")

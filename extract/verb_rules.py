@@ -30,6 +30,7 @@ def rules() -> dict:
                                    + words("responsible_after") + r")\b"),
         "negation": regex.compile(r"^\s*(?:" + words("negation_after") + r")\b"),
         "owing": regex.compile(data["owing_after"]),
+        "cooperate_only": regex.compile(data["cooperate_only"]),
         "accountable": regex.compile(data["accountable_after"]),
         # a heading's units and its colon, fillers between: "4. Các Sở: Xây dựng, Công Thương theo chức năng, nhiệm vụ:"
         "heading_tail": regex.compile(r"^\s*(?:\([^)]*\))?\s*,?\s*(?:(?:" + words("subject_fillers") + r")\s*,?\s*)*(?::|$)"),
