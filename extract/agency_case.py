@@ -10,6 +10,7 @@ from congvan.rules import alternation
 
 AGENCY_START = regex.compile(rf"(?i)^(?:{alternation('header', 'agency_starts')})\b")
 ACRONYMS = {"UBND", "HĐND", "MTTQ", "TP", "TW", "CP", "VN"}
+_DOTTED = regex.compile(r"[A-Z]{1,4}(?:\.[A-Z]{1,4})+\.?")   # an abbreviation with its dots: "TP.HCM"
 
 
 def sentence_case(upper: str) -> str:
@@ -24,10 +25,12 @@ def sentence_case(upper: str) -> str:
 
     >>> sentence_case("VỤ KẾ HOẠCH - TÀI CHÍNH"), sentence_case("HỘI ĐỒNG THẨM ĐỊNH, ĐÁNH GIÁ CHỈ SỐ")
     ('Vụ Kế hoạch - Tài chính', 'Hội đồng Thẩm định, đánh giá chỉ số')
+    >>> sentence_case("UBND TP.HCM"), sentence_case("CỤC THUẾ")
+    ('UBND TP.HCM', 'Cục Thuế')
     """
     words = upper.split()
     kind = AGENCY_START.match(upper)
     after = len(kind.group().split()) if kind else None
-    return " ".join(w if w in ACRONYMS else
+    return " ".join(w if w in ACRONYMS or _DOTTED.fullmatch(w) else
                     w.capitalize() if i in (0, after) or kind and i > after and words[i - 1] in ("-", "–") else w.lower()
                     for i, w in enumerate(words))

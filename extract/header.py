@@ -128,6 +128,8 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     'Sở Công Thương'
     >>> agency_name("BAN QUẢN LÝ DỰ ÁN ĐẦU TƯ XÂY DỰNG TỈNH"), agency_name("CÔNG AN TĨNH LẮM ĐÔNG")
     ('Ban Quản lý dự án đầu tư xây dựng tỉnh', 'Công an tỉnh Lâm Đồng')
+    >>> agency_name("CỤC THUẾ TP HÀ NỘI"), agency_name("UBND TP. HỒ CHÍ MINH")
+    ('Cục Thuế TP Hà Nội', 'UBND TP. Hồ Chí Minh')
 
     Under its parent line (`scope_issuer`), a body is read in the parent's scope:
 
@@ -153,6 +155,9 @@ def agency_name(upper: str, scope_issuer: str | None = None) -> str:
     if not _is_upper(text):
         return text
     lowered = fold(text)
+    tp = regex.search(r"(?<=^|\s)tp\.?(?=\s|\p{L})", lowered)   # "UBND TP HỒ CHÍ MINH": thành phố abbreviated
+    if tp and _province(text[tp.end():].strip()):
+        return f"{sentence_case(text[:tp.start()].strip())} {title_case_place(text[tp.start():].strip())}".strip()
     for level in _LEVEL_WORDS:
         for m in regex.finditer(rf"(?<=^|\s){fold(level)}(?=\s)", lowered):
             head, place = text[: m.start()].strip(), text[m.end():].strip()

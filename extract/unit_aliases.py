@@ -44,16 +44,27 @@ def defined(text: str, issuer: str | None) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+_BEFORE_NAMES = {"cua", "cho", "ve", "voi", "tai", "tu", "den", "gui", "la", "giua", "boi", "do"}   # words a name follows
+
+
 def _name_before(before: str, issuer: str | None, kinds: tuple[str, ...]) -> str | None:
-    """The unit whose name ends `before`: one the registry knows, or capitalised words opening with a kind word."""
+    """The unit whose name ends `before`: one the registry knows, or the words from a capitalised kind word on
+    (after "của", "cho" …: "của Công ty TNHH Thương mại và Dịch vụ Hoàng Long (sau đây gọi là Công ty)").
+
+    >>> _name_before("Trả lời công văn số 25/CV-HL của Công ty TNHH Thương mại và Dịch vụ Hoàng Long", None, _rules()[1])
+    'Công ty TNHH Thương mại và Dịch vụ Hoàng Long'
+    """
     known = [m for m in units.find(before, issuer) if m.end >= len(before) - 1]
     if known:
         return known[-1].unit
     words = list(regex.finditer(r"\S+", before, timeout=_T))
     start = len(words)
-    while start and (words[start - 1].group()[:1].isupper() or words[start - 1].group() in ("-", "&")):
-        start -= 1                       # the run of capitalised words ending at the bracket
+    while start and len(words) - start < 15 and not regex.search(r"[,.;:()]$|\d", words[start - 1].group()) \
+            and fold(words[start - 1].group()) not in _BEFORE_NAMES:
+        start -= 1                       # back to the word that opens the name: "của Công ty TNHH Thương mại và Dịch vụ …"
     for i in range(start, len(words) - 1):
+        if not words[i].group()[:1].isupper():
+            continue
         name = " ".join(w.group() for w in words[i:])
         if any(fold(name).startswith(k + " ") for k in kinds):
             return name
