@@ -66,6 +66,8 @@ def _role(text: str, group: list[units.UnitMention], clause_start: int, article:
     if m:
         before = pre[: m.start(1)]
         speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()   # after an opening phrase ("Thực hiện …, X đề nghị")
+        if regex.match(r"\s*(?:de|nham)\s[^.;:]*,\s*$", before):
+            speaker = ""                # after a purpose: "2. Để đảm bảo tiến độ …, đề nghị Bộ Y tế …" (the issuer asks)
         if m.group(1) in rules["assign_start_only"] and speaker and not speakers.issuer_speaks(speaker, issuer) \
                 and not speakers.leader_speaks(speaker):
             return None
