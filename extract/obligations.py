@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import regex
 
-from congvan.extract import addressees, deadlines, speakers, unit_aliases, units
+from congvan.extract import addressees, clauses, deadlines, unit_aliases, units
 from congvan.extract.model import Header, Obligation
 from congvan.extract.items import Part as _Part
 from congvan.extract.items import child_of as _child_of
@@ -38,7 +38,6 @@ from congvan.extract.items import joined as _joined
 from congvan.extract.items import part as _part
 from congvan.extract.items import sentences as _sentences
 from congvan.extract.text import Line, paragraphs
-from congvan.extract.unit_lists import strip_titles as _strip_titles
 from congvan.extract.unit_lists import unit_lists as _unit_lists
 from congvan.extract.unit_lists import listed_across as _listed_across
 from congvan.extract.unit_lists import units_only as _units_only
@@ -48,72 +47,6 @@ from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
 
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
-
-
-def _role(text: str, group: list[units.UnitMention], clause_start: int, article: bool = False,
-          issuer: str | None = None) -> str | None:
-    """`assigned` (the list is given the task), `article` (given it by a closing article's "… chịu trách nhiệm
-    thi hành"), `heading` (tasks follow), or None (object, description)."""
-    rules = _rules()
-    start, end = group[0].start, group[-1].end
-    pre = _strip_titles(fold(text[clause_start:start]))
-    m = rules["assign"].search(pre)
-    if m and (rules["recounted"].search(text[clause_start:start], timeout=_T)
-              or rules["recounted_lead"].search(text[text.rfind(".", 0, start) + 1:start], timeout=_T)):
-        return None                     # "… đã có Công văn số … giao X …": an earlier instruction recounted (O7)
-    if rules["cooperate_only"].match(fold(text[end:])):
-        return None                     # "… Sở Công Thương theo chức năng, nhiệm vụ phối hợp thực hiện.": a partner
-    if m:
-        before = pre[: m.start(1)]
-        speaker = before.strip(" ,").rsplit(",", 1)[-1].strip()   # after an opening phrase ("Thực hiện …, X đề nghị")
-        if regex.match(r"\s*(?:de|nham)\s[^.;:]*,\s*$", before):
-            speaker = ""                # after a purpose: "2. Để đảm bảo tiến độ …, đề nghị Bộ Y tế …" (the issuer asks)
-        if m.group(1) in rules["assign_start_only"] and speaker and not speakers.issuer_speaks(speaker, issuer) \
-                and not speakers.leader_speaks(speaker):
-            return None
-        return "assigned"
-    post = fold(text[end:])
-    heading_form = rules["heading_tail"].match(post)
-    if heading_form and rules["heading_lead"].match(pre.strip(" ,:;")):
-        return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
-    if rules["heading_lead"].match(pre.strip(" ,:;")) and rules["verb"].match(post):
-        return "assigned"               # the clause's topic acts: "1. Đối với các sở, ban, ngành báo cáo theo phụ lục 1"
-    if rules["object"].search(pre):
-        return None
-    if rules["owing"].match(post) and len(pre.split()) <= 6:
-        return "assigned"               # "X đến nay chưa có báo cáo …, khẩn trương gửi báo cáo …"
-    if rules["negation"].match(post) or rules["accountable"].match(post) \
-            or rules["recounted_after"].match(text[end:], timeout=_T):
-        return None                     # "… ban hành Quyết định số 10797/QĐ-HĐTĐ …": issued already (O7)
-    if heading_form and not pre.strip(" ,:;"):
-        return "heading"
-    if rules["verb"].match(post) and len(pre.split()) <= 6:
-        return "assigned"
-    if rules["qualified"].match(post) and len(pre.split()) <= 6 and any(" cac " in f" {fold(m.unit)} " for m in group):
-        return "assigned"               # "UBND các tỉnh, thành phố có dự án đi qua chủ động phối hợp …"
-    # "Điều 3. Chánh Văn phòng …, Giám đốc Sở …, Thủ trưởng các cơ quan … chịu trách nhiệm thi hành …"
-    if article and _ARTICLE_TASK.match(post):
-        return "article"
-    return None
-
-
-_ARTICLE_TASK = regex.compile(r"^[^.]{0,600}?\b(?P<task>chiu trach nhiem (?:thi hanh|thuc hien|to chuc thuc hien)"
-                              r"|to chuc thuc hien|can cu quyet dinh (?:nay )?(?:thi hanh|thuc hien)|thi hanh quyet dinh nay)\b")
-
-
-def _task(text: str, group: list[units.UnitMention], article: bool = False) -> str:
-    """The task after the units; in a closing article, from its verb on: "Điều 3. Chánh Văn phòng …; Chủ tịch UBND
-    các huyện, thị xã, thành phố thuộc tỉnh; Các thành viên Tổ công tác … chịu trách nhiệm thi hành …" (757/QĐ-UBND
-    Quảng Ninh) → "chịu trách nhiệm thi hành …", not "thuộc tỉnh; Các thành viên …"."""
-    rest = text[group[-1].end:]
-    folded = fold(rest)
-    if _rules()["heading_tail"].fullmatch(folded.rstrip(" .")):   # "4. Các Sở Xây dựng nêu trên": a heading
-        return ":" if rest.rstrip().endswith(":") else ""
-    verb = _ARTICLE_TASK.match(folded) if article else None
-    if verb:
-        rest = rest[verb.start("task"):]
-    rest = regex.sub(r"^\s*(?:\([^)]{0,80}\))?\s*[:,]?\s*", "", rest)
-    return rest.strip()
 
 
 def _rows(group, task: str, part: _Part, clause: str | None, offset: int, inherited=None,
@@ -358,12 +291,13 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             group = _assignable(group, issuer)
             if not group:
                 continue
-            role = _role(s_text, group, _clause_start(s_text, group[0].start), article=article, issuer=issuer)
+            start = clauses.clause_start(s_text, group[0].start)
+            role = clauses.role(s_text, group, start, article=article, issuer=issuer)
             if role is None:
                 continue
-            task = _task(s_text, group, article=role == "article")
+            task = clauses.task(s_text, group, article=role == "article")
             at = s_off + (s_text.rfind(task) if task else len(s_text))
-            lead = _lead_deadline(s_text, group[0].start)
+            lead = clauses.lead_deadline(s_text, group[0].start)
             own = s_off + max(s_text.rfind(c, 0, group[0].start) for c in ".;:") + 1   # its clause, after a ';'
             group = [replace(m, start=m.start + s_off, end=m.end + s_off) for m in group]   # where they stand in `body`
             hits.append((group, role, at, s_off, s_off + len(s_text), lead, own))
@@ -378,39 +312,6 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             end = s_end
         out.append((group, body[at:end if end is not None else len(body)].strip(), at, lead))
     return out
-
-
-def _lead_deadline(text: str, position: int):
-    """The deadline that opens the clause of the units at `position`, before them and a comma: "Trước ngày
-    20/12/2025, Sở Tài chính tổng hợp …" → 2025-12-20; "Hằng tháng, các sở, ban, ngành báo cáo …" → recurring.
-
-    >>> _lead_deadline("Trước ngày 20/12/2025, Sở Tài chính tổng hợp.", 23).date
-    '2025-12-20'
-    >>> _lead_deadline("Hằng tháng, trước ngày 20, các sở báo cáo.", 27).text
-    'Hằng tháng, trước ngày 20'
-    >>> _lead_deadline("Ngày 03 tháng 8 năm 2012, Thông tấn xã Việt Nam có tin.", 26)
-    """
-    cut = max(text.rfind(c, 0, position) for c in ".;:") + 1
-    before = text[cut:position]
-    found = deadlines.find(before)
-    if not found or not regex.fullmatch(r"(?:[^,]{0,40}?,\s*){1,2}(?:(?:" + units.verb_words("titles") + r")\s+)?",
-                                        fold(before[found[-1].end:]), timeout=_T):
-        return None
-    dated = [d for d in found if d.date]
-    if dated:
-        return dated[-1]
-    comma = before.rfind(",")             # a recurring one, as written: "Hằng tháng, trước ngày 20"
-    return replace(found[0], text=before[found[0].start:comma].strip(), end=comma)
-
-
-def _clause_start(text: str, position: int) -> int:
-    """Where the clause of the unit at `position` starts, after an opening adverbial ("Đối với …, X thực hiện")."""
-    cut = max(text.rfind(c, 0, position) for c in ".;:")
-    start = cut + 1 if cut >= 0 else 0
-    comma = text.rfind(",", start, position)
-    if comma >= 0 and _rules()["intro"].match(fold(text[start:comma]).strip()):
-        return comma + 1
-    return start
 
 
 def _same_collective(rows: list[Obligation]) -> list[Obligation]:
