@@ -46,6 +46,10 @@ from congvan.ingest.model import Document
 from congvan.ingest.textnorm import fold
 from congvan.rules import TIMEOUT as _T
 
+# what a report states under a unit, not a task: "Sở Nội vụ: 26,9%", "+ Có 2/14 cơ quan, đơn vị đạt …", "Kết quả khảo
+# sát đối với 02 đơn vị …" (an appraisal report's results)
+_FIGURES = regex.compile(r"(?i)\s*(?:[-+•]\s*)?(?:\d+(?:[.,]\d+)?\s*%|có\s+\d|kết\s+quả\s|\d+\s+(?:/\s*\d+\s+)?"
+                         r"(?:nhiệm\s+vụ|đơn\s+vị|cơ\s+quan|hồ\s+sơ|TTHC|thủ\s+tục|văn\s+bản|kiến\s+nghị)\b)")
 _CRITERION_CODE = regex.compile(r"(?i)\b(?:tiêu\s+chí(?:\s+thành\s+phần)?|TC|lĩnh\s+vực)\s+(\d{1,2}(?:\.\d{1,2}){0,2})\b")
 
 
@@ -96,8 +100,9 @@ def _not_assignable(unit: str, issuer: str | None, mention: str = "") -> bool:
     levels = {x.name: x.level for x in units.registry()}
     if levels.get(units.canonical(issuer)) in ("bộ", "trung ương"):
         return False            # a central issuer (Thủ tướng, a Bộ, Văn phòng Chính phủ) may task any unit
-    level = levels.get(unit)
-    return level in _RANK and _RANK[level] < _RANK.get(units.scope_of(issuer), 99)
+    level, scope = levels.get(unit), units.scope_of(issuer)
+    # an issuer of no known rank (Công an tỉnh, Bảo hiểm xã hội tỉnh, Tỉnh ủy …) may ask any unit
+    return scope in _RANK and level in _RANK and _RANK[level] < _RANK[scope]
 
 
 def _table_words(document: Document) -> dict[int, set[str]]:
@@ -162,7 +167,7 @@ def find(document: Document, header: Header) -> list[Obligation]:
         head = inherited[-1][0] if inherited else None
         # a "list" heading's item is its units' task when it opens with a task verb ("1. Báo cáo …"), not when
         # it tells something ("1. Trong thời gian qua, nước ta đã …": the heading's own words are the task)
-        takes = head is not None and not own and not closing and id(head) not in owning \
+        takes = head is not None and not own and not closing and id(head) not in owning and not _FIGURES.match(body) \
             and (head.kind != "list" or bool(rules["verb"].match(" " + fold(body))))
         if head is not None and (head.kind != "list" or own or takes):
             used.add(id(head))
@@ -296,6 +301,8 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
             if role is None:
                 continue
             task = clauses.task(s_text, group, article=role == "article")
+            if role == "heading" and _FIGURES.match(task):
+                continue                    # "Sở Nội vụ: 26,9%", "…: Có 2/14 cơ quan đạt …": figures, no task
             at = s_off + (s_text.rfind(task) if task else len(s_text))
             lead = clauses.lead_deadline(s_text, group[0].start)
             own = s_off + max(s_text.rfind(c, 0, group[0].start) for c in ".;:") + 1   # its clause, after a ';'

@@ -121,6 +121,8 @@ def scope_of(issuer: str | None) -> str:
     ('sở', 'huyện', 'tỉnh')
     >>> scope_of("UBND thành phố Hà Nội"), scope_of("Văn phòng UBND tỉnh Nghệ An"), scope_of("Bộ Nội vụ")
     ('tỉnh', 'tỉnh', 'bộ')
+    >>> scope_of("HĐND tỉnh Nghệ An"), scope_of("HĐND thành phố Hà Nội")
+    ('tỉnh', 'tỉnh')
     """
     if not issuer:
         return "any"
@@ -130,9 +132,10 @@ def scope_of(issuer: str | None) -> str:
         return "sở"
     if f in _ministries():
         return "bộ"   # a ministry: "Văn phòng", "Thanh tra" are the ministry's own
-    # the Văn phòng of an UBND speaks for it (its thông báo kết luận give the UBND's tasks)
-    m = regex.match(rf"(?:van phong\s+)?(?:ubnd|uy ban nhan dan)\s+({_folded('level_words')})\b\s*(.*)", f,
-                    timeout=_TIMEOUT)
+    # the Văn phòng of an UBND speaks for it (its thông báo kết luận give the UBND's tasks); an HĐND's resolutions
+    # task the UBND of its own level ("Giao Ủy ban nhân dân tỉnh tổ chức thực hiện Nghị quyết")
+    m = regex.match(rf"(?:van phong\s+|thuong truc\s+)?(?:ubnd|uy ban nhan dan|hdnd|hoi dong nhan dan)\s+"
+                    rf"({_folded('level_words')})\b\s*(.*)", f, timeout=_TIMEOUT)
     if m:
         level, place = m.groups()
         level = regex.sub(r"\s+", " ", level)
