@@ -101,8 +101,10 @@ def _not_assignable(unit: str, issuer: str | None, mention: str = "") -> bool:
     if levels.get(units.canonical(issuer)) in ("bộ", "trung ương"):
         return False            # a central issuer (Thủ tướng, a Bộ, Văn phòng Chính phủ) may task any unit
     level, scope = levels.get(unit), units.scope_of(issuer)
-    # an issuer of no known rank (Công an tỉnh, Bảo hiểm xã hội tỉnh, Tỉnh ủy …) may ask any unit
-    return scope in _RANK and level in _RANK and _RANK[level] < _RANK[scope]
+    # a district's Phòng ranks with its district ("Đề nghị Sở Nội vụ hướng dẫn …" in its report asks upwards); an
+    # issuer of no known rank (Công an tỉnh, Bảo hiểm xã hội tỉnh, Tỉnh ủy, a Hội đồng …) may ask any unit
+    rank = _RANK.get(scope, _RANK["huyện"] if fold(issuer).startswith("phong ") else None)
+    return rank is not None and level in _RANK and _RANK[level] < rank
 
 
 def _table_words(document: Document) -> dict[int, set[str]]:

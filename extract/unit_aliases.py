@@ -98,7 +98,8 @@ def _group() -> regex.Pattern:
 
 def _asked(text: str, alias: str, start: int) -> bool:
     """Whether group words at `start` are the ones a request calls the addressees by (the group words elsewhere,
-    "phối hợp với các cơ quan, đơn vị", are anyone)."""
+    "phối hợp với các cơ quan, đơn vị", are anyone); an honorific ("Quý Sở") or a short name the document defines
+    ("Công ty") means its unit wherever it stands."""
     return not alias.startswith("các") or any(
         m.start("group") == start for m in _group().finditer(text, max(0, start - 20), start + len(alias) + 60,
                                                              timeout=_T))

@@ -106,8 +106,8 @@ _LEVEL_AT = regex.compile(rf"(?i)\s(?:{alternation('units', 'level_words')})(?=[
 
 def _unknown_after_verbs(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
     """A unit the registry does not know, right after an assignment verb ("Yêu cầu Ban Quản lý dự án … tổ chức"),
-    after a known one and a ';', or after a person's title ("Vụ trưởng Vụ Tổ chức cán bộ, Cục trưởng Cục Ứng dụng và Phát triển công nghệ
-    chịu trách nhiệm thi hành")."""
+    after a known one and a ';', or after a person's title ("Vụ trưởng Vụ Tổ chức cán bộ, Cục trưởng Cục Ứng dụng
+    và Phát triển công nghệ chịu trách nhiệm thi hành")."""
     rules = verb_rules()
     out = []
     folded = fold(text)                          # same offsets as `text` (and as its kind words capitalised)
