@@ -42,8 +42,8 @@ def strip_titles(pre_folded: str) -> str:
 def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]) -> list[units.UnitMention]:
     """Units the registry does not know, as the subject of a clause: "Nhóm đánh giá …, Tổ kiểm tra … nghiên cứu"."""
     rules = verb_rules()
-    if not (rules["kinds"].match(text) or any(m.start == 0 for m in known)):
-        return []
+    if not (rules["kinds"].match(regex.sub(r"^Các\s+", "", text)) or any(m.start == 0 for m in known)):
+        return []                       # "Các Viện Vệ sinh dịch tễ, Viện Pasteur hỗ trợ …": a collective opens it too
     spans = {(m.start, m.end) for m in known}   # a piece the registry knows is one of the list, given already
     folded = fold(text)                          # same offsets as `text`
     placed = _placed_subject_end(text[:200])
@@ -59,7 +59,9 @@ def _unknown_units(text: str, issuer: str | None, known: list[units.UnitMention]
         # each subject piece is a unit name: a kind word, at least two words, not itself a verb ("Tổ chức")
         if all((i, i + len(p)) in spans or p and _kind_named(p, rules) and len(p.split()) >= 2
                and not rules["verb"].match(fold(p)) and not any(a == i for a, _ in spans)
-               for p, i in pieces):             # a known name and more is a clause ("UBND tỉnh yêu cầu Sở …")
+               and not (fold(p).startswith("cac ") and any(a < i + len(p) and i < b for a, b in spans))
+               for p, i in pieces):             # a known name and more is a clause ("UBND tỉnh yêu cầu Sở …"),
+            # and "Các Sở Y tế" is the Sở Y tế the registry knows
             return [units.UnitMention(units.canonical(_capitalised(p), issuer), p, i, i + len(p)) for p, i in pieces
                     if (i, i + len(p)) not in spans]
     return []
@@ -69,7 +71,7 @@ def _kind_named(piece: str, rules: dict) -> bool:
     """A unit's name by its kind word: "Trung tâm Y tế các huyện", or a collective "các bệnh viện tuyến tỉnh"; a kind
     word alone names nothing ("Hội đồng" of "Hội đồng thẩm định ban hành …": "thẩm định" names it)."""
     if piece[:1].isupper():
-        kind = rules["kinds"].match(piece)
+        kind = rules["kinds"].match(regex.sub(r"^Các\s+(?=\p{Lu})", "", piece))
         return bool(kind) and bool(piece[kind.end():].strip())
     rest = regex.sub(r"^các\s+", "", piece)
     return rest != piece and bool(rules["kinds"].match(_capitalised(rest)))
