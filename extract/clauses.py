@@ -30,11 +30,12 @@ def role(text: str, group: list[units.UnitMention], clause_start: int, article: 
     rules = _rules()
     start, end = group[0].start, group[-1].end
     pre = _strip_titles(fold(text[clause_start:start]))
+    post = fold(text[end:])
     m = rules["assign"].search(pre)
     if m and (rules["recounted"].search(text[clause_start:start], timeout=_T)
               or rules["recounted_lead"].search(text[text.rfind(".", 0, start) + 1:start], timeout=_T)):
         return None                     # "… đã có Công văn số … giao X …": an earlier instruction recounted (O7)
-    if rules["cooperate_only"].match(fold(text[end:])):
+    if rules["cooperate_only"].match(post):
         return None                     # "… Sở Công Thương theo chức năng, nhiệm vụ phối hợp thực hiện.": a partner
     if m:
         before = pre[: m.start(1)]
@@ -45,11 +46,11 @@ def role(text: str, group: list[units.UnitMention], clause_start: int, article: 
                 and not speakers.leader_speaks(speaker):
             return None
         return "assigned"
-    post = fold(text[end:])
     heading_form = rules["heading_tail"].match(post)
-    if heading_form and rules["heading_lead"].match(pre.strip(" ,:;")):
+    topic = rules["heading_lead"].match(pre.strip(" ,:;"))
+    if heading_form and topic:
         return "heading"                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường"
-    if rules["heading_lead"].match(pre.strip(" ,:;")) and rules["verb"].match(post):
+    if topic and rules["verb"].match(post):
         return "assigned"               # the clause's topic acts: "1. Đối với các sở, ban, ngành báo cáo theo phụ lục 1"
     if rules["object"].search(pre):
         return None
@@ -99,8 +100,7 @@ def lead_deadline(text: str, position: int):
     'Hằng tháng, trước ngày 20'
     >>> lead_deadline("Ngày 03 tháng 8 năm 2012, Thông tấn xã Việt Nam có tin.", 26)
     """
-    cut = max(text.rfind(c, 0, position) for c in ".;:") + 1
-    before = text[cut:position]
+    before = text[clause_cut(text, position):position]
     found = deadlines.find(before)
     if not found or not regex.fullmatch(r"(?:[^,]{0,40}?,\s*){1,2}(?:(?:" + units.verb_words("titles") + r")\s+)?",
                                         fold(before[found[-1].end:]), timeout=_T):
@@ -112,10 +112,18 @@ def lead_deadline(text: str, position: int):
     return replace(found[0], text=before[found[0].start:comma].strip(), end=comma)
 
 
+def clause_cut(text: str, position: int) -> int:
+    """Where the clause holding `position` starts: after the last '.', ';' or ':' before it (0: none).
+
+    >>> clause_cut("Sở A rà soát; chậm nhất ngày 15/01/2026, Sở B gửi.", 40)
+    13
+    """
+    return max(text.rfind(c, 0, position) for c in ".;:") + 1
+
+
 def clause_start(text: str, position: int) -> int:
     """Where the clause of the unit at `position` starts, after an opening adverbial ("Đối với …, X thực hiện")."""
-    cut = max(text.rfind(c, 0, position) for c in ".;:")
-    start = cut + 1 if cut >= 0 else 0
+    start = clause_cut(text, position)
     comma = text.rfind(",", start, position)
     if comma >= 0 and _rules()["intro"].match(fold(text[start:comma]).strip()):
         return comma + 1

@@ -281,7 +281,7 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
     A task runs from its units to the next sentence that names other assignees, so the later
     sentences of an item ("…; báo cáo Thủ tướng Chính phủ trong tháng 11 năm 2025") stay with it.
     A deadline may open the clause, before its units: "Trước ngày 20/12/2025, Sở Tài chính tổng hợp …",
-    "Hằng tháng, các sở, ban, ngành báo cáo …" (`_lead_deadline`).
+    "Hằng tháng, các sở, ban, ngành báo cáo …" (`clauses.lead_deadline`).
     """
     rules = _rules()
     hits, stops = [], []
@@ -307,7 +307,7 @@ def _assignments(body: str, article: bool, issuer: str | None, aliases: list[tup
                 continue                    # "Sở Nội vụ: 26,9%", "…: Có 2/14 cơ quan đạt …": figures, no task
             at = s_off + (s_text.rfind(task) if task else len(s_text))
             lead = clauses.lead_deadline(s_text, group[0].start)
-            own = s_off + max(s_text.rfind(c, 0, group[0].start) for c in ".;:") + 1   # its clause, after a ';'
+            own = s_off + clauses.clause_cut(s_text, group[0].start)   # its clause, after a ';'
             group = [replace(m, start=m.start + s_off, end=m.end + s_off) for m in group]   # where they stand in `body`
             hits.append((group, role, at, s_off, s_off + len(s_text), lead, own))
         if s_text.rstrip().endswith(":") and not any(h[3] == s_off for h in hits):

@@ -214,6 +214,8 @@ def _name_end(text: str, folded: str, start: int, rules: dict) -> int:
 
 _LEVEL = r"cấp\s+(?:tỉnh|huyện|xã|trung\s+ương|cơ\s+sở)"
 _OTHER_LEVEL = regex.compile(rf"(?:\s*,\s*|\s+và\s+)({_LEVEL})(?!\w)", regex.IGNORECASE)
+_OWN_LEVEL = regex.compile(rf"(?i)\b{_LEVEL}$")        # a name that ends at its level: "UBND cấp huyện"
+_WRITTEN_LEVEL = regex.compile(rf"(?i){_LEVEL}$")
 
 
 def _other_levels(text: str, issuer: str | None, mentions: list[units.UnitMention]) -> list[units.UnitMention]:
@@ -225,8 +227,8 @@ def _other_levels(text: str, issuer: str | None, mentions: list[units.UnitMentio
     """
     out = []
     for m in mentions:
-        own = regex.search(rf"(?i)\b{_LEVEL}$", m.unit)
-        if not own or not regex.search(rf"(?i){_LEVEL}$", m.mention):
+        own = _OWN_LEVEL.search(m.unit)
+        if not own or not _WRITTEN_LEVEL.search(m.mention):
             continue
         at = m.end
         while (more := _OTHER_LEVEL.match(text, at, timeout=_T)) and not any(k.start == more.start(1) for k in mentions):
